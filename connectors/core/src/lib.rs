@@ -1,0 +1,17 @@
+//! The omnigate connector contract and normalized event model.
+//!
+//! Every provider crate implements [`Connector`]; the gateway owns all I/O (HTTP, storage,
+//! delivery) and calls connectors as pure functions of (headers, raw body, channel config).
+
+pub mod allowlist;
+pub mod connector;
+pub mod event;
+pub mod outbound;
+pub mod reply;
+
+pub use connector::{
+    ApprovalExtras, ChannelContext, ConfigError, Connector, InboundRequest, VerifyError,
+};
+pub use event::{Contact, Content, Direction, EventType, Message, NormalizedEvent, ProviderEvent};
+pub use outbound::{Button, Card, OutboundContent, QuickReply};
+pub use reply::{CallOutcome, Capabilities, ProviderCall, RateLimit, ReplyContext, ReplyError};

@@ -1,0 +1,96 @@
+//! A thin admin API client that turns answers into exit codes and readable errors.
+
+use serde_json::Value;
+
+use super::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Ok = 0,
+    Refused = 1,
+    Usage = 2,
+    Unavailable = 3,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    pub fn new(target: &Target) -> Result<Client, ExitCode> {
+        let Some(token) = target.token.clone().filter(|t| !t.is_empty()) else {
+            eprintln!("omnigate: no token: set OMNIGATE_TOKEN or pass --token");
+            return Err(ExitCode::Usage);
+        };
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("omnigate-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                eprintln!("omnigate: {e}");
+                ExitCode::Unavailable
+            })?;
+        Ok(Client {
+            http,
+            base: target.url.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    /// Sends a request; on failure prints the problem's code and detail and returns the exit code.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ExitCode> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| {
+            eprintln!("omnigate: cannot reach {}: {e}", self.base);
+            ExitCode::Unavailable
+        })?;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(value);
+        }
+        let code = value["code"].as_str().unwrap_or("error");
+        let detail = value["detail"].as_str().unwrap_or(text.as_str());
+        eprintln!("omnigate: {} {code}: {detail}", status.as_u16());
+        Err(if status.is_server_error() {
+            ExitCode::Unavailable
+        } else {
+            ExitCode::Refused
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, ExitCode> {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value, ExitCode> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn q(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,161 @@
+//! The operator CLI: talks to a running gateway's admin API (`OMNIGATE_URL`, `OMNIGATE_TOKEN`).
+//! Tables for people by default, `--json` for scripts. Exit codes: 0 done, 1 the gateway refused
+//! the request (4xx), 2 bad usage, 3 the gateway could not be reached or failed (5xx).
+
+mod client;
+mod commands;
+mod table;
+
+use clap::{Args, Subcommand};
+
+pub use client::ExitCode;
+
+/// Where the gateway is and how to authenticate.
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// The gateway's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "OMNIGATE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// An admin token (or a helpdesk token for replies).
+    #[arg(long, global = true, env = "OMNIGATE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print the API's JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelCmd {
+    /// Register a channel: `--provider naver_talktalk --name Shop --credential account_id=wc8b1i --credential send_api_key=...`
+    Add {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        name: String,
+        /// A credential as key=value (repeat for each).
+        #[arg(long = "credential", value_parser = key_value)]
+        credentials: Vec<(String, String)>,
+    },
+    /// List every channel with its state and webhook URL.
+    List,
+    /// One channel (credentials masked).
+    Show { id: String },
+    /// Request approval: prints the webhook URL(s) to paste into the provider.
+    RequestApproval { id: String },
+    /// Approve a pending channel: its held webhooks are forwarded.
+    Approve { id: String },
+    /// Reject a pending channel, with the reason.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Disconnect an approved channel (withdraw it on the provider side too).
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DestinationCmd {
+    /// Register a helpdesk endpoint; prints its signing secret once.
+    Add {
+        /// The helpdesk endpoint's URL.
+        #[arg(id = "endpoint", value_name = "URL")]
+        url: String,
+        /// Event types (repeatable): `*`, `message.received`, `message.*`, ...
+        #[arg(long = "event-type", default_value = "*")]
+        event_types: Vec<String>,
+        /// Only these channels (repeatable); none means all.
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        #[arg(long)]
+        include_raw: bool,
+    },
+    /// List destinations (never their secrets).
+    List,
+    /// Stop sending to a destination.
+    Disable { id: String },
+    /// Send to a destination again.
+    Enable { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EventCmd {
+    /// Follow new events as they are stored.
+    Tail {
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Stop after this many events (default: follow until interrupted).
+        #[arg(long)]
+        count: Option<usize>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeliveryCmd {
+    /// List deliveries, e.g. the dead letters with `--status dead`.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        destination: Option<String>,
+    },
+    /// Queue a dead delivery again.
+    Retry { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCmd {
+    /// Channels and their approval states.
+    #[command(subcommand)]
+    Channels(ChannelCmd),
+    /// Helpdesk destinations.
+    #[command(subcommand)]
+    Destinations(DestinationCmd),
+    /// Stored events.
+    #[command(subcommand)]
+    Events(EventCmd),
+    /// Deliveries to destinations.
+    #[command(subcommand)]
+    Deliveries(DeliveryCmd),
+    /// Send a time range of stored events to a destination again.
+    Replay {
+        destination: String,
+        #[arg(long)]
+        since: String,
+        #[arg(long)]
+        until: Option<String>,
+    },
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected key=value, got {s:?}"))
+}
+
+/// Runs a client command and returns the process exit code.
+pub fn run(target: Target, cmd: ClientCmd) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("omnigate: {e}");
+            return ExitCode::Unavailable;
+        }
+    };
+    runtime.block_on(commands::run(target, cmd))
+}

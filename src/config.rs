@@ -1,0 +1,284 @@
+//! Layered configuration: `config/default.toml`, then `config/{OMNIGATE_ENV}.toml`, then
+//! `OMNIGATE__SECTION__KEY` environment variables.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    #[serde(default)]
+    pub admin: AdminSettings,
+    #[serde(default)]
+    pub secrets: SecretSettings,
+    pub delivery: DeliverySettings,
+    pub relay: RelaySettings,
+    /// Per-provider settings, by provider id (`providers.naver_talktalk.api_base`).
+    #[serde(default)]
+    pub providers: std::collections::HashMap<String, ProviderSettings>,
+    #[serde(default)]
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProviderSettings {
+    /// The provider API base URL; empty: the connector's default.
+    #[serde(default)]
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RelaySettings {
+    /// Delay before each attempt of a provider call; its length is the number of attempts.
+    #[serde(with = "humantime_list")]
+    pub retry_schedule: Vec<Duration>,
+    #[serde(with = "humantime_serde_compat")]
+    pub request_timeout: Duration,
+    /// Channels sending in parallel (each channel sends one call at a time).
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(default)]
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+    #[serde(with = "humantime_serde_compat")]
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Embedded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    pub kind: StoreKind,
+    pub path: PathBuf,
+    pub synchronous: Synchronous,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdminSettings {
+    #[serde(default)]
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecretSettings {
+    #[serde(default)]
+    pub master_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliverySettings {
+    #[serde(with = "humantime_list")]
+    pub retry_schedule: Vec<Duration>,
+    pub jitter: f64,
+    #[serde(with = "humantime_serde_compat")]
+    pub request_timeout: Duration,
+    pub concurrency: usize,
+    #[serde(with = "humantime_serde_compat")]
+    pub max_retry_after: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    #[serde(default)]
+    pub format: LogFormat,
+    #[serde(default = "default_level")]
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: LogFormat::Text,
+            level: default_level(),
+        }
+    }
+}
+
+fn default_level() -> String {
+    "info".into()
+}
+
+impl ServerSettings {
+    /// The base of generated webhook URLs, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        if self.public_url.trim().is_empty() {
+            format!("http://{}:{}", self.host, self.port)
+        } else {
+            self.public_url.trim().trim_end_matches('/').to_string()
+        }
+    }
+}
+
+impl Settings {
+    /// The API base for a provider: configured, or the connector's default.
+    pub fn api_base<'a>(&'a self, provider: &str, default: &'a str) -> &'a str {
+        self.providers
+            .get(provider)
+            .map(|p| p.api_base.trim())
+            .filter(|b| !b.is_empty())
+            .unwrap_or(default)
+    }
+
+    /// Loads the layers from `dir` (normally `./config`) and the process environment.
+    pub fn load(dir: &Path) -> Result<Settings, config::ConfigError> {
+        let env_name = std::env::var("OMNIGATE_ENV").unwrap_or_default();
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(
+                include_str!("../config/default.toml"),
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::from(dir.join("default.toml")).required(false));
+        if !env_name.is_empty() {
+            builder = builder.add_source(
+                config::File::from(dir.join(format!("{env_name}.toml"))).required(true),
+            );
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("OMNIGATE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("delivery.retry_schedule")
+                    .with_list_parse_key("relay.retry_schedule")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone (no files, no environment): a base for tests and tools.
+    pub fn defaults() -> Result<Settings, config::ConfigError> {
+        config::Config::builder()
+            .add_source(config::File::from_str(
+                include_str!("../config/default.toml"),
+                config::FileFormat::Toml,
+            ))
+            .build()?
+            .try_deserialize()
+    }
+
+    fn validate(&self) -> Result<(), config::ConfigError> {
+        let bad = |m: &str| Err(config::ConfigError::Message(m.to_string()));
+        if self.delivery.retry_schedule.is_empty() {
+            return bad("delivery.retry_schedule needs at least one entry");
+        }
+        if !(0.0..=1.0).contains(&self.delivery.jitter) {
+            return bad("delivery.jitter must be between 0 and 1");
+        }
+        if self.relay.retry_schedule.is_empty() || self.relay.concurrency == 0 {
+            return bad(
+                "relay.retry_schedule needs an entry and relay.concurrency must be at least 1",
+            );
+        }
+        if self.delivery.concurrency == 0 {
+            return bad("delivery.concurrency must be at least 1");
+        }
+        if self.server.max_body_bytes == 0 {
+            return bad("server.max_body_bytes must be at least 1");
+        }
+        let public = self.server.public_base();
+        if !(public.starts_with("http://") || public.starts_with("https://")) {
+            return bad("server.public_url must start with http:// or https://");
+        }
+        Ok(())
+    }
+}
+
+/// Durations written as `10s`, `5m`, `2h`.
+mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(s.trim()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A list of durations, from a TOML array or a comma-separated environment variable.
+mod humantime_list {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+        let items = Vec::<String>::deserialize(d)?;
+        items
+            .iter()
+            .map(|s| humantime::parse_duration(s.trim()).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only test in this crate that touches the process environment.
+    #[test]
+    fn environment_variables_override_nested_keys_and_lists() {
+        std::env::set_var(
+            "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
+            "http://127.0.0.1:9/naver",
+        );
+        std::env::set_var("OMNIGATE__RELAY__RETRY_SCHEDULE", "0s,250ms,1m");
+        std::env::set_var("OMNIGATE__SERVER__PORT", "9191");
+        let loaded = Settings::load(Path::new("config"));
+        for key in [
+            "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
+            "OMNIGATE__RELAY__RETRY_SCHEDULE",
+            "OMNIGATE__SERVER__PORT",
+        ] {
+            std::env::remove_var(key);
+        }
+        let s = loaded.expect("loads");
+        assert_eq!(
+            s.api_base("naver_talktalk", "unused"),
+            "http://127.0.0.1:9/naver"
+        );
+        assert_eq!(
+            s.relay.retry_schedule,
+            vec![
+                Duration::ZERO,
+                Duration::from_millis(250),
+                Duration::from_secs(60)
+            ]
+        );
+        assert_eq!(s.server.port, 9191);
+        assert_eq!(s.server.public_base(), "http://127.0.0.1:9191");
+        assert_eq!(s.api_base("crisp", "unused"), "https://api.crisp.chat");
+    }
+}

@@ -1,0 +1,85 @@
+//! The connector registry: one line per provider crate. A provider is usable in the API once
+//! it is listed here; nothing else in the gateway changes when one is added.
+
+use omnigate_connector_core::Connector;
+
+static CONNECTORS: &[&dyn Connector] = &[
+    &omnigate_naver_talktalk::NaverTalkTalk,
+    &omnigate_chatlio::Chatlio,
+];
+
+#[derive(Clone, Copy)]
+pub struct Registry {
+    connectors: &'static [&'static dyn Connector],
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry {
+            connectors: CONNECTORS,
+        }
+    }
+}
+
+impl Registry {
+    pub fn get(&self, provider: &str) -> Option<&'static dyn Connector> {
+        self.connectors
+            .iter()
+            .copied()
+            .find(|c| c.provider() == provider)
+    }
+
+    pub fn providers(&self) -> Vec<&'static str> {
+        self.connectors.iter().map(|c| c.provider()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_ids_are_unique_and_naver_and_chatlio_are_registered() {
+        let providers = Registry::default().providers();
+        let mut unique = providers.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), providers.len());
+        assert!(Registry::default().get("naver_talktalk").is_some());
+        let chatlio = Registry::default()
+            .get("chatlio")
+            .expect("chatlio is registered");
+        assert_eq!(
+            chatlio.topics().len(),
+            5,
+            "one webhook URL per Chatlio webhook"
+        );
+        assert!(Registry::default().get("nope").is_none());
+    }
+
+    #[test]
+    fn zendesk_sunshine_and_livechat_are_registered_and_can_reply() {
+        for id in ["zendesk_sunshine", "livechat"] {
+            let connector = Registry::default()
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} is registered"));
+            assert!(connector.capabilities().replies, "{id} relays replies");
+            assert!(connector.topics().is_empty(), "{id} uses the bare URL");
+        }
+    }
+
+    #[test]
+    fn chatwoot_and_crisp_relay_replies_and_tawkto_is_inbound_only() {
+        for (id, replies) in [("chatwoot", true), ("crisp", true), ("tawkto", false)] {
+            let connector = Registry::default()
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} is registered"));
+            assert_eq!(connector.capabilities().replies, replies, "{id}");
+            assert!(connector.topics().is_empty(), "{id} uses the bare URL");
+            assert!(
+                !connector.secret_fields().is_empty(),
+                "{id} has secrets to mask"
+            );
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Channels: one provider account connected to omnigate, and its approval state machine.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelState {
+    Unverified,
+    Pending,
+    Approved,
+    Rejected,
+    Revoked,
+}
+
+/// What the operator asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    RequestApproval,
+    Approve,
+    Reject,
+    Revoke,
+}
+
+impl ChannelState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelState::Unverified => "unverified",
+            ChannelState::Pending => "pending",
+            ChannelState::Approved => "approved",
+            ChannelState::Rejected => "rejected",
+            ChannelState::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelState> {
+        [
+            ChannelState::Unverified,
+            ChannelState::Pending,
+            ChannelState::Approved,
+            ChannelState::Rejected,
+            ChannelState::Revoked,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// The state a transition leads to from here, or `None` when it is not allowed.
+    /// unverified -> pending -> approved | rejected; approved -> revoked;
+    /// rejected | revoked -> pending. Approval can be requested again while pending (the
+    /// same webhook URL is returned), never while approved.
+    pub fn apply(self, t: Transition) -> Option<ChannelState> {
+        use ChannelState::*;
+        match (self, t) {
+            (Unverified | Pending | Rejected | Revoked, Transition::RequestApproval) => {
+                Some(Pending)
+            }
+            (Pending, Transition::Approve) => Some(Approved),
+            (Pending, Transition::Reject) => Some(Rejected),
+            (Approved, Transition::Revoke) => Some(Revoked),
+            _ => None,
+        }
+    }
+
+    /// Webhooks are taken for approved channels (forwarded) and pending ones (held).
+    pub fn accepts_webhooks(self) -> bool {
+        matches!(self, ChannelState::Approved | ChannelState::Pending)
+    }
+}
+
+impl Transition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::RequestApproval => "approval-request",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::Revoke => "revoke",
+        }
+    }
+}
+
+/// A channel as stored, with its credentials already decrypted.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub credentials: Map<String, Value>,
+    pub settings: Map<String, Value>,
+    pub state: ChannelState,
+    pub state_reason: Option<String>,
+    pub webhook_key: Option<String>,
+    pub channel_key: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One recorded state change.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateChange {
+    pub from: ChannelState,
+    pub state: ChannelState,
+    pub at: String,
+    pub actor: String,
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChannelState::*;
+    use super::Transition::*;
+
+    #[test]
+    fn the_approval_lifecycle_follows_the_contract() {
+        assert_eq!(Unverified.apply(RequestApproval), Some(Pending));
+        assert_eq!(Pending.apply(Approve), Some(Approved));
+        assert_eq!(Pending.apply(Reject), Some(Rejected));
+        assert_eq!(Approved.apply(Revoke), Some(Revoked));
+        assert_eq!(Rejected.apply(RequestApproval), Some(Pending));
+        assert_eq!(Revoked.apply(RequestApproval), Some(Pending));
+        assert_eq!(Pending.apply(RequestApproval), Some(Pending));
+    }
+
+    #[test]
+    fn illegal_transitions_are_refused() {
+        assert_eq!(Approved.apply(RequestApproval), None);
+        assert_eq!(Unverified.apply(Approve), None);
+        assert_eq!(Unverified.apply(Revoke), None);
+        assert_eq!(Rejected.apply(Approve), None);
+        assert_eq!(Pending.apply(Revoke), None);
+        assert_eq!(Revoked.apply(Approve), None);
+    }
+}

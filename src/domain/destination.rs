@@ -1,0 +1,110 @@
+//! Destinations: helpdesk endpoints that receive signed webhooks, with their filters.
+
+use omnigate_connector_core::EventType;
+use serde::Serialize;
+
+/// A destination as stored, with its signing secret decrypted.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    /// `*`, exact types (`message.received`) or families (`message.*`).
+    pub event_types: Vec<String>,
+    /// Channel ids; empty means every channel.
+    pub channels: Vec<String>,
+    pub include_raw: bool,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterError(pub String);
+
+/// Checks an event-type filter entry: `*`, a known type, or a known family with `.*`.
+pub fn validate_event_type_filter(entry: &str) -> Result<(), FilterError> {
+    if entry == "*" || EventType::parse(entry).is_some() {
+        return Ok(());
+    }
+    if let Some(family) = entry.strip_suffix(".*") {
+        if EventType::ALL
+            .iter()
+            .any(|t| t.as_str().split('.').next() == Some(family))
+        {
+            return Ok(());
+        }
+    }
+    Err(FilterError(format!(
+        "\"{entry}\" is not an event type, a family such as \"message.*\", or \"*\""
+    )))
+}
+
+impl Destination {
+    /// Whether an event of this type and channel goes to this destination.
+    pub fn wants(&self, event_type: &str, channel_id: Option<&str>) -> bool {
+        matches(&self.event_types, &self.channels, event_type, channel_id)
+    }
+}
+
+/// The filter rule: the type matches `*`, itself, or its family (`message.*`); the channel
+/// list is empty or names the event's channel.
+pub fn matches(
+    event_types: &[String],
+    channels: &[String],
+    event_type: &str,
+    channel_id: Option<&str>,
+) -> bool {
+    let type_ok = event_types.iter().any(|f| {
+        f == "*"
+            || f == event_type
+            || f.strip_suffix(".*").is_some_and(|family| {
+                event_type
+                    .strip_prefix(family)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+    });
+    let channel_ok =
+        channels.is_empty() || channel_id.is_some_and(|c| channels.iter().any(|x| x == c));
+    type_ok && channel_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dest(types: &[&str], channels: &[&str]) -> Destination {
+        Destination {
+            id: "dst_1".into(),
+            url: "http://x".into(),
+            secret: "whsec_x".into(),
+            event_types: types.iter().map(|s| s.to_string()).collect(),
+            channels: channels.iter().map(|s| s.to_string()).collect(),
+            include_raw: false,
+            enabled: true,
+            disabled_reason: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn filters_match_all_exact_and_families() {
+        assert!(dest(&["*"], &[]).wants("message.received", Some("chn_a")));
+        assert!(dest(&["message.*"], &[]).wants("message.echo", Some("chn_a")));
+        assert!(!dest(&["message.*"], &[]).wants("conversation.opened", Some("chn_a")));
+        assert!(dest(&["conversation.opened"], &[]).wants("conversation.opened", None));
+        assert!(!dest(&["*"], &["chn_b"]).wants("message.received", Some("chn_a")));
+        assert!(dest(&["*"], &["chn_a"]).wants("message.received", Some("chn_a")));
+    }
+
+    #[test]
+    fn filter_entries_must_name_real_types() {
+        assert!(validate_event_type_filter("*").is_ok());
+        assert!(validate_event_type_filter("message.*").is_ok());
+        assert!(validate_event_type_filter("contact.subscribed").is_ok());
+        assert!(validate_event_type_filter("message.nope").is_err());
+        assert!(validate_event_type_filter("nope.*").is_err());
+    }
+}

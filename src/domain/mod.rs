@@ -1,0 +1,5 @@
+//! Domain types shared by the HTTP layer, the store and the forwarder.
+
+pub mod channel;
+pub mod destination;
+pub mod envelope;

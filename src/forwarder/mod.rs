@@ -1,0 +1,222 @@
+//! The forwarder: takes due lanes from the store as soon as work is committed (no sleep-polling
+//! on the hot path), runs one worker per lane so a conversation's events go strictly in order,
+//! and many lanes in parallel so a failing conversation holds back no other.
+
+mod attempt;
+mod schedule;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::config::DeliverySettings;
+use crate::store::{AttemptRecord, AttemptResult, Lane, Store};
+
+pub use attempt::{classify, Outcome};
+pub use schedule::RetrySchedule;
+
+/// How long a claimed lane stays reserved for its worker beyond one request timeout.
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// The longest the dispatcher sleeps without looking at the clock-driven retries.
+const MAX_IDLE: Duration = Duration::from_secs(1);
+/// Lanes claimed per store round trip.
+const CLAIM_BATCH: usize = 256;
+
+#[derive(Clone)]
+pub struct Forwarder {
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    schedule: RetrySchedule,
+    lease: Duration,
+    concurrency: usize,
+    in_flight: Arc<Mutex<HashSet<Lane>>>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Forwarder {
+    pub fn new(store: Arc<dyn Store>, settings: &DeliverySettings) -> anyhow::Result<Forwarder> {
+        // One client for every delivery: connection pools with keep-alive, TLS roots parsed once.
+        let client = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()?;
+        Ok(Forwarder {
+            store,
+            client,
+            schedule: RetrySchedule::new(
+                settings.retry_schedule.clone(),
+                settings.jitter,
+                settings.max_retry_after,
+            ),
+            lease: settings.request_timeout + LEASE_MARGIN,
+            concurrency: settings.concurrency,
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+        })
+    }
+
+    /// Runs until `shutdown` turns true, then lets in-flight attempts finish and hands their
+    /// lanes back to the store.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let wake = self.store.wakeups();
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut workers = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            while workers.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                let now = now_ms();
+                let lease_until = now + self.lease.as_millis() as i64;
+                match self
+                    .store
+                    .claim_lanes(now, free.min(CLAIM_BATCH), lease_until)
+                    .await
+                {
+                    Ok(lanes) => lanes,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot claim lanes; retrying shortly");
+                        Vec::new()
+                    }
+                }
+            };
+            let full_batch = !claimed.is_empty() && claimed.len() == free.min(CLAIM_BATCH);
+            for lane in claimed {
+                let fresh = self
+                    .in_flight
+                    .lock()
+                    .map(|mut set| set.insert(lane.clone()))
+                    .unwrap_or(false);
+                if !fresh {
+                    continue;
+                }
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let this = self.clone();
+                let stop = shutdown.clone();
+                workers.spawn(async move {
+                    this.work_lane(&lane, stop).await;
+                    if let Ok(mut set) = this.in_flight.lock() {
+                        set.remove(&lane);
+                    }
+                    drop(permit);
+                    this.store.wakeups().notify_one();
+                });
+            }
+            if full_batch {
+                continue;
+            }
+            let idle = match self.store.next_due().await {
+                Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(0, 1_000) as u64),
+                _ => MAX_IDLE,
+            };
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(idle.max(Duration::from_millis(5))) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while workers.join_next().await.is_some() {}
+        tracing::info!("forwarder stopped");
+    }
+
+    /// Delivers a lane's queued events in order until it is empty, waits on a retry, or
+    /// shutdown is asked.
+    async fn work_lane(&self, lane: &Lane, stop: watch::Receiver<bool>) {
+        let dest = match self.store.get_destination(&lane.destination_id).await {
+            Ok(Some(d)) if d.enabled => d,
+            Ok(_) => {
+                let _ = self.store.settle_lane(lane).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load destination");
+                let _ = self.store.settle_lane(lane).await;
+                return;
+            }
+        };
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let job = match self.store.lane_head(lane).await {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the lane head");
+                    break;
+                }
+            };
+            if job.next_attempt_at_ms > now_ms() {
+                break;
+            }
+            let report = attempt::attempt(&self.client, &dest, &job).await;
+            let attempts_done = (job.attempts + 1) as usize;
+            let (result, mut error) = match &report.outcome {
+                Outcome::Delivered => (AttemptResult::Delivered, None),
+                Outcome::Gone => (AttemptResult::Dead, report.error.clone()),
+                Outcome::Retryable { retry_after } => {
+                    match self.schedule.next_delay(attempts_done, *retry_after) {
+                        Some(delay) => (
+                            AttemptResult::Retry {
+                                at_ms: now_ms() + delay.as_millis() as i64,
+                            },
+                            report.error.clone(),
+                        ),
+                        None => (AttemptResult::Dead, report.error.clone()),
+                    }
+                }
+            };
+            if matches!(result, AttemptResult::Dead) && report.outcome != Outcome::Gone {
+                error = Some(format!(
+                    "retries_exhausted after {attempts_done} attempts; last: {}",
+                    error.unwrap_or_default()
+                ));
+            }
+            let keeps_lane =
+                !matches!(result, AttemptResult::Retry { .. }) && report.outcome != Outcome::Gone;
+            tracing::debug!(
+                delivery = %job.delivery_id,
+                destination = %dest.id,
+                status = ?report.status_code,
+                outcome = ?report.outcome,
+                "delivery attempt"
+            );
+            let record = AttemptRecord {
+                lane: lane.clone(),
+                delivery_id: job.delivery_id.clone(),
+                result,
+                status_code: report.status_code,
+                error,
+                duration_ms: report.duration.as_millis() as i64,
+                hold_until_ms: keeps_lane.then(|| now_ms() + self.lease.as_millis() as i64),
+                disable_destination: (report.outcome == Outcome::Gone)
+                    .then(|| "the destination answered 410 Gone".to_string()),
+            };
+            match self.store.record_attempt(record).await {
+                Ok(_) if keeps_lane => continue,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, delivery = %job.delivery_id, "cannot record a delivery attempt");
+                    break;
+                }
+            }
+        }
+        if let Err(e) = self.store.settle_lane(lane).await {
+            tracing::warn!(error = %e, "cannot hand a lane back");
+        }
+    }
+}

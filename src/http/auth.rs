@@ -1,0 +1,111 @@
+//! Bearer-token authentication of the admin API. Tokens are compared by their SHA-256 hash:
+//! the bootstrap token's hash is held in memory, others live hashed in the store.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+use subtle::ConstantTimeEq;
+
+use super::{ApiError, AppState};
+use crate::crypto::token_hash;
+
+pub const ROLE_ADMIN: &str = "admin";
+
+/// The bootstrap admin token, by hash.
+#[derive(Debug, Clone, Default)]
+pub struct AdminTokens {
+    pub configured_hash: Option<String>,
+}
+
+/// An authenticated admin caller.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub actor: String,
+}
+
+fn unauthorized(detail: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+}
+
+pub const ROLE_HELPDESK: &str = "helpdesk";
+
+/// A caller allowed to relay replies: a helpdesk token or an admin token.
+#[derive(Debug, Clone)]
+pub struct Relayer {
+    pub role: String,
+}
+
+type Authenticated = Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+
+/// Resolves the bearer token to its role.
+fn authenticate(req: &HttpRequest) -> Authenticated {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Box::pin(async move {
+        let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+        let header = header
+            .ok_or_else(|| unauthorized("send the token as Authorization: Bearer <token>"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
+        let hash = token_hash(token);
+        if let Some(known) = &state.tokens.configured_hash {
+            if bool::from(known.as_bytes().ct_eq(hash.as_bytes())) {
+                return Ok(ROLE_ADMIN.to_string());
+            }
+        }
+        match state.store.token_role(&hash).await {
+            Ok(Some(role)) => Ok(role),
+            Ok(None) => Err(unauthorized("the token is not valid")),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+fn forbidden(detail: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Admin, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = authenticate(req);
+        Box::pin(async move {
+            match auth.await?.as_str() {
+                ROLE_ADMIN => Ok(Admin {
+                    actor: "admin".into(),
+                }),
+                _ => Err(forbidden("this token may not use the admin API")),
+            }
+        })
+    }
+}
+
+impl FromRequest for Relayer {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Relayer, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = authenticate(req);
+        Box::pin(async move {
+            let role = auth.await?;
+            if role == ROLE_ADMIN || role == ROLE_HELPDESK {
+                Ok(Relayer { role })
+            } else {
+                Err(forbidden("this token may not relay replies"))
+            }
+        })
+    }
+}

@@ -1,0 +1,306 @@
+//! `/v1/channels`: register provider accounts, and walk them through approval.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use omnigate_connector_core::Connector;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::auth::Admin;
+use super::{json, optional_json, views, ApiError, ApiResult, AppState};
+use crate::domain::channel::{Channel, ChannelState, Transition};
+use crate::store::{ChannelPatch, StoreError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(show)
+        .service(update)
+        .service(remove)
+        .service(request_approval)
+        .service(approve)
+        .service(reject)
+        .service(revoke)
+        .service(history);
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewChannel {
+    provider: String,
+    name: String,
+    credentials: Map<String, Value>,
+    #[serde(default)]
+    settings: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelUpdate {
+    name: Option<String>,
+    /// Merged into the stored credentials; a `null` value removes a field.
+    credentials: Option<Map<String, Value>>,
+    /// Replaces the stored settings.
+    settings: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    reason: Option<String>,
+}
+
+fn connector_for(state: &AppState, provider: &str) -> ApiResult<&'static dyn Connector> {
+    state.registry.get(provider).ok_or_else(|| {
+        ApiError::invalid(
+            "unknown_provider",
+            format!(
+                "unknown provider \"{provider}\"; known: {}",
+                state.registry.providers().join(", ")
+            ),
+        )
+    })
+}
+
+fn valid_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(
+            ApiError::invalid("invalid_name", "name must be 1 to 200 characters")
+                .with("field", "name"),
+        );
+    }
+    Ok(name.to_string())
+}
+
+fn check_config(
+    connector: &dyn Connector,
+    creds: &Map<String, Value>,
+    settings: &Map<String, Value>,
+) -> ApiResult<()> {
+    connector.validate_credentials(creds).map_err(|e| {
+        ApiError::invalid("invalid_credentials", format!("credentials.{e}"))
+            .with("field", format!("credentials.{}", e.field))
+    })?;
+    connector.validate_settings(settings).map_err(|e| {
+        ApiError::invalid("invalid_settings", format!("settings.{e}"))
+            .with("field", format!("settings.{}", e.field))
+    })
+}
+
+fn view(state: &AppState, ch: &Channel) -> Value {
+    views::channel(
+        ch,
+        state.registry.get(&ch.provider),
+        &state.settings.server.public_base(),
+    )
+}
+
+async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
+    state
+        .store
+        .get_channel(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("channel"))
+}
+
+#[post("/v1/channels")]
+async fn create(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: web::Json<NewChannel>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let connector = connector_for(&state, &body.provider)?;
+    let name = valid_name(&body.name)?;
+    check_config(connector, &body.credentials, &body.settings)?;
+    let now = crate::domain::envelope::now();
+    let channel = Channel {
+        id: crate::ids::channel_id(),
+        provider: connector.provider().to_string(),
+        name,
+        credentials: body.credentials,
+        settings: body.settings,
+        state: ChannelState::Unverified,
+        state_reason: None,
+        webhook_key: None,
+        channel_key: crate::ids::channel_key(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let stored = state.store.create_channel(channel).await?;
+    tracing::info!(channel = %stored.id, provider = %stored.provider, "channel registered");
+    Ok(json(StatusCode::CREATED, view(&state, &stored)))
+}
+
+#[get("/v1/channels")]
+async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let items: Vec<Value> = state
+        .store
+        .list_channels()
+        .await?
+        .iter()
+        .map(|c| view(&state, c))
+        .collect();
+    Ok(json(StatusCode::OK, json!({"items": items})))
+}
+
+#[get("/v1/channels/{id}")]
+async fn show(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let ch = load(&state, &id).await?;
+    Ok(json(StatusCode::OK, view(&state, &ch)))
+}
+
+#[patch("/v1/channels/{id}")]
+async fn update(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<ChannelUpdate>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let current = load(&state, &id).await?;
+    let connector = connector_for(&state, &current.provider)?;
+    let name = body.name.as_deref().map(valid_name).transpose()?;
+    let credentials = body.credentials.map(|changes| {
+        let mut merged = current.credentials.clone();
+        for (k, v) in changes {
+            if v.is_null() {
+                merged.remove(&k);
+            } else {
+                merged.insert(k, v);
+            }
+        }
+        merged
+    });
+    check_config(
+        connector,
+        credentials.as_ref().unwrap_or(&current.credentials),
+        body.settings.as_ref().unwrap_or(&current.settings),
+    )?;
+    let patch = ChannelPatch {
+        name,
+        credentials,
+        settings: body.settings,
+    };
+    let updated = state
+        .store
+        .update_channel(&id, patch)
+        .await
+        .map_err(not_found_as("channel"))?;
+    state.channels.clear();
+    Ok(json(StatusCode::OK, view(&state, &updated)))
+}
+
+#[delete("/v1/channels/{id}")]
+async fn remove(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state.store.delete_channel(&id).await.map_err(|e| match e {
+        StoreError::Conflict(d) => ApiError::new(StatusCode::CONFLICT, "channel_active", d),
+        other => not_found_as("channel")(other),
+    })?;
+    state.channels.clear();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
+async fn transition(
+    state: &AppState,
+    admin: &Admin,
+    id: &str,
+    t: Transition,
+    reason: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason {
+        if r.chars().count() > 1000 {
+            return Err(ApiError::invalid(
+                "invalid_reason",
+                "reason must be at most 1000 characters",
+            ));
+        }
+    }
+    if t == Transition::Reject && reason.is_none() {
+        return Err(
+            ApiError::invalid("reason_required", "rejecting a channel needs a reason")
+                .with("field", "reason"),
+        );
+    }
+    let (ch, from) = state
+        .store
+        .transition_channel(id, t, &admin.actor, reason, crate::ids::event_id())
+        .await
+        .map_err(not_found_as("channel"))?;
+    state.channels.clear();
+    if let Some(from) = from {
+        tracing::info!(channel = %ch.id, from = from.as_str(), to = ch.state.as_str(), "channel state changed");
+        state.store.wakeups().notify_one();
+    }
+    Ok(json(StatusCode::OK, view(state, &ch)))
+}
+
+#[post("/v1/channels/{id}/approval-request")]
+async fn request_approval(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(&state, &admin, &id, Transition::RequestApproval, None).await
+}
+
+#[post("/v1/channels/{id}/approve")]
+async fn approve(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(&state, &admin, &id, Transition::Approve, None).await
+}
+
+#[post("/v1/channels/{id}/reject")]
+async fn reject(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let reason = optional_json::<Reason>(&body)?.reason;
+    transition(&state, &admin, &id, Transition::Reject, reason).await
+}
+
+#[post("/v1/channels/{id}/revoke")]
+async fn revoke(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let reason = optional_json::<Reason>(&body)?.reason;
+    transition(&state, &admin, &id, Transition::Revoke, reason).await
+}
+
+#[get("/v1/channels/{id}/history")]
+async fn history(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    load(&state, &id).await?;
+    let items = state.store.channel_history(&id).await?;
+    Ok(json(StatusCode::OK, json!({"items": items})))
+}

@@ -1,0 +1,253 @@
+//! `/v1/destinations`: helpdesk endpoints that receive signed webhooks, and replays to them.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Admin;
+use super::{json, views, ApiError, ApiResult, AppState};
+use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::store::{DestinationPatch, StoreError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(show)
+        .service(update)
+        .service(remove)
+        .service(replay);
+}
+
+fn default_types() -> Vec<String> {
+    vec!["*".into()]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDestination {
+    url: String,
+    #[serde(default = "default_types")]
+    event_types: Vec<String>,
+    #[serde(default)]
+    channels: Vec<String>,
+    #[serde(default)]
+    include_raw: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestinationUpdate {
+    url: Option<String>,
+    event_types: Option<Vec<String>>,
+    channels: Option<Vec<String>>,
+    include_raw: Option<bool>,
+    enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplayRequest {
+    since: String,
+    until: Option<String>,
+}
+
+fn valid_url(url: &str) -> ApiResult<String> {
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|e| ApiError::invalid("invalid_url", format!("url: {e}")).with("field", "url"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ApiError::invalid(
+            "invalid_url",
+            "url must be an http:// or https:// URL with a host",
+        )
+        .with("field", "url"));
+    }
+    Ok(parsed.to_string())
+}
+
+fn valid_types(types: &[String]) -> ApiResult<()> {
+    if types.is_empty() {
+        return Err(ApiError::invalid(
+            "invalid_event_types",
+            "event_types needs at least one entry (\"*\" for all)",
+        )
+        .with("field", "event_types"));
+    }
+    for t in types {
+        validate_event_type_filter(t).map_err(|e| {
+            ApiError::invalid("invalid_event_types", e.0).with("field", "event_types")
+        })?;
+    }
+    Ok(())
+}
+
+async fn valid_channels(state: &AppState, channels: &[String]) -> ApiResult<()> {
+    for id in channels {
+        if state.store.get_channel(id).await?.is_none() {
+            return Err(
+                ApiError::invalid("unknown_channel", format!("no channel {id}"))
+                    .with("field", "channels"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn new_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::not_found("destination"),
+        other => other.into(),
+    }
+}
+
+#[post("/v1/destinations")]
+async fn create(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: web::Json<NewDestination>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let url = valid_url(&body.url)?;
+    valid_types(&body.event_types)?;
+    valid_channels(&state, &body.channels).await?;
+    let now = crate::domain::envelope::now();
+    let secret = new_secret();
+    let dest = Destination {
+        id: crate::ids::destination_id(),
+        url,
+        secret: secret.clone(),
+        event_types: body.event_types,
+        channels: body.channels,
+        include_raw: body.include_raw,
+        enabled: true,
+        disabled_reason: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let stored = state.store.create_destination(dest).await?;
+    let mut view = views::destination(&stored);
+    // Shown once: it is stored encrypted and never returned again.
+    view["secret"] = Value::String(secret);
+    Ok(json(StatusCode::CREATED, view))
+}
+
+#[get("/v1/destinations")]
+async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let items: Vec<Value> = state
+        .store
+        .list_destinations()
+        .await?
+        .iter()
+        .map(views::destination)
+        .collect();
+    Ok(json(StatusCode::OK, json!({"items": items})))
+}
+
+#[get("/v1/destinations/{id}")]
+async fn show(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let d = state
+        .store
+        .get_destination(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("destination"))?;
+    Ok(json(StatusCode::OK, views::destination(&d)))
+}
+
+#[patch("/v1/destinations/{id}")]
+async fn update(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<DestinationUpdate>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let url = body.url.as_deref().map(valid_url).transpose()?;
+    if let Some(types) = &body.event_types {
+        valid_types(types)?;
+    }
+    if let Some(channels) = &body.channels {
+        valid_channels(&state, channels).await?;
+    }
+    let patch = DestinationPatch {
+        url,
+        event_types: body.event_types,
+        channels: body.channels,
+        include_raw: body.include_raw,
+        enabled: body.enabled,
+    };
+    let d = state
+        .store
+        .update_destination(&id, patch)
+        .await
+        .map_err(not_found)?;
+    Ok(json(StatusCode::OK, views::destination(&d)))
+}
+
+#[delete("/v1/destinations/{id}")]
+async fn remove(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state
+        .store
+        .delete_destination(&id)
+        .await
+        .map_err(not_found)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[post("/v1/destinations/{id}/replay")]
+async fn replay(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<ReplayRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let until = body.until.unwrap_or_else(crate::domain::envelope::now);
+    let parse = |field: &'static str, s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
+            ApiError::invalid(
+                "invalid_time_range",
+                format!("{field} must be an RFC 3339 time such as 2026-11-22T03:00:00Z"),
+            )
+            .with("field", field)
+        })
+    };
+    let (since_t, until_t) = (parse("since", &body.since)?, parse("until", &until)?);
+    if since_t >= until_t {
+        return Err(ApiError::invalid(
+            "invalid_time_range",
+            "since must be before until",
+        ));
+    }
+    let queued = state
+        .store
+        .replay(&id, &body.since, &until)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(d) => {
+                ApiError::new(StatusCode::CONFLICT, "destination_disabled", d)
+            }
+            other => not_found(other),
+        })?;
+    Ok(json(
+        StatusCode::ACCEPTED,
+        json!({"destination_id": *id, "queued": queued, "since": body.since, "until": until}),
+    ))
+}

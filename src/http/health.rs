@@ -1,0 +1,52 @@
+//! Liveness and readiness probes.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use serde_json::json;
+
+use super::{json, ApiError, ApiResult, AppState};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics_text);
+}
+
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    json(StatusCode::OK, json!({"status": "ok"}))
+}
+
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "the store does not answer",
+        )
+    })?;
+    Ok(json(
+        StatusCode::OK,
+        json!({"status": "ready", "store": "ok"}),
+    ))
+}
+
+/// Prometheus text format. Queue depths are read from the store at scrape time.
+#[get("/metrics")]
+async fn metrics_text(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let handle = crate::telemetry::prometheus().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics_unavailable",
+            "metrics are disabled",
+        )
+    })?;
+    if let Ok(q) = state.store.queue_stats().await {
+        metrics::gauge!(crate::telemetry::QUEUED_DELIVERIES).set(q.queued_deliveries as f64);
+        metrics::gauge!(crate::telemetry::DEAD_DELIVERIES).set(q.dead_deliveries as f64);
+        metrics::gauge!(crate::telemetry::QUEUED_REPLIES).set(q.queued_replies as f64);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(handle.render()))
+}

@@ -1,0 +1,117 @@
+//! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes.
+
+mod auth;
+mod channel_cache;
+mod channels;
+mod deliveries;
+mod destinations;
+mod events;
+mod health;
+mod hooks;
+mod problem;
+mod relay;
+mod tokens;
+mod views;
+
+use std::sync::Arc;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::config::Settings;
+use crate::connectors::Registry;
+use crate::store::Store;
+
+pub use auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
+pub use problem::{ApiError, ApiResult};
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub registry: Registry,
+    pub tokens: AdminTokens,
+    /// Wakes the relay when a reply is queued.
+    pub relay_wake: Arc<tokio::sync::Notify>,
+    /// The ingress's webhook-key lookups.
+    pub channels: channel_cache::ChannelCache,
+}
+
+/// Largest admin JSON body.
+const ADMIN_BODY_LIMIT: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(ADMIN_BODY_LIMIT)
+            .error_handler(|e, _| json_error(e).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+    .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+    .configure(health::configure)
+    .configure(hooks::configure)
+    .configure(channels::configure)
+    .configure(destinations::configure)
+    .configure(events::configure)
+    .configure(deliveries::configure)
+    .configure(relay::configure)
+    .configure(tokens::configure)
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+fn json_error(e: JsonPayloadError) -> ApiError {
+    match e {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as Content-Type: application/json",
+        ),
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is larger than {limit} bytes"),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::invalid("invalid_body", e.to_string())
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request("invalid_json", e.to_string()),
+        other => ApiError::bad_request("invalid_body", other.to_string()),
+    }
+}
+
+fn query_error(e: QueryPayloadError) -> ApiError {
+    ApiError::bad_request("invalid_query", e.to_string())
+}
+
+fn path_error(e: PathError) -> ApiError {
+    ApiError::bad_request("invalid_path", e.to_string())
+}
+
+/// A JSON body that may be absent: empty means `T::default()`, anything else must parse.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::invalid("invalid_body", e.to_string())
+        } else {
+            ApiError::bad_request("invalid_json", e.to_string())
+        }
+    })
+}
+
+/// 201/200 with a JSON body.
+pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).json(body)
+}

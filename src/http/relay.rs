@@ -1,0 +1,161 @@
+//! `/v1/conversations/{id}/messages`: helpdesk replies in, queued durably and sent by the relay;
+//! `/v1/messages/{id}`: where a reply stands; `/v1/providers`: what each provider can do.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Relayer;
+use super::{json, ApiError, ApiResult, AppState};
+use crate::domain::channel::ChannelState;
+use crate::store::{MessageStatus, RelayedMessage};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(send).service(show).service(providers);
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reply {
+    content: Value,
+}
+
+const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                format!("Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} visible characters"),
+            )
+        })?;
+    Ok(Some(key.to_string()))
+}
+
+#[post("/v1/conversations/{id}/messages")]
+async fn send(
+    caller: Relayer,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<Reply>,
+) -> ApiResult<HttpResponse> {
+    let key = idempotency_key(&req)?;
+    let content = body.into_inner().content;
+    let conversation = state
+        .store
+        .conversation(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let channel = state
+        .store
+        .get_channel(&conversation.channel_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "channel_deleted",
+                "the conversation's channel no longer exists",
+            )
+        })?;
+    let connector = state
+        .registry
+        .get(&channel.provider)
+        .ok_or_else(|| ApiError::internal(format!("no connector for {}", channel.provider)))?;
+    if !connector.capabilities().replies {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "reply_not_supported",
+            format!("{} has no API to send replies", channel.provider),
+        )
+        .with("provider", channel.provider.clone()));
+    }
+    if channel.state != ChannelState::Approved {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "channel_not_approved",
+            format!(
+                "the conversation's channel is {}; replies need an approved channel",
+                channel.state.as_str()
+            ),
+        ));
+    }
+    connector.validate_reply(&content).map_err(|e| {
+        ApiError::invalid(e.code, e.message).with("provider", channel.provider.clone())
+    })?;
+    let now = crate::domain::envelope::now();
+    let message = RelayedMessage {
+        id: crate::ids::message_id(),
+        conversation_id: conversation.id.clone(),
+        channel_id: channel.id.clone(),
+        idempotency_key: key,
+        content: content.clone(),
+        status: MessageStatus::Queued,
+        attempts: 0,
+        steps: Vec::new(),
+        error: None,
+        echo_event_id: None,
+        next_attempt_at: None,
+        next_attempt_ms: 0,
+        created_at: now.clone(),
+        updated_at: now,
+        finished_at: None,
+    };
+    let (stored, created) = state.store.queue_message(message).await?;
+    if !created && stored.content != content {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different reply in this conversation",
+        )
+        .with("message_id", stored.id));
+    }
+    if created {
+        tracing::info!(message = %stored.id, conversation = %stored.conversation_id, role = %caller.role, "reply queued");
+        state.relay_wake.notify_one();
+    }
+    let mut resp = HttpResponse::build(StatusCode::ACCEPTED);
+    if !created {
+        resp.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(resp.json(json!(stored)))
+}
+
+#[get("/v1/messages/{id}")]
+async fn show(
+    _caller: Relayer,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let m = state
+        .store
+        .get_message(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(json(StatusCode::OK, json!(m)))
+}
+
+#[get("/v1/providers")]
+async fn providers(_caller: Relayer, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let items: Vec<Value> = state
+        .registry
+        .providers()
+        .into_iter()
+        .filter_map(|p| state.registry.get(p))
+        .map(|c| {
+            let mut caps = json!(c.capabilities());
+            caps["id"] = json!(c.provider());
+            caps
+        })
+        .collect();
+    Ok(json(StatusCode::OK, json!({"items": items})))
+}

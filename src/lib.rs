@@ -1,0 +1,16 @@
+//! omnigate: an omnichannel connector gateway. Provider webhooks in, verified and normalized,
+//! stored durably, forwarded to helpdesks as Standard Webhooks.
+
+pub mod cli;
+pub mod config;
+pub mod connectors;
+pub mod crypto;
+pub mod domain;
+pub mod files;
+pub mod forwarder;
+pub mod http;
+pub mod ids;
+pub mod relay;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

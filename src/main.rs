@@ -1,0 +1,87 @@
+//! The `omnigate` command: serves the gateway by default.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use omnigate::cli::{self, ClientCmd, Target};
+use omnigate::config::{LogFormat, Settings};
+use omnigate::startup::{self, Application};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "omnigate", version, about = "Omnichannel connector gateway")]
+struct Cli {
+    /// Directory with default.toml and {OMNIGATE_ENV}.toml.
+    #[arg(
+        long,
+        global = true,
+        default_value = "config",
+        env = "OMNIGATE_CONFIG_DIR"
+    )]
+    config_dir: PathBuf,
+    #[command(flatten)]
+    target: Target,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Create or upgrade the data directory's schema, then exit.
+    Migrate,
+    #[command(flatten)]
+    Client(ClientCmd),
+}
+
+fn init_tracing(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Client(cmd) = command {
+        return std::process::ExitCode::from(cli::run(cli.target, cmd) as u8);
+    }
+    let settings = match Settings::load(&cli.config_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("omnigate: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(&settings);
+    let result = match command {
+        Command::Serve => actix_web::rt::System::new().block_on(async {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }),
+        Command::Migrate => startup::migrate(&settings).map(|v| {
+            println!(
+                "schema at version {v} in {}",
+                startup::data_dir(&settings).display()
+            );
+        }),
+        // Handled above, before any configuration is read.
+        Command::Client(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("omnigate: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The relay: sends queued helpdesk replies through each provider's API, one call at a time
+//! per channel within the provider's rate limit, retrying only temporary failures, and records
+//! every outcome as a `message.delivered` / `message.failed` event for the helpdesk.
+
+mod limits;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use omnigate_connector_core::{CallOutcome, Connector, EventType, ReplyContext};
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::config::Settings;
+use crate::connectors::Registry;
+use crate::domain::channel::{Channel, ChannelState};
+use crate::domain::envelope;
+use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
+
+pub use limits::Limiters;
+
+/// The largest provider answer read; the rest is ignored.
+const MAX_ANSWER: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct Relay {
+    store: Arc<dyn Store>,
+    registry: Registry,
+    settings: Arc<Settings>,
+    client: reqwest::Client,
+    limiters: Limiters,
+    wake: Arc<Notify>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Relay {
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Registry,
+        settings: Arc<Settings>,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Relay> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.relay.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Relay {
+            store,
+            registry,
+            settings,
+            client,
+            limiters: Limiters::default(),
+            wake,
+        })
+    }
+
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        match self.store.requeue_interrupted_messages().await {
+            Ok(n) if n > 0 => tracing::warn!(
+                messages = n,
+                "replies interrupted by the last stop are queued again"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot requeue interrupted replies"),
+        }
+        let permits = Arc::new(Semaphore::new(self.settings.relay.concurrency));
+        let mut tasks = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            while tasks.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                self.store
+                    .claim_messages(now_ms(), free)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "cannot claim replies");
+                        Vec::new()
+                    })
+            };
+            let got = claimed.len();
+            for message in claimed {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let this = self.clone();
+                let stop = shutdown.clone();
+                tasks.spawn(async move {
+                    this.process(message, stop).await;
+                    drop(permit);
+                    this.wake.notify_one();
+                });
+            }
+            if got > 0 && got == free {
+                continue;
+            }
+            let idle = match self.store.next_message_due().await {
+                Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(5, 1000) as u64),
+                _ => Duration::from_secs(1),
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(idle) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        tracing::info!("relay stopped");
+    }
+
+    async fn process(&self, message: RelayedMessage, stop: watch::Receiver<bool>) {
+        // `None`: interrupted by shutdown before a call, so back in the queue as it was.
+        let progress = self
+            .turn(&message, &stop)
+            .await
+            .unwrap_or_else(|| MessageProgress::Step {
+                steps: message.steps.clone(),
+            });
+        if let Err(e) = self.store.record_message(&message.id, progress).await {
+            tracing::error!(error = %e, message = %message.id, "cannot record a reply's progress");
+        }
+    }
+
+    fn finished(
+        &self,
+        m: &RelayedMessage,
+        channel: &Channel,
+        provider_ref: &str,
+        failure: Option<(String, String)>,
+    ) -> MessageProgress {
+        let event_id = crate::ids::event_id();
+        let kind = if failure.is_some() {
+            EventType::MessageFailed
+        } else {
+            EventType::MessageDelivered
+        };
+        let envelope = envelope::relay_outcome(
+            kind,
+            &event_id,
+            channel,
+            (&m.conversation_id, provider_ref),
+            (&m.id, &m.content),
+            m.attempts + 1,
+            failure.as_ref().map(|(c, d)| (c.as_str(), d.as_str())),
+        );
+        let event = NewEvent {
+            id: event_id,
+            event_type: kind.as_str().to_string(),
+            conversation_id: Some(m.conversation_id.clone()),
+            conversation_ref: Some(provider_ref.to_string()),
+            dedup_key: None,
+            envelope,
+            raw: None,
+        };
+        match failure {
+            None => MessageProgress::Delivered { event },
+            Some((code, message)) => {
+                tracing::warn!(message = %m.id, %code, "reply failed");
+                MessageProgress::Failed {
+                    code,
+                    message,
+                    event,
+                }
+            }
+        }
+    }
+
+    async fn turn(
+        &self,
+        m: &RelayedMessage,
+        stop: &watch::Receiver<bool>,
+    ) -> Option<MessageProgress> {
+        let loaded = async {
+            let channel = self.store.get_channel(&m.channel_id).await.ok().flatten()?;
+            let conversation = self
+                .store
+                .conversation(&m.conversation_id)
+                .await
+                .ok()
+                .flatten()?;
+            let connector = self.registry.get(&channel.provider)?;
+            Some((channel, conversation, connector))
+        }
+        .await;
+        let Some((channel, conversation, connector)) = loaded else {
+            return Some(MessageProgress::Retry {
+                at_ms: now_ms() + 5_000,
+                code: "store_unavailable".into(),
+                message: "the channel or conversation could not be read".into(),
+            });
+        };
+        let fail = |code: &str, detail: String| {
+            Some(self.finished(
+                m,
+                &channel,
+                &conversation.provider_ref,
+                Some((code.to_string(), detail)),
+            ))
+        };
+        if channel.state != ChannelState::Approved {
+            return fail(
+                "channel_not_approved",
+                format!("the channel is {}", channel.state.as_str()),
+            );
+        }
+        let api_base = self
+            .settings
+            .api_base(&channel.provider, connector.default_api_base())
+            .to_string();
+        let ctx = ReplyContext {
+            credentials: &channel.credentials,
+            api_base: &api_base,
+            recipient: &conversation.provider_ref,
+        };
+        let mut steps = m.steps.clone();
+        loop {
+            let call = match connector.next_reply_call(&ctx, &m.content, &steps) {
+                Ok(Some(call)) => call,
+                Ok(None) => {
+                    return Some(self.finished(m, &channel, &conversation.provider_ref, None))
+                }
+                Err(e) => return fail(e.code, e.message),
+            };
+            if *stop.borrow() {
+                return None;
+            }
+            self.limiters
+                .until_ready(
+                    &channel.id,
+                    connector.provider(),
+                    connector.capabilities().rate_limit,
+                )
+                .await;
+            let outcome = self.send(connector, steps.len(), call).await;
+            match outcome {
+                // An upload's id feeds the next call. Intermediate steps are not persisted: after
+                // a crash the reply starts over, which repeats an upload, never a send.
+                CallOutcome::Ok { value } => steps.push(value),
+                CallOutcome::Retryable { code, message } => {
+                    let next = (m.attempts + 1) as usize;
+                    return match self.settings.relay.retry_schedule.get(next) {
+                        Some(delay) => Some(MessageProgress::Retry {
+                            at_ms: now_ms() + delay.as_millis() as i64,
+                            code,
+                            message,
+                        }),
+                        None => fail(&code, format!("{message} (gave up after {next} attempts)")),
+                    };
+                }
+                CallOutcome::Permanent { code, message } => return fail(&code, message),
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        connector: &dyn Connector,
+        step: usize,
+        call: omnigate_connector_core::ProviderCall,
+    ) -> CallOutcome {
+        let mut req = self.client.post(&call.url).body(call.body);
+        for (k, v) in &call.headers {
+            req = req.header(k, v);
+        }
+        let started = std::time::Instant::now();
+        let outcome = match req.send().await {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let mut body = Vec::new();
+                while let Ok(Some(chunk)) = resp.chunk().await {
+                    body.extend_from_slice(&chunk);
+                    if body.len() >= MAX_ANSWER {
+                        break;
+                    }
+                }
+                connector.interpret_reply(step, status, &body)
+            }
+            Err(e) => CallOutcome::Retryable {
+                code: if e.is_timeout() {
+                    "timeout".into()
+                } else {
+                    "connect_failed".into()
+                },
+                message: format!("the provider could not be reached: {e}"),
+            },
+        };
+        let label = match &outcome {
+            CallOutcome::Ok { .. } => "ok",
+            CallOutcome::Retryable { .. } => "retryable",
+            CallOutcome::Permanent { .. } => "permanent",
+        };
+        let provider = connector.provider();
+        metrics::counter!(crate::telemetry::RELAY_CALLS, "provider" => provider, "outcome" => label)
+            .increment(1);
+        metrics::histogram!(crate::telemetry::RELAY_SECONDS, "provider" => provider)
+            .record(started.elapsed().as_secs_f64());
+        outcome
+    }
+}

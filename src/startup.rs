@@ -1,0 +1,195 @@
+//! Builds the application: store, admin token, HTTP server and forwarder, bound to its own
+//! listener so tests can ask for port 0 and read the port back.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tokio::sync::watch;
+
+use crate::config::{Settings, StoreKind};
+use crate::connectors::Registry;
+use crate::crypto::{token_hash, Cipher};
+use crate::files::write_private_file;
+use crate::forwarder::Forwarder;
+use crate::http::{self, AdminTokens, AppState};
+use crate::relay::Relay;
+use crate::store::embedded::EmbeddedStore;
+use crate::store::Store;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Arc<dyn Store>,
+    forwarder: Forwarder,
+    relay: Relay,
+    settings: Arc<Settings>,
+}
+
+/// Opens the configured store engine.
+pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    match settings.store.kind {
+        StoreKind::Embedded => {
+            let dir = &settings.store.path;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
+            let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
+            let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
+                .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Uses the configured admin token, or on first start generates one, prints it once, keeps its
+/// hash in the store and the token itself in a 0600 file in the data directory.
+async fn bootstrap_admin(settings: &Settings, store: &dyn Store) -> anyhow::Result<AdminTokens> {
+    let configured = settings.admin.token.trim();
+    if !configured.is_empty() {
+        return Ok(AdminTokens {
+            configured_hash: Some(token_hash(configured)),
+        });
+    }
+    if store.has_tokens(http::ROLE_ADMIN).await? {
+        return Ok(AdminTokens::default());
+    }
+    let token = format!("ogt_{}", crate::ids::random_token(32));
+    let path = settings.store.path.join("admin-token");
+    if path.exists() {
+        std::fs::remove_file(&path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    write_private_file(&path, &format!("{token}\n"))?;
+    store
+        .put_token(&token_hash(&token), http::ROLE_ADMIN, "bootstrap")
+        .await?;
+    println!(
+        "omnigate: generated the admin token (shown once; also readable by this user in {}):\n{token}",
+        path.display()
+    );
+    Ok(AdminTokens::default())
+}
+
+impl Application {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+        // Installed before anything records, so no early count is lost.
+        let _ = crate::telemetry::prometheus();
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
+        let port = listener.local_addr()?.port();
+        // With port 0 the OS chose the port: webhook URLs must name the real one.
+        settings.server.port = port;
+        let settings = Arc::new(settings);
+        let store = open_store(&settings)?;
+        let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
+        let relay_wake = Arc::new(tokio::sync::Notify::new());
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            settings: settings.clone(),
+            registry: Registry::default(),
+            tokens,
+            relay_wake: relay_wake.clone(),
+            channels: Default::default(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(tracing_actix())
+                .configure(http::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
+        .run();
+        let forwarder = Forwarder::new(store.clone(), &settings.delivery)?;
+        let relay = Relay::new(
+            store.clone(),
+            Registry::default(),
+            settings.clone(),
+            relay_wake,
+        )?;
+        tracing::info!(%address, port, "omnigate listening");
+        Ok(Application {
+            port,
+            server,
+            store,
+            forwarder,
+            relay,
+            settings,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT; then stops accepting, lets in-flight requests and delivery
+    /// attempts finish (up to `server.shutdown_timeout`), and flushes the store.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let forwarder = tokio::spawn(self.forwarder.run(stopped.clone()));
+        let relay = tokio::spawn(self.relay.run(stopped));
+        let served = self.server.await;
+        tracing::info!("shutting down: finishing in-flight deliveries");
+        let _ = stop.send(true);
+        let both = async {
+            let _ = forwarder.await;
+            let _ = relay.await;
+        };
+        if tokio::time::timeout(self.settings.server.shutdown_timeout, both)
+            .await
+            .is_err()
+        {
+            tracing::warn!("work still in flight at the shutdown timeout; it stays queued");
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}
+
+fn tracing_actix() -> actix_web::middleware::Logger {
+    // Method, path, status and time only: never a query string, and never a webhook key (it is
+    // the secret of a provider's URL), so `/hooks/...` paths are logged with the key replaced.
+    actix_web::middleware::Logger::new("%{method}xi %{path}xi %s %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+        .custom_request_replace("path", |req| redacted_path(req.path()))
+}
+
+/// The request path as logged: `/hooks/{key}` and `/hooks/{key}/{topic}` keep only the topic.
+/// (Cheaper than asking the router for the matched pattern, which re-matches every route.)
+pub fn redacted_path(path: &str) -> String {
+    match path.strip_prefix("/hooks/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, topic)) => format!("/hooks/{{key}}/{topic}"),
+            None => "/hooks/{key}".to_string(),
+        },
+        None => path.to_string(),
+    }
+}
+
+/// Applies migrations to the configured data directory and exits.
+pub fn migrate(settings: &Settings) -> anyhow::Result<i64> {
+    let _ = open_store(settings)?;
+    Ok(crate::store::embedded::migrations::CURRENT)
+}
+
+pub fn data_dir(settings: &Settings) -> &Path {
+    &settings.store.path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_path;
+
+    #[test]
+    fn webhook_keys_never_reach_the_access_log() {
+        assert_eq!(redacted_path("/hooks/s3cr3t"), "/hooks/{key}");
+        assert_eq!(
+            redacted_path("/hooks/s3cr3t/transcript"),
+            "/hooks/{key}/transcript"
+        );
+        assert_eq!(redacted_path("/v1/channels/chn_1"), "/v1/channels/chn_1");
+    }
+}

@@ -1,0 +1,186 @@
+//! Channel rows: credentials sealed with the master key, settings in clear JSON.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{Map, Value};
+
+use crate::crypto::Cipher;
+use crate::domain::channel::{Channel, ChannelState, StateChange};
+use crate::store::{ChannelPatch, StoreError, StoreResult};
+
+use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
+
+const COLUMNS: &str = "id, provider, name, credentials, settings, state, state_reason, \
+                       webhook_key, channel_key, created_ms, updated_ms";
+
+fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Channel>> {
+    let sealed: Vec<u8> = row.get(3)?;
+    let settings: String = row.get(4)?;
+    let state: String = row.get(5)?;
+    let id: String = row.get(0)?;
+    let build = || -> StoreResult<Channel> {
+        let credentials: Map<String, Value> = serde_json::from_slice(&cipher.open(&sealed)?)
+            .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
+        let settings: Map<String, Value> = serde_json::from_str(&settings)
+            .map_err(|e| anyhow::anyhow!("channel {id}: settings unreadable: {e}"))?;
+        let state = ChannelState::parse(&state)
+            .ok_or_else(|| anyhow::anyhow!("channel {id}: unknown state {state}"))?;
+        Ok(Channel {
+            id: id.clone(),
+            provider: row.get(1)?,
+            name: row.get(2)?,
+            credentials,
+            settings,
+            state,
+            state_reason: row.get(6)?,
+            webhook_key: row.get(7)?,
+            channel_key: row.get(8)?,
+            created_at: fmt_ms(row.get(9)?),
+            updated_at: fmt_ms(row.get(10)?),
+        })
+    };
+    Ok(build())
+}
+
+pub fn find(
+    conn: &Connection,
+    cipher: &Cipher,
+    column: &str,
+    value: &str,
+) -> StoreResult<Option<Channel>> {
+    let sql = format!("SELECT {COLUMNS} FROM channels WHERE {column} = ?1");
+    let found = conn
+        .prepare_cached(&sql)?
+        .query_row([value], |r| from_row(r, cipher))
+        .optional()?;
+    found.transpose()
+}
+
+pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Channel>> {
+    let sql = format!("SELECT {COLUMNS} FROM channels ORDER BY created_ms, id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], |r| from_row(r, cipher))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
+fn seal_credentials(cipher: &Cipher, credentials: &Map<String, Value>) -> StoreResult<Vec<u8>> {
+    let plain = serde_json::to_vec(credentials).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(cipher.seal(&plain)?)
+}
+
+pub fn insert(conn: &Connection, cipher: &Cipher, ch: &Channel) -> StoreResult<()> {
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO channels (id, provider, name, credentials, settings, state, state_reason, \
+         webhook_key, channel_key, created_ms, updated_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, ?7, ?8, ?8)",
+        params![
+            ch.id,
+            ch.provider,
+            ch.name,
+            seal_credentials(cipher, &ch.credentials)?,
+            Value::Object(ch.settings.clone()).to_string(),
+            ch.state.as_str(),
+            ch.channel_key,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn update(
+    conn: &Connection,
+    cipher: &Cipher,
+    id: &str,
+    patch: ChannelPatch,
+) -> StoreResult<Channel> {
+    let mut ch = find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?;
+    if let Some(name) = patch.name {
+        ch.name = name;
+    }
+    if let Some(credentials) = patch.credentials {
+        ch.credentials = credentials;
+    }
+    if let Some(settings) = patch.settings {
+        ch.settings = settings;
+    }
+    conn.execute(
+        "UPDATE channels SET name = ?2, credentials = ?3, settings = ?4, updated_ms = ?5 \
+         WHERE id = ?1",
+        params![
+            id,
+            ch.name,
+            seal_credentials(cipher, &ch.credentials)?,
+            Value::Object(ch.settings.clone()).to_string(),
+            now_ms()
+        ],
+    )?;
+    find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)
+}
+
+pub fn delete(conn: &Connection, cipher: &Cipher, id: &str) -> StoreResult<()> {
+    let ch = find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?;
+    if ch.state == ChannelState::Approved {
+        return Err(StoreError::Conflict(
+            "an approved channel must be revoked before it is deleted".into(),
+        ));
+    }
+    conn.execute("DELETE FROM channels WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Writes the new state and its history row.
+pub fn set_state(
+    conn: &Connection,
+    ch: &Channel,
+    to: ChannelState,
+    change: &StateChange,
+    webhook_key: Option<&str>,
+) -> StoreResult<()> {
+    let at = parse_rfc3339_ms(&change.at).unwrap_or_else(now_ms);
+    conn.execute(
+        "UPDATE channels SET state = ?2, state_reason = ?3, webhook_key = COALESCE(?4, webhook_key), \
+         updated_ms = ?5 WHERE id = ?1",
+        params![ch.id, to.as_str(), change.reason, webhook_key, at],
+    )?;
+    conn.execute(
+        "INSERT INTO channel_transitions (channel_id, from_state, to_state, at_ms, actor, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            ch.id,
+            change.from.as_str(),
+            to.as_str(),
+            at,
+            change.actor,
+            change.reason
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn history(conn: &Connection, id: &str) -> StoreResult<Vec<StateChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT from_state, to_state, at_ms, actor, reason FROM channel_transitions \
+         WHERE channel_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        let from: String = r.get(0)?;
+        let to: String = r.get(1)?;
+        Ok((from, to, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (from, to, at, actor, reason) = row?;
+        out.push(StateChange {
+            from: ChannelState::parse(&from).unwrap_or(ChannelState::Unverified),
+            state: ChannelState::parse(&to).unwrap_or(ChannelState::Unverified),
+            at: fmt_ms(at),
+            actor,
+            reason,
+        });
+    }
+    Ok(out)
+}

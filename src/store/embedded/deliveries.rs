@@ -1,0 +1,309 @@
+//! Deliveries and the lane queue. A lane row exists while its (destination, conversation) has
+//! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
+//! Heads are read by index in event order, never by sorting the backlog.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+use crate::store::{
+    AttemptRecord, AttemptResult, Delivery, DeliveryJob, DeliveryQuery, DeliveryStatus, Lane,
+    StoreError, StoreResult,
+};
+
+use super::destinations;
+use super::events::queue_delivery;
+use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
+use super::writer::WriterCtx;
+
+const COLUMNS: &str =
+    "id, event_id, event_type, destination_id, conversation_id, status, attempts, \
+                       next_attempt_ms, last_status_code, last_error, created_ms, updated_ms, \
+                       delivered_ms";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    let status: String = r.get(5)?;
+    Ok(Delivery {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        event_type: r.get(2)?,
+        destination_id: r.get(3)?,
+        conversation_id: r.get(4)?,
+        status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
+        attempts: r.get(6)?,
+        next_attempt_at: r.get::<_, Option<i64>>(7)?.map(fmt_ms),
+        last_status_code: r.get(8)?,
+        last_error: r.get(9)?,
+        created_at: fmt_ms(r.get(10)?),
+        updated_at: fmt_ms(r.get(11)?),
+        delivered_at: r.get::<_, Option<i64>>(12)?.map(fmt_ms),
+    })
+}
+
+pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<Delivery>> {
+    let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn list(conn: &Connection, q: &DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE id > ?1 \
+         AND (?2 IS NULL OR destination_id = ?2) AND (?3 IS NULL OR status = ?3) \
+         ORDER BY id LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            q.after.clone().unwrap_or_default(),
+            q.destination,
+            q.status.map(DeliveryStatus::as_str),
+            q.limit as i64
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Queues a finished delivery again, with a fresh schedule, at its place in event order.
+pub fn retry(ctx: &mut WriterCtx, id: &str) -> StoreResult<Delivery> {
+    let row: Option<(String, String, i32)> = ctx
+        .conn
+        .query_row(
+            "SELECT destination_id, lane, queued FROM deliveries WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (destination, lane, queued) = row.ok_or(StoreError::NotFound)?;
+    if queued == 1 {
+        return Err(StoreError::Conflict(
+            "the delivery is still queued; it is retried on its schedule".into(),
+        ));
+    }
+    let now = now_ms();
+    ctx.conn.execute(
+        "UPDATE deliveries SET status = 'pending', queued = 1, attempts = 0, next_attempt_ms = ?2, \
+         updated_ms = ?2, delivered_ms = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
+    ctx.conn.execute(
+        "INSERT INTO lanes (destination_id, lane, next_attempt_ms) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (destination_id, lane) DO UPDATE SET next_attempt_ms = \
+         MIN(next_attempt_ms, excluded.next_attempt_ms)",
+        params![destination, lane, now],
+    )?;
+    ctx.wake = true;
+    get(&ctx.conn, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Queues a new delivery to `destination_id` for every stored (non-held) event received in
+/// [since, until) that its filters take. Returns how many.
+pub fn replay(
+    ctx: &mut WriterCtx,
+    destination_id: &str,
+    since: &str,
+    until: &str,
+) -> StoreResult<u64> {
+    let (Some(since), Some(until)) = (parse_rfc3339_ms(since), parse_rfc3339_ms(until)) else {
+        return Err(StoreError::Conflict(
+            "since and until must be RFC 3339 times".into(),
+        ));
+    };
+    let filter = destinations::enabled_filters(ctx)?
+        .iter()
+        .find(|d| d.id == destination_id)
+        .cloned();
+    let Some(filter) = filter else {
+        let exists: bool = ctx.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM destinations WHERE id = ?1)",
+            [destination_id],
+            |r| r.get(0),
+        )?;
+        return Err(if exists {
+            StoreError::Conflict("the destination is disabled; enable it first".into())
+        } else {
+            StoreError::NotFound
+        });
+    };
+    let events = super::events::refs_received_between(&ctx.conn, since, until)?;
+    let now = now_ms();
+    let mut n = 0u64;
+    for ev in events {
+        if !filter.wants(&ev.event_type, ev.channel_id.as_deref()) {
+            continue;
+        }
+        let lane = super::events::lane_of(ev.channel_id.as_deref(), ev.conversation_id.as_deref());
+        queue_delivery(
+            ctx,
+            destination_id,
+            ev.seq,
+            &ev.id,
+            &ev.event_type,
+            ev.conversation_id.as_deref(),
+            &lane,
+            now,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+pub fn claim_lanes(
+    ctx: &mut WriterCtx,
+    now: i64,
+    limit: usize,
+    lease_until: i64,
+) -> StoreResult<Vec<Lane>> {
+    let lanes: Vec<Lane> = {
+        let mut stmt = ctx.conn.prepare_cached(
+            "SELECT l.destination_id, l.lane FROM lanes l \
+             JOIN destinations d ON d.id = l.destination_id \
+             WHERE l.next_attempt_ms <= ?1 AND d.enabled = 1 \
+             ORDER BY l.next_attempt_ms LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![now, limit as i64], |r| {
+            Ok(Lane {
+                destination_id: r.get(0)?,
+                lane: r.get(1)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut hold = ctx.conn.prepare_cached(
+        "UPDATE lanes SET next_attempt_ms = ?3 WHERE destination_id = ?1 AND lane = ?2",
+    )?;
+    for lane in &lanes {
+        hold.execute(params![lane.destination_id, lane.lane, lease_until])?;
+    }
+    Ok(lanes)
+}
+
+pub fn lane_head(conn: &Connection, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
+    let job = conn
+        .prepare_cached(
+            "SELECT d.id, d.event_id, d.attempts, d.next_attempt_ms, e.envelope, e.raw \
+             FROM deliveries d JOIN events e ON e.seq = d.event_seq \
+             WHERE d.destination_id = ?1 AND d.lane = ?2 AND d.queued = 1 \
+             ORDER BY d.event_seq, d.id LIMIT 1",
+        )?
+        .query_row(params![lane.destination_id, lane.lane], |r| {
+            let envelope: String = r.get(4)?;
+            Ok(DeliveryJob {
+                delivery_id: r.get(0)?,
+                event_id: r.get(1)?,
+                attempts: r.get(2)?,
+                next_attempt_at_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                envelope: serde_json::from_str(&envelope).unwrap_or(Value::Null),
+                raw: r.get(5)?,
+            })
+        })
+        .optional()?;
+    Ok(job)
+}
+
+/// When the lane's head is due, or `None` when it has nothing queued.
+fn head_due(conn: &Connection, lane: &Lane) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT next_attempt_ms FROM deliveries WHERE destination_id = ?1 AND lane = ?2 \
+             AND queued = 1 ORDER BY event_seq, id LIMIT 1",
+        )?
+        .query_row(params![lane.destination_id, lane.lane], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .optional()?
+        .map(|due| due.unwrap_or(0)))
+}
+
+/// Sets the lane's due time (or the worker's hold), or removes it when nothing is queued.
+fn set_lane(ctx: &mut WriterCtx, lane: &Lane, hold_until: Option<i64>) -> StoreResult<Option<i64>> {
+    let due = head_due(&ctx.conn, lane)?;
+    match due {
+        None => {
+            ctx.conn
+                .prepare_cached("DELETE FROM lanes WHERE destination_id = ?1 AND lane = ?2")?
+                .execute(params![lane.destination_id, lane.lane])?;
+        }
+        Some(due) => {
+            let at = hold_until.map_or(due, |h| h.max(due));
+            ctx.conn
+                .prepare_cached(
+                    "INSERT INTO lanes (destination_id, lane, next_attempt_ms) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (destination_id, lane) DO UPDATE SET next_attempt_ms = ?3",
+                )?
+                .execute(params![lane.destination_id, lane.lane, at])?;
+        }
+    }
+    Ok(due)
+}
+
+pub fn settle_lane(ctx: &mut WriterCtx, lane: &Lane) -> StoreResult<()> {
+    set_lane(ctx, lane, None).map(|_| ())
+}
+
+pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> StoreResult<Option<i64>> {
+    let now = now_ms();
+    let (status, queued, next, delivered) = match rec.result {
+        AttemptResult::Delivered => (DeliveryStatus::Delivered, 0, None, Some(now)),
+        AttemptResult::Retry { at_ms } => (DeliveryStatus::Failed, 1, Some(at_ms), None),
+        AttemptResult::Dead => (DeliveryStatus::Dead, 0, None, None),
+    };
+    ctx.conn
+        .prepare_cached(
+            "UPDATE deliveries SET status = ?2, queued = ?3, attempts = attempts + 1, \
+             next_attempt_ms = ?4, last_status_code = ?5, last_error = ?6, updated_ms = ?7, \
+             delivered_ms = ?8 WHERE id = ?1",
+        )?
+        .execute(params![
+            rec.delivery_id,
+            status.as_str(),
+            queued,
+            next,
+            rec.status_code,
+            rec.error,
+            now,
+            delivered
+        ])?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO delivery_attempts (delivery_id, at_ms, status_code, error, duration_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            rec.delivery_id,
+            now,
+            rec.status_code,
+            rec.error,
+            rec.duration_ms
+        ])?;
+    if let Some(reason) = &rec.disable_destination {
+        destinations::disable(ctx, &rec.lane.destination_id, reason)?;
+    }
+    set_lane(ctx, &rec.lane, rec.hold_until_ms)
+}
+
+pub fn next_due(conn: &Connection) -> StoreResult<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT MIN(l.next_attempt_ms) FROM lanes l JOIN destinations d ON d.id = l.destination_id \
+         WHERE d.enabled = 1",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// After a restart no worker holds anything: every lane is due when its head is.
+pub fn release_all_holds(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "DELETE FROM lanes WHERE NOT EXISTS (SELECT 1 FROM deliveries d \
+           WHERE d.destination_id = lanes.destination_id AND d.lane = lanes.lane AND d.queued = 1);
+         UPDATE lanes SET next_attempt_ms = (SELECT COALESCE(d.next_attempt_ms, 0) FROM deliveries d \
+           WHERE d.destination_id = lanes.destination_id AND d.lane = lanes.lane AND d.queued = 1 \
+           ORDER BY d.event_seq, d.id LIMIT 1);
+         INSERT INTO lanes (destination_id, lane, next_attempt_ms) \
+           SELECT destination_id, lane, MIN(COALESCE(next_attempt_ms, 0)) FROM deliveries \
+           WHERE queued = 1 GROUP BY destination_id, lane ON CONFLICT DO NOTHING;",
+    )?;
+    Ok(())
+}

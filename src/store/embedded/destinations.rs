@@ -1,0 +1,199 @@
+//! Destination rows: the signing secret sealed with the master key, filters as JSON arrays.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::crypto::Cipher;
+use crate::domain::destination::{matches, Destination};
+use crate::store::{DestinationPatch, StoreError, StoreResult};
+
+use super::time::{fmt_ms, now_ms};
+use super::writer::WriterCtx;
+
+/// What fan-out needs of an enabled destination, cached by the writer.
+#[derive(Debug, Clone)]
+pub struct DestFilter {
+    pub id: String,
+    pub event_types: Vec<String>,
+    pub channels: Vec<String>,
+}
+
+impl DestFilter {
+    pub fn wants(&self, event_type: &str, channel_id: Option<&str>) -> bool {
+        matches(&self.event_types, &self.channels, event_type, channel_id)
+    }
+}
+
+const COLUMNS: &str = "id, url, secret, event_types, channels, include_raw, enabled, \
+                       disabled_reason, created_ms, updated_ms";
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Destination>> {
+    let sealed: Vec<u8> = row.get(2)?;
+    let id: String = row.get(0)?;
+    let types: String = row.get(3)?;
+    let channels: String = row.get(4)?;
+    let secret = match cipher.open(&sealed).map(String::from_utf8) {
+        Ok(Ok(s)) => s,
+        _ => {
+            return Ok(Err(StoreError::Internal(anyhow::anyhow!(
+                "destination {id}: signing secret unreadable (wrong master key?)"
+            ))))
+        }
+    };
+    Ok(Ok(Destination {
+        id,
+        url: row.get(1)?,
+        secret,
+        event_types: json_list(&types),
+        channels: json_list(&channels),
+        include_raw: row.get(5)?,
+        enabled: row.get(6)?,
+        disabled_reason: row.get(7)?,
+        created_at: fmt_ms(row.get(8)?),
+        updated_at: fmt_ms(row.get(9)?),
+    }))
+}
+
+pub fn find(conn: &Connection, cipher: &Cipher, id: &str) -> StoreResult<Option<Destination>> {
+    let sql = format!("SELECT {COLUMNS} FROM destinations WHERE id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id], |r| from_row(r, cipher))
+        .optional()?
+        .transpose()
+}
+
+pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Destination>> {
+    let sql = format!("SELECT {COLUMNS} FROM destinations ORDER BY created_ms, id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], |r| from_row(r, cipher))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
+/// The enabled destinations' filters, from the writer's cache.
+pub fn enabled_filters(ctx: &mut WriterCtx) -> StoreResult<&[DestFilter]> {
+    if ctx.destinations.is_none() {
+        let mut stmt = ctx.conn.prepare_cached(
+            "SELECT id, event_types, channels FROM destinations WHERE enabled = 1",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let types: String = r.get(1)?;
+            let channels: String = r.get(2)?;
+            Ok(DestFilter {
+                id: r.get(0)?,
+                event_types: json_list(&types),
+                channels: json_list(&channels),
+            })
+        })?;
+        let mut filters = Vec::new();
+        for row in rows {
+            filters.push(row?);
+        }
+        ctx.destinations = Some(filters);
+    }
+    Ok(ctx.destinations.as_deref().unwrap_or_default())
+}
+
+pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> StoreResult<()> {
+    ctx.destinations = None;
+    let now = now_ms();
+    ctx.conn.execute(
+        "INSERT INTO destinations (id, url, secret, event_types, channels, include_raw, enabled, \
+         disabled_reason, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8)",
+        params![
+            d.id,
+            d.url,
+            cipher.seal(d.secret.as_bytes())?,
+            serde_json::to_string(&d.event_types).map_err(|e| anyhow::anyhow!(e))?,
+            serde_json::to_string(&d.channels).map_err(|e| anyhow::anyhow!(e))?,
+            d.include_raw,
+            d.enabled,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn update(
+    ctx: &mut WriterCtx,
+    cipher: &Cipher,
+    id: &str,
+    patch: DestinationPatch,
+) -> StoreResult<Destination> {
+    ctx.destinations = None;
+    let mut d = find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?;
+    if let Some(url) = patch.url {
+        d.url = url;
+    }
+    if let Some(types) = patch.event_types {
+        d.event_types = types;
+    }
+    if let Some(channels) = patch.channels {
+        d.channels = channels;
+    }
+    if let Some(raw) = patch.include_raw {
+        d.include_raw = raw;
+    }
+    if let Some(enabled) = patch.enabled {
+        if enabled && !d.enabled {
+            // Re-enabled: its queued lanes are due again.
+            ctx.wake = true;
+        }
+        d.enabled = enabled;
+        d.disabled_reason = if enabled {
+            None
+        } else {
+            Some("disabled by an operator".into())
+        };
+    }
+    ctx.conn.execute(
+        "UPDATE destinations SET url = ?2, event_types = ?3, channels = ?4, include_raw = ?5, \
+         enabled = ?6, disabled_reason = ?7, updated_ms = ?8 WHERE id = ?1",
+        params![
+            id,
+            d.url,
+            serde_json::to_string(&d.event_types).map_err(|e| anyhow::anyhow!(e))?,
+            serde_json::to_string(&d.channels).map_err(|e| anyhow::anyhow!(e))?,
+            d.include_raw,
+            d.enabled,
+            d.disabled_reason,
+            now_ms()
+        ],
+    )?;
+    find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Disables a destination that answered 410 Gone.
+pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> StoreResult<()> {
+    ctx.destinations = None;
+    ctx.conn.execute(
+        "UPDATE destinations SET enabled = 0, disabled_reason = ?2, updated_ms = ?3 WHERE id = ?1",
+        params![id, reason, now_ms()],
+    )?;
+    Ok(())
+}
+
+pub fn delete(ctx: &mut WriterCtx, id: &str) -> StoreResult<()> {
+    ctx.destinations = None;
+    let n = ctx
+        .conn
+        .execute("DELETE FROM destinations WHERE id = ?1", [id])?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let now = now_ms();
+    ctx.conn.execute(
+        "UPDATE deliveries SET status = 'dead', queued = 0, next_attempt_ms = NULL, \
+         last_error = 'destination_deleted', updated_ms = ?2 WHERE destination_id = ?1 AND queued = 1",
+        params![id, now],
+    )?;
+    ctx.conn
+        .execute("DELETE FROM lanes WHERE destination_id = ?1", [id])?;
+    Ok(())
+}

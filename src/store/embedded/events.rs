@@ -1,0 +1,295 @@
+//! Event rows and fan-out: storing an event queues one delivery per destination that wants
+//! it, in the same transaction, so an event is never stored without its deliveries.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::Value;
+
+use crate::domain::channel::ChannelState;
+use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
+
+use super::destinations::enabled_filters;
+use super::time::now_ms;
+use super::writer::WriterCtx;
+
+/// The lane of an event: its conversation, or its channel for events outside conversations.
+pub fn lane_of(channel_id: Option<&str>, conversation_id: Option<&str>) -> String {
+    match (conversation_id, channel_id) {
+        (Some(c), _) => c.to_string(),
+        (None, Some(ch)) => format!("chn:{ch}"),
+        (None, None) => "global".to_string(),
+    }
+}
+
+/// Inserts one event row; `Ok(None)` when its provider id was seen before.
+pub fn insert_event(
+    ctx: &mut WriterCtx,
+    channel_id: Option<&str>,
+    ev: &NewEvent,
+    held: bool,
+    received_ms: i64,
+) -> StoreResult<Option<i64>> {
+    let envelope = ev.envelope.to_string();
+    let raw = ev.raw.as_deref().map(|r| r.as_slice());
+    let inserted = ctx
+        .conn
+        .prepare_cached(
+            "INSERT INTO events (id, channel_id, conversation_id, type, dedup_key, held, \
+             received_ms, envelope, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            ev.id,
+            channel_id,
+            ev.conversation_id,
+            ev.event_type,
+            ev.dedup_key,
+            held,
+            received_ms,
+            envelope,
+            raw
+        ])?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    Ok(Some(ctx.conn.last_insert_rowid()))
+}
+
+/// Queues an event for every enabled destination that wants it.
+pub fn fan_out(
+    ctx: &mut WriterCtx,
+    seq: i64,
+    event_id: &str,
+    event_type: &str,
+    channel_id: Option<&str>,
+    conversation_id: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    let targets: Vec<String> = enabled_filters(ctx)?
+        .iter()
+        .filter(|d| d.wants(event_type, channel_id))
+        .map(|d| d.id.clone())
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let lane = lane_of(channel_id, conversation_id);
+    for destination in targets {
+        queue_delivery(
+            ctx,
+            &destination,
+            seq,
+            event_id,
+            event_type,
+            conversation_id,
+            &lane,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn queue_delivery(
+    ctx: &mut WriterCtx,
+    destination: &str,
+    seq: i64,
+    event_id: &str,
+    event_type: &str,
+    conversation_id: Option<&str>,
+    lane: &str,
+    now: i64,
+) -> StoreResult<()> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO deliveries (id, event_seq, event_id, event_type, destination_id, \
+             conversation_id, lane, status, queued, attempts, next_attempt_ms, created_ms, \
+             updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 1, 0, ?8, ?8, ?8)",
+        )?
+        .execute(params![
+            crate::ids::delivery_id(),
+            seq,
+            event_id,
+            event_type,
+            destination,
+            conversation_id,
+            lane,
+            now
+        ])?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO lanes (destination_id, lane, next_attempt_ms) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![destination, lane, now])?;
+    ctx.wake = true;
+    Ok(())
+}
+
+/// Stores a webhook's events for a channel that takes webhooks (re-checked here, inside the
+/// transaction, so a channel revoked a moment ago stores nothing).
+pub fn append(
+    ctx: &mut WriterCtx,
+    channel_id: &str,
+    events: &[NewEvent],
+) -> StoreResult<Vec<AppendOutcome>> {
+    let state: Option<String> = ctx
+        .conn
+        .prepare_cached("SELECT state FROM channels WHERE id = ?1")?
+        .query_row([channel_id], |r| r.get(0))
+        .optional()?;
+    let state = state
+        .as_deref()
+        .and_then(ChannelState::parse)
+        .filter(|s| s.accepts_webhooks())
+        .ok_or(StoreError::NotFound)?;
+    let held = state == ChannelState::Pending;
+    let now = now_ms();
+    let mut outcomes = Vec::with_capacity(events.len());
+    for ev in events {
+        if let (Some(id), Some(r)) = (&ev.conversation_id, &ev.conversation_ref) {
+            super::messages::remember_conversation(ctx, id, channel_id, r, now)?;
+        }
+        let attributed;
+        let ev = match (&ev.conversation_id, ev.event_type.as_str()) {
+            (Some(conversation), "message.echo") => {
+                let mut copy = ev.clone();
+                super::messages::attribute_echo(
+                    ctx,
+                    &ev.id,
+                    conversation,
+                    &mut copy.envelope,
+                    now,
+                )?;
+                attributed = copy;
+                &attributed
+            }
+            _ => ev,
+        };
+        let Some(seq) = insert_event(ctx, Some(channel_id), ev, held, now)? else {
+            outcomes.push(AppendOutcome::Duplicate);
+            continue;
+        };
+        if held {
+            outcomes.push(AppendOutcome::Held);
+        } else {
+            fan_out(
+                ctx,
+                seq,
+                &ev.id,
+                &ev.event_type,
+                Some(channel_id),
+                ev.conversation_id.as_deref(),
+                now,
+            )?;
+            outcomes.push(AppendOutcome::Stored);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// What fan-out needs of a stored event.
+pub struct EventRef {
+    pub seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub channel_id: Option<String>,
+    pub conversation_id: Option<String>,
+}
+
+fn refs(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<EventRef>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, |r| {
+        Ok(EventRef {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            event_type: r.get(2)?,
+            channel_id: r.get(3)?,
+            conversation_id: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stored, released events received in [since, until), in order.
+pub fn refs_received_between(
+    conn: &Connection,
+    since: i64,
+    until: i64,
+) -> StoreResult<Vec<EventRef>> {
+    refs(
+        conn,
+        "SELECT seq, id, type, channel_id, conversation_id FROM events \
+         WHERE received_ms >= ?1 AND received_ms < ?2 AND held = 0 ORDER BY seq",
+        params![since, until],
+    )
+}
+
+/// Queues the events held while the channel was pending, in the order they arrived.
+pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> StoreResult<usize> {
+    let held = refs(
+        &ctx.conn,
+        "SELECT seq, id, type, channel_id, conversation_id FROM events \
+         WHERE channel_id = ?1 AND held = 1 ORDER BY seq",
+        [channel_id],
+    )?;
+    let now = now_ms();
+    for ev in &held {
+        fan_out(
+            ctx,
+            ev.seq,
+            &ev.id,
+            &ev.event_type,
+            Some(channel_id),
+            ev.conversation_id.as_deref(),
+            now,
+        )?;
+    }
+    ctx.conn.execute(
+        "UPDATE events SET held = 0 WHERE channel_id = ?1 AND held = 1",
+        [channel_id],
+    )?;
+    Ok(held.len())
+}
+
+const COLUMNS: &str = "seq, id, channel_id, conversation_id, type, envelope, raw";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    let envelope: String = r.get(5)?;
+    Ok(StoredEvent {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        channel_id: r.get(2)?,
+        conversation_id: r.get(3)?,
+        event_type: r.get(4)?,
+        envelope: serde_json::from_str(&envelope).unwrap_or(Value::Null),
+        raw: r.get(6)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredEvent>> {
+    let sql = format!("SELECT {COLUMNS} FROM events WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn list(conn: &Connection, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE seq > ?1 \
+         AND (?2 IS NULL OR channel_id = ?2) AND (?3 IS NULL OR conversation_id = ?3) \
+         AND (?4 IS NULL OR type = ?4) ORDER BY seq LIMIT ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            q.after_seq.unwrap_or(0),
+            q.channel,
+            q.conversation,
+            q.event_type,
+            q.limit as i64
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

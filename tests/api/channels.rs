@@ -1,0 +1,236 @@
+//! Registering channels and walking them through the approval states.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_registered_channel_starts_unverified_with_masked_credentials() {
+    let app = spawn_app().await;
+    let ch = app.create_naver_channel().await;
+    assert!(ch["id"].as_str().unwrap().starts_with("chn_"));
+    assert_eq!(ch["state"], "unverified");
+    assert_eq!(ch["webhook_url"], Value::Null);
+    assert_eq!(ch["credentials"]["account_id"], "wc8b1i");
+    assert_eq!(ch["credentials"]["send_api_key"], "****zdNL");
+
+    let id = ch["id"].as_str().unwrap();
+    for path in [format!("/v1/channels/{id}"), "/v1/channels".to_string()] {
+        let resp = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let text = resp.text().await.unwrap();
+        assert!(
+            !text.contains(SEND_API_KEY),
+            "{path} leaks the send API key"
+        );
+        assert!(text.contains("****zdNL"));
+    }
+    let db = std::fs::read(app.data.as_path().join("omnigate.db-wal")).unwrap();
+    assert!(
+        !db.windows(SEND_API_KEY.len())
+            .any(|w| w == SEND_API_KEY.as_bytes()),
+        "credentials are encrypted at rest"
+    );
+}
+
+#[tokio::test]
+async fn bad_channel_registrations_are_refused_and_store_nothing() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!({"provider": "telegraph", "name": "x", "credentials": {}}),
+            "unknown_provider",
+        ),
+        (
+            json!({"provider": "naver_talktalk", "name": "x", "credentials": {"account_id": "wc8b1i"}}),
+            "invalid_credentials",
+        ),
+        (
+            json!({"provider": "naver_talktalk", "name": " ", "credentials": {"account_id": "wc8b1i", "send_api_key": "k"}}),
+            "invalid_name",
+        ),
+        (
+            json!({"provider": "naver_talktalk", "name": "x", "credentials": {"account_id": "wc8b1i", "send_api_key": "k"}, "settings": {"allowed_source_ips": ["nope"]}}),
+            "invalid_settings",
+        ),
+        (
+            json!({"provider": "naver_talktalk", "name": "x", "credentials": {"account_id": "wc8b1i", "send_api_key": "k"}, "colour": "red"}),
+            "invalid_body",
+        ),
+    ];
+    for (body, code) in cases {
+        let (status, problem) = app.post("/v1/channels", body).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (422, Some(code)),
+            "{problem}"
+        );
+    }
+    let (_, list) = app.get("/v1/channels").await;
+    assert_eq!(list["items"], json!([]));
+}
+
+#[tokio::test]
+async fn approval_issues_the_webhook_url_brand_key_and_chat_url() {
+    let app = spawn_with(|s| s.server.public_url = "https://omnigate.example.com/".into()).await;
+    let ch = app.create_naver_channel().await;
+    let id = ch["id"].as_str().unwrap();
+    let (status, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(pending["state"], "pending");
+    let url = pending["webhook_url"].as_str().unwrap();
+    let key = url
+        .strip_prefix("https://omnigate.example.com/hooks/")
+        .expect("URL under the public base");
+    assert!(key.len() >= 43, "the webhook key is unguessable: {key}");
+    assert_eq!(pending["chat_url"], "https://talk.naver.com/wc8b1i");
+    assert!(pending["brand_key"].as_str().unwrap().starts_with("brk_"));
+
+    let (_, again) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert_eq!(
+        again["webhook_url"], pending["webhook_url"],
+        "asking again while pending keeps the URL"
+    );
+
+    let (status, approved) = app
+        .post(&format!("/v1/channels/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(
+        (status, approved["state"].as_str()),
+        (200, Some("approved"))
+    );
+    let (status, problem) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_409_and_every_transition_is_recorded() {
+    let app = spawn_app().await;
+    let id = app.create_naver_channel().await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for action in ["approve", "revoke"] {
+        let (status, p) = app
+            .post(&format!("/v1/channels/{id}/{action}"), json!({}))
+            .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("invalid_transition")),
+            "{action} from unverified"
+        );
+    }
+    app.post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    let (status, p) = app
+        .post(&format!("/v1/channels/{id}/reject"), json!({}))
+        .await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("reason_required")));
+    let (status, rejected) = app
+        .post(
+            &format!("/v1/channels/{id}/reject"),
+            json!({"reason": "wrong account"}),
+        )
+        .await;
+    assert_eq!(
+        (status, rejected["state"].as_str()),
+        (200, Some("rejected"))
+    );
+    assert_eq!(rejected["state_reason"], "wrong account");
+    app.post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    app.post(&format!("/v1/channels/{id}/approve"), json!({}))
+        .await;
+    let (status, revoked) = app
+        .post(
+            &format!("/v1/channels/{id}/revoke"),
+            json!({"reason": "contract ended"}),
+        )
+        .await;
+    assert_eq!((status, revoked["state"].as_str()), (200, Some("revoked")));
+
+    let (_, history) = app.get(&format!("/v1/channels/{id}/history")).await;
+    let steps: Vec<(String, String)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["from"].as_str().unwrap().into(),
+                h["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("unverified", "pending"),
+        ("pending", "rejected"),
+        ("rejected", "pending"),
+        ("pending", "approved"),
+        ("approved", "revoked"),
+    ];
+    assert_eq!(steps, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items[1]["reason"], "wrong account");
+    assert_eq!(items[4]["actor"], "admin");
+    assert!(items[0]["at"].as_str().unwrap().ends_with('Z'));
+
+    let (_, events) = app
+        .get(&format!(
+            "/v1/events?channel={id}&type=channel.state_changed"
+        ))
+        .await;
+    assert_eq!(
+        events["items"].as_array().unwrap().len(),
+        5,
+        "each transition is an event"
+    );
+}
+
+#[tokio::test]
+async fn channels_can_be_renamed_rekeyed_and_deleted_once_not_approved() {
+    let app = spawn_app().await;
+    let (id, _) = app.approved_naver_channel().await;
+    let (status, patched) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/channels/{id}"),
+            Some(
+                json!({"name": "Store 2", "credentials": {"send_api_key": "ct_new_key_abcdefgh"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["name"], "Store 2");
+    assert_eq!(
+        patched["credentials"]["account_id"], "wc8b1i",
+        "unchanged fields are kept"
+    );
+    assert_eq!(patched["credentials"]["send_api_key"], "****efgh");
+
+    let (status, p) = app
+        .call(reqwest::Method::DELETE, &format!("/v1/channels/{id}"), None)
+        .await;
+    assert_eq!((status, p["code"].as_str()), (409, Some("channel_active")));
+    app.post(&format!("/v1/channels/{id}/revoke"), json!({}))
+        .await;
+    let (status, _) = app
+        .call(reqwest::Method::DELETE, &format!("/v1/channels/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, p) = app.get(&format!("/v1/channels/{id}")).await;
+    assert_eq!((status, p["code"].as_str()), (404, Some("not_found")));
+}

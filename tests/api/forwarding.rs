@@ -1,0 +1,213 @@
+//! What the helpdesk receives: signed Standard Webhooks, filtered, in order per conversation.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_helpdesk_receives_each_naver_event_signed_and_in_order() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (dst, secret) = app
+        .destination(
+            &format!("{}/omnigate", helpdesk.uri()),
+            json!({"event_types": ["*"]}),
+        )
+        .await;
+    assert!(dst.starts_with("dst_"));
+    assert!(secret.starts_with("whsec_"));
+    let (_, url) = app.approved_naver_channel().await;
+    for name in [
+        "open.json",
+        "send-text.json",
+        "friend-set.json",
+        "friend-cancel.json",
+        "echo.json",
+        "leave.json",
+    ] {
+        assert_eq!(post_hook(&url, fixture(name)).await.status(), 200);
+    }
+    let got = wait_received(&helpdesk, &secret, 8).await; // six events and two state changes
+    let got: Vec<_> = got
+        .into_iter()
+        .filter(|p| p["type"] != "channel.state_changed")
+        .collect();
+    assert_eq!(
+        types(&got),
+        [
+            "conversation.opened",
+            "message.received",
+            "contact.subscribed",
+            "contact.unsubscribed",
+            "message.echo",
+            "conversation.closed"
+        ]
+    );
+    let req = helpdesk
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.body.windows(11).any(|w| w == b"hello world"))
+        .unwrap();
+    let id = req.headers.get("webhook-id").unwrap().to_str().unwrap();
+    assert_eq!(got[1]["data"]["event_id"], id, "webhook-id is the event id");
+    assert_eq!(req.headers.get("content-type").unwrap(), "application/json");
+    assert!(got[1]["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        got[1]["data"].get("raw").is_none(),
+        "no raw payload unless asked"
+    );
+
+    let delivered = app
+        .deliveries(&format!("destination={dst}&status=delivered"))
+        .await;
+    assert!(delivered.len() >= 6);
+    assert!(app.deliveries("status=pending").await.is_empty());
+}
+
+#[tokio::test]
+async fn destinations_get_only_what_their_filters_take_with_raw_when_asked() {
+    let app = spawn_app().await;
+    let (ch_a, url_a) = app.approved_naver_channel().await;
+    let (_, url_b) = app.approved_naver_channel().await;
+    let messages = helpdesk_ok().await;
+    let (_, secret_m) = app
+        .destination(
+            &messages.uri(),
+            json!({"event_types": ["message.*"], "channels": [ch_a], "include_raw": true}),
+        )
+        .await;
+    let everything = helpdesk_ok().await;
+    let (_, secret_e) = app.destination(&everything.uri(), json!({})).await;
+
+    post_hook(&url_a, fixture("open.json")).await;
+    post_hook(&url_a, fixture("send-text.json")).await;
+    post_hook(&url_b, fixture("send-text.json")).await;
+    post_hook(&url_a, fixture("echo.json")).await;
+
+    let all = wait_received(&everything, &secret_e, 4).await;
+    assert_eq!(all.len(), 4);
+    let got = wait_received(&messages, &secret_m, 2).await;
+    assert_eq!(types(&got), ["message.received", "message.echo"]);
+    assert_eq!(got[0]["data"]["raw"]["textContent"]["text"], "hello world");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        messages.received_requests().await.unwrap().len(),
+        2,
+        "nothing else arrives"
+    );
+
+    let (status, p) = app
+        .post(
+            "/v1/destinations",
+            json!({"url": "ftp://x", "event_types": ["*"]}),
+        )
+        .await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("invalid_url")));
+    let (status, p) = app
+        .post(
+            "/v1/destinations",
+            json!({"url": "http://x", "event_types": ["message.nope"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (422, Some("invalid_event_types"))
+    );
+    let (status, p) = app
+        .post(
+            "/v1/destinations",
+            json!({"url": "http://x", "channels": ["chn_nope"]}),
+        )
+        .await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("unknown_channel")));
+}
+
+#[tokio::test]
+async fn webhooks_for_a_pending_channel_are_held_until_it_is_approved() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            json!({"event_types": ["message.received"]}),
+        )
+        .await;
+    let ch = app.create_naver_channel().await;
+    let id = ch["id"].as_str().unwrap();
+    let (_, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    let url = pending["webhook_url"].as_str().unwrap();
+    for text in ["first", "second"] {
+        assert_eq!(post_hook(url, naver_text("u1", text)).await.status(), 200);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(
+        helpdesk.received_requests().await.unwrap().is_empty(),
+        "held while pending"
+    );
+    let (_, events) = app
+        .get(&format!("/v1/events?channel={id}&type=message.received"))
+        .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "but stored");
+
+    app.post(&format!("/v1/channels/{id}/approve"), json!({}))
+        .await;
+    let got = wait_received(&helpdesk, &secret, 2).await;
+    let texts: Vec<_> = got
+        .iter()
+        .map(|p| p["data"]["message"]["content"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["first", "second"]);
+}
+
+#[tokio::test]
+async fn channel_state_changes_reach_the_helpdesk() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            json!({"event_types": ["channel.state_changed"]}),
+        )
+        .await;
+    let (id, _) = app.approved_naver_channel().await;
+    let got = wait_received(&helpdesk, &secret, 2).await;
+    assert_eq!(got[0]["data"]["channel"]["id"], id);
+    assert_eq!(got[0]["data"]["state_change"]["state"], "pending");
+    assert_eq!(got[1]["data"]["state_change"]["state"], "approved");
+}
+
+#[tokio::test]
+async fn a_disabled_destination_is_sent_nothing_new() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (dst, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            json!({"event_types": ["message.received"]}),
+        )
+        .await;
+    let (_, url) = app.approved_naver_channel().await;
+    post_hook(&url, naver_text("u1", "before")).await;
+    wait_received(&helpdesk, &secret, 1).await;
+    let (status, d) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/destinations/{dst}"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!((status, d["enabled"].as_bool()), (200, Some(false)));
+    post_hook(&url, naver_text("u1", "while disabled")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(helpdesk.received_requests().await.unwrap().len(), 1);
+    let (_, listed) = app.get(&format!("/v1/destinations/{dst}")).await;
+    assert!(
+        listed.get("secret").is_none(),
+        "the secret is shown only at creation"
+    );
+    assert_eq!(listed["disabled_reason"], "disabled by an operator");
+}

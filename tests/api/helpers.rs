@@ -1,0 +1,270 @@
+//! Shared test harness: spawn a gateway, talk to its API, run a fake helpdesk, verify what it
+//! received with the Standard Webhooks reference implementation.
+
+use std::future::Future;
+use std::time::Duration;
+
+use omnigate::config::Settings;
+use omnigate::startup::Application;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const TOKEN: &str = "ogt_test-admin-token-0123456789";
+pub const SEND_API_KEY: &str = "ct_wc8b1i_Pb1AXDQ0RZWuCccpzdNL";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// The data directory.
+    pub data: std::path::PathBuf,
+    /// Keeps an in-process gateway's temporary directory alive.
+    _dir: Option<TempDir>,
+}
+
+pub fn fast_settings(dir: &TempDir) -> Settings {
+    let mut s = Settings::defaults().expect("defaults parse");
+    s.server.port = 0;
+    s.store.path = dir.path().to_path_buf();
+    s.admin.token = TOKEN.into();
+    s.delivery.retry_schedule = vec![
+        Duration::ZERO,
+        Duration::from_millis(200),
+        Duration::from_millis(200),
+    ];
+    s.delivery.jitter = 0.0;
+    s.delivery.request_timeout = Duration::from_secs(2);
+    s.server.shutdown_timeout = Duration::from_secs(2);
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = fast_settings(&dir);
+    tweak(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the gateway starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        data: dir.path().to_path_buf(),
+        _dir: Some(dir),
+    }
+}
+
+impl TestApp {
+    /// A gateway running as its own process, on `port`, with its data in `data`.
+    pub fn process(port: u16, data: &std::path::Path) -> TestApp {
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            data: data.to_path_buf(),
+            _dir: None,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(TOKEN);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn create_naver_channel(&self) -> Value {
+        let (status, ch) = self
+            .post(
+                "/v1/channels",
+                json!({"provider": "naver_talktalk", "name": "Shop",
+                       "credentials": {"account_id": "wc8b1i", "send_api_key": SEND_API_KEY}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{ch}");
+        ch
+    }
+
+    /// A Naver channel taken through approval; returns (channel id, webhook URL).
+    pub async fn approved_naver_channel(&self) -> (String, String) {
+        let ch = self.create_naver_channel().await;
+        let id = ch["id"].as_str().unwrap().to_string();
+        let (status, pending) = self
+            .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{pending}");
+        let (status, approved) = self
+            .post(&format!("/v1/channels/{id}/approve"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{approved}");
+        (id, pending["webhook_url"].as_str().unwrap().to_string())
+    }
+
+    /// Registers a destination; returns (id, signing secret).
+    pub async fn destination(&self, url: &str, extra: Value) -> (String, String) {
+        let mut body = json!({"url": url});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let (status, d) = self.post("/v1/destinations", body).await;
+        assert_eq!(status, 201, "{d}");
+        (
+            d["id"].as_str().unwrap().to_string(),
+            d["secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn deliveries(&self, query: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/v1/deliveries?{query}")).await;
+        assert_eq!(status, 200, "{body}");
+        body["items"].as_array().unwrap().clone()
+    }
+}
+
+/// POSTs a webhook body as a provider would.
+pub async fn post_hook(url: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("user-agent", "navertalk/v1")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub fn naver(event: &str, user: &str, extra: Value) -> String {
+    let mut body = json!({"event": event, "user": user});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    body.to_string()
+}
+
+pub fn naver_text(user: &str, text: &str) -> String {
+    naver(
+        "send",
+        user,
+        json!({"textContent": {"text": text, "inputType": "typing"}}),
+    )
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/connectors/naver-talktalk/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A helpdesk that answers 200 to everything.
+pub async fn helpdesk_ok() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Verifies a received request with the standardwebhooks crate and returns its payload.
+pub fn verified(req: &Request, secret: &str) -> Value {
+    let wh = standardwebhooks::Webhook::new(secret).unwrap();
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in req.headers.iter() {
+        headers.insert(
+            http::HeaderName::from_bytes(k.as_str().as_bytes()).unwrap(),
+            http::HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+        );
+    }
+    wh.verify(&req.body, &headers)
+        .expect("a valid Standard Webhooks signature");
+    serde_json::from_slice(&req.body).unwrap()
+}
+
+/// The verified payloads a helpdesk has received, in arrival order.
+pub async fn received(server: &MockServer, secret: &str) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| verified(r, secret))
+        .collect()
+}
+
+/// Polls `check` until it yields `Some`, or fails after `secs`.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the helpdesk has received `n` requests and returns the verified payloads.
+pub async fn wait_received(server: &MockServer, secret: &str, n: usize) -> Vec<Value> {
+    eventually(15, &format!("{n} deliveries"), || async {
+        let got = server.received_requests().await.unwrap_or_default();
+        (got.len() >= n).then_some(())
+    })
+    .await;
+    received(server, secret).await
+}
+
+pub fn types(payloads: &[Value]) -> Vec<String> {
+    payloads
+        .iter()
+        .map(|p| p["type"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A channel's stored events (as the events API lists them) other than its state changes;
+/// `extra` is appended to the query (e.g. `&type=message.received`).
+pub async fn events_of(app: &TestApp, channel: &str, extra: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get(&format!("/v1/events?channel={channel}{extra}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] != "channel.state_changed")
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,15 @@
+//! Black-box tests of the running gateway: each test starts its own gateway (own data
+//! directory, port 0) and drives it over HTTP, with a fake helpdesk behind wiremock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod admin;
+mod channels;
+mod chatlio;
+mod cli;
+mod durability;
+mod forwarding;
+mod ingest;
+mod relay;
+mod retries;
