@@ -6,6 +6,9 @@ use omnigate_connector_core::Connector;
 static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_naver_talktalk::NaverTalkTalk,
     &omnigate_chatlio::Chatlio,
+    &omnigate_chatwoot::Chatwoot,
+    &omnigate_crisp::Crisp,
+    &omnigate_tawkto::Tawkto,
 ];
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,62 @@
+//! Tawk.to channel credentials: only the webhook secret key Tawk.to signs each webhook with.
+//! omnigate calls no Tawk.to API (it has none to post into a live chat), so nothing else is
+//! needed.
+
+use omnigate_connector_core::ConfigError;
+use serde_json::{Map, Value};
+
+pub const WEBHOOK_SECRET: &str = "webhook_secret";
+const MAX_SECRET_LEN: usize = 512;
+
+pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
+    // Unknown fields first: a pasted REST API key, say, would otherwise be stored unmasked.
+    if let Some((field, _)) = creds.iter().find(|(k, _)| k.as_str() != WEBHOOK_SECRET) {
+        return Err(ConfigError::new(
+            field.as_str(),
+            "is not a Tawk.to credential (the only one is webhook_secret)",
+        ));
+    }
+    match creds.get(WEBHOOK_SECRET) {
+        Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_SECRET_LEN => Ok(()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Err(ConfigError::new(
+            WEBHOOK_SECRET,
+            format!("is longer than {MAX_SECRET_LEN} characters"),
+        )),
+        Some(Value::String(_)) | Some(Value::Null) | None => Err(ConfigError::new(
+            WEBHOOK_SECRET,
+            "is required: the secret key shown for the webhook in Tawk.to's dashboard",
+        )),
+        Some(_) => Err(ConfigError::new(WEBHOOK_SECRET, "must be a string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn creds(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_webhook_secret_is_required_and_nothing_else_is_accepted() {
+        assert_eq!(
+            validate_credentials(&creds(json!({"webhook_secret": "s"}))),
+            Ok(())
+        );
+        for bad in [
+            json!({}),
+            json!({"webhook_secret": ""}),
+            json!({"webhook_secret": 5}),
+        ] {
+            assert_eq!(
+                validate_credentials(&creds(bad)).unwrap_err().field,
+                WEBHOOK_SECRET
+            );
+        }
+        let err = validate_credentials(&creds(json!({"webhook_secret": "s", "api_key": "k"})))
+            .unwrap_err();
+        assert_eq!(err.field, "api_key");
+    }
+}
