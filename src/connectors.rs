@@ -9,6 +9,8 @@ static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_chatwoot::Chatwoot,
     &omnigate_crisp::Crisp,
     &omnigate_tawkto::Tawkto,
+    &omnigate_zendesk_sunshine::ZendeskSunshine,
+    &omnigate_livechat::LiveChat,
 ];
 
 #[derive(Clone, Copy)]

@@ -13,6 +13,8 @@ mod crisp;
 mod durability;
 mod forwarding;
 mod ingest;
+mod livechat;
 mod relay;
 mod retries;
 mod tawkto;
+mod zendesk_sunshine;
