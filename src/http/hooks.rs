@@ -201,7 +201,18 @@ async fn ingest(
     let unrecognized = normalized
         .iter()
         .all(|e| e.event_type == omnigate_connector_core::EventType::ProviderUnrecognized);
-    let events = to_new_events(&channel, normalized, Arc::new(body));
+    // The raw body is kept as the connector allows (without secrets a provider put inside it).
+    let raw = match connector.redact_raw(&body) {
+        None => Keep::Nothing,
+        Some(std::borrow::Cow::Borrowed(_)) => Keep::AsReceived,
+        Some(std::borrow::Cow::Owned(redacted)) => Keep::Redacted(redacted),
+    };
+    let raw = match raw {
+        Keep::Nothing => None,
+        Keep::AsReceived => Some(Arc::new(body)),
+        Keep::Redacted(redacted) => Some(Arc::new(redacted)),
+    };
+    let events = to_new_events(&channel, normalized, raw);
     let count = events.len();
     let outcomes = state.store.append(&channel.id, events).await.map_err(|e| {
         let e = match e {
@@ -231,10 +242,17 @@ async fn ingest(
     })
 }
 
+/// What of a webhook's body is kept.
+enum Keep {
+    Nothing,
+    AsReceived,
+    Redacted(Vec<u8>),
+}
+
 fn to_new_events(
     channel: &Channel,
     normalized: Vec<omnigate_connector_core::NormalizedEvent>,
-    raw: Arc<Vec<u8>>,
+    raw: Option<Arc<Vec<u8>>>,
 ) -> Vec<NewEvent> {
     let received_at = envelope::now();
     normalized
@@ -258,7 +276,7 @@ fn to_new_events(
                 conversation_id,
                 conversation_ref: ev.conversation_ref,
                 dedup_key: ev.dedup_key,
-                raw: Some(raw.clone()),
+                raw: raw.clone(),
             }
         })
         .collect()

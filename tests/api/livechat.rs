@@ -132,6 +132,44 @@ async fn webhooks_with_the_right_secret_key_reach_the_helpdesk_in_order() {
 }
 
 #[tokio::test]
+async fn the_raw_body_a_helpdesk_receives_has_the_secret_key_redacted() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            json!({"include_raw": true, "event_types": ["message.received", "provider.unrecognized"]}),
+        )
+        .await;
+    let (_, hook) = approved_channel(&app).await;
+    // A mapped event and one no mapping understands (which always carries its raw body).
+    let mut unknown: Value =
+        serde_json::from_slice(&fixture("incoming-event-customer-text.json")).unwrap();
+    unknown["action"] = json!("thread_tagged");
+    for body in [
+        fixture("incoming-event-customer-text.json"),
+        unknown.to_string().into_bytes(),
+    ] {
+        assert_eq!(post_livechat(&hook, body).await.status(), 200);
+    }
+    let got = wait_received(&helpdesk, &secret, 2).await;
+    assert_eq!(types(&got), ["message.received", "provider.unrecognized"]);
+    for p in &got {
+        let raw = &p["data"]["raw"];
+        assert_eq!(raw["secret_key"], "[redacted]", "{p}");
+        assert_eq!(
+            raw["payload"]["chat_id"], CHAT,
+            "the rest of the body is kept: {p}"
+        );
+        assert!(!p.to_string().contains(WEBHOOK_SECRET), "{p}");
+    }
+    // Nor is it in what the admin API shows.
+    let (status, events) = app.get("/v1/events?limit=10").await;
+    assert_eq!(status, 200);
+    assert!(!events.to_string().contains(WEBHOOK_SECRET), "{events}");
+}
+
+#[tokio::test]
 async fn a_wrong_or_missing_secret_key_is_refused_with_401_and_nothing_is_stored() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app).await;

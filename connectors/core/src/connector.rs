@@ -1,6 +1,7 @@
 //! The connector contract. A connector is pure: it verifies and normalizes a webhook from
 //! (headers, raw body, channel configuration) and never does I/O, so it is tested on fixtures.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use serde_json::{Map, Value};
@@ -132,6 +133,14 @@ pub trait Connector: Send + Sync + 'static {
         req: &InboundRequest<'_>,
         channel: &ChannelContext<'_>,
     ) -> Vec<NormalizedEvent>;
+
+    /// The body as the gateway may keep it and forward it (`data.raw`, `provider.unrecognized`)
+    /// after a successful `verify`. Providers that put a secret inside the body (LiveChat's
+    /// `secret_key`) return a copy without it; `None` means the body must not be kept at all.
+    /// The default keeps the body as received.
+    fn redact_raw<'b>(&self, body: &'b [u8]) -> Option<Cow<'b, [u8]>> {
+        Some(Cow::Borrowed(body))
+    }
 
     /// What the provider can do. The default: inbound only, no replies.
     fn capabilities(&self) -> Capabilities {

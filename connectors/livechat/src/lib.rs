@@ -22,6 +22,8 @@ mod normalize;
 mod reply;
 mod verify;
 
+use std::borrow::Cow;
+
 use omnigate_connector_core::{
     CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, InboundRequest,
     NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
@@ -68,6 +70,10 @@ impl Connector for LiveChat {
         _channel: &ChannelContext<'_>,
     ) -> Vec<NormalizedEvent> {
         normalize::normalize(req.body)
+    }
+
+    fn redact_raw<'b>(&self, body: &'b [u8]) -> Option<Cow<'b, [u8]>> {
+        verify::redact(body)
     }
 
     fn capabilities(&self) -> Capabilities {

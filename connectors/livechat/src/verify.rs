@@ -32,6 +32,22 @@ fn sent_secret(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Envelope>(body).ok()?.secret_key
 }
 
+/// What replaces the secret in a body the gateway keeps.
+pub const REDACTED: &str = "[redacted]";
+
+/// The body without its `secret_key`, for the gateway to keep and forward: the secret must never
+/// reach a helpdesk through `data.raw`. A body that cannot be read as a JSON object is not kept
+/// at all (`None`), since the secret could not be found in it to be taken out.
+pub fn redact(body: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object_mut()?;
+    if !object.contains_key(FIELD) {
+        return Some(std::borrow::Cow::Borrowed(body));
+    }
+    object.insert(FIELD.to_string(), serde_json::Value::from(REDACTED));
+    serde_json::to_vec(&value).ok().map(std::borrow::Cow::Owned)
+}
+
 pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<(), VerifyError> {
     allowlist::check(channel.settings, req.source_ip)?;
     let sent = sent_secret(req.body).ok_or(VerifyError::MissingSignature(FIELD))?;
@@ -72,6 +88,23 @@ mod tests {
             received_at: 0,
         };
         verify(&req, &channel)
+    }
+
+    #[test]
+    fn the_kept_body_has_no_secret() {
+        let body = br#"{"webhook_id":"w1","secret_key":"lc-whs-7","action":"incoming_event","payload":{"chat_id":"C1"}}"#;
+        let kept = redact(body).expect("a JSON object is kept");
+        let kept: serde_json::Value = serde_json::from_slice(&kept).expect("still JSON");
+        assert_eq!(kept["secret_key"], REDACTED);
+        assert_eq!(kept["payload"]["chat_id"], "C1");
+        assert!(
+            !String::from_utf8_lossy(&serde_json::to_vec(&kept).unwrap_or_default())
+                .contains("lc-whs-7")
+        );
+        assert!(redact(b"not json").is_none());
+        assert!(redact(br#"["secret_key"]"#).is_none());
+        let without = br#"{"action":"x"}"#;
+        assert_eq!(redact(without).as_deref(), Some(&without[..]));
     }
 
     #[test]
