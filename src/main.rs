@@ -8,6 +8,11 @@ use omnigate::config::{LogFormat, Settings};
 use omnigate::startup::{self, Application};
 use tracing_subscriber::EnvFilter;
 
+// Webhook bodies and JSON trees are allocated on request threads and freed on the store's
+// writer thread; mimalloc's per-thread free lists make that cheap where glibc's arenas contend.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "omnigate", version, about = "Omnichannel connector gateway")]
 struct Cli {

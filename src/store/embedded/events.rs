@@ -20,6 +20,30 @@ pub fn lane_of(channel_id: Option<&str>, conversation_id: Option<&str>) -> Strin
     }
 }
 
+/// An event on its way to the writer thread, its envelope already encoded on the caller's
+/// thread: the single writer then spends its time on SQLite alone, and frees no JSON trees.
+pub struct Prepared {
+    pub event: NewEvent,
+    /// The encoded envelope; `None` when the writer must still change it (echo attribution).
+    pub encoded: Option<String>,
+}
+
+impl Prepared {
+    pub fn new(mut event: NewEvent) -> Prepared {
+        if event.conversation_id.is_some() && event.event_type == "message.echo" {
+            return Prepared {
+                event,
+                encoded: None,
+            };
+        }
+        let encoded = std::mem::take(&mut event.envelope).to_string();
+        Prepared {
+            event,
+            encoded: Some(encoded),
+        }
+    }
+}
+
 /// Inserts one event row; `Ok(None)` when its provider id was seen before.
 pub fn insert_event(
     ctx: &mut WriterCtx,
@@ -28,7 +52,25 @@ pub fn insert_event(
     held: bool,
     received_ms: i64,
 ) -> StoreResult<Option<i64>> {
-    let envelope = ev.envelope.to_string();
+    insert_encoded(
+        ctx,
+        channel_id,
+        ev,
+        &ev.envelope.to_string(),
+        held,
+        received_ms,
+    )
+}
+
+/// Inserts one event row whose envelope is already encoded.
+fn insert_encoded(
+    ctx: &mut WriterCtx,
+    channel_id: Option<&str>,
+    ev: &NewEvent,
+    envelope: &str,
+    held: bool,
+    received_ms: i64,
+) -> StoreResult<Option<i64>> {
     let raw = ev.raw.as_deref().map(|r| r.as_slice());
     let inserted = ctx
         .conn
@@ -130,7 +172,7 @@ pub fn queue_delivery(
 pub fn append(
     ctx: &mut WriterCtx,
     channel_id: &str,
-    events: &[NewEvent],
+    events: &[Prepared],
 ) -> StoreResult<Vec<AppendOutcome>> {
     let state: Option<String> = ctx
         .conn
@@ -145,7 +187,8 @@ pub fn append(
     let held = state == ChannelState::Pending;
     let now = now_ms();
     let mut outcomes = Vec::with_capacity(events.len());
-    for ev in events {
+    for prepared in events {
+        let ev = &prepared.event;
         if let (Some(id), Some(r)) = (&ev.conversation_id, &ev.conversation_ref) {
             super::messages::remember_conversation(ctx, id, channel_id, r, now)?;
         }
@@ -165,7 +208,11 @@ pub fn append(
             }
             _ => ev,
         };
-        let Some(seq) = insert_event(ctx, Some(channel_id), ev, held, now)? else {
+        let inserted = match &prepared.encoded {
+            Some(encoded) => insert_encoded(ctx, Some(channel_id), ev, encoded, held, now)?,
+            None => insert_event(ctx, Some(channel_id), ev, held, now)?,
+        };
+        let Some(seq) = inserted else {
             outcomes.push(AppendOutcome::Duplicate);
             continue;
         };

@@ -281,6 +281,7 @@ impl Store for EmbeddedStore {
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<AppendOutcome>> {
         let channel_id = channel_id.to_string();
+        let events: Vec<events::Prepared> = events.into_iter().map(events::Prepared::new).collect();
         self.write(move |ctx, _| events::append(ctx, &channel_id, &events))
             .await
     }
