@@ -4,6 +4,7 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY connectors ./connectors
+COPY bench ./bench
 COPY config ./config
 COPY src ./src
 RUN cargo build --release --locked --bin omnigate \

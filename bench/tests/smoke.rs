@@ -1,0 +1,69 @@
+//! The benchmark command at tiny sizes, so it keeps working: every scenario runs against the
+//! gateway binary built for the workspace's tests, and what it reports adds up. Timings are not
+//! asserted (a benchmark is not a test).
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn every_scenario_runs_and_every_event_and_reply_arrives() {
+    let bench = env!("CARGO_BIN_EXE_omnigate-bench");
+    let gateway = Path::new(bench).with_file_name("omnigate");
+    assert!(
+        gateway.exists(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p omnigate`) first",
+        gateway.display()
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new(bench)
+        .arg("--quick")
+        .arg("--gateway")
+        .arg(&gateway)
+        .current_dir(&root)
+        .output()
+        .expect("the benchmark starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for section in [
+        "## 1. Ingest",
+        "## 6. Payload size",
+        "## 2. End to end",
+        "## 3. Backlog drain",
+        "## 4. Relay",
+        "## Memory",
+    ] {
+        assert!(stdout.contains(section), "{section} missing:\n{stdout}");
+    }
+    // Nothing refused, everything delivered, every signature verified by the sink.
+    assert!(stdout.contains("answered non-2xx: 0,"), "{stdout}");
+    assert!(stdout.contains("all 200 delivered: true"), "{stdout}");
+    assert!(
+        !stdout.contains("signatures failing verification: 1"),
+        "{stdout}"
+    );
+    let row = |name: &str| -> u64 {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .and_then(|l| l.trim_end_matches(" |").rsplit("| ").next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} row:\n{stdout}"))
+    };
+    let stored = row("events stored while down");
+    assert!(stored >= 2_000, "{stdout}");
+    assert_eq!(row("delivered after it came back"), stored, "{stdout}");
+    assert_eq!(row("signatures failing verification"), 0, "{stdout}");
+    // Relay: every reply reached the fake send API, within Naver's limit per channel.
+    assert!(stdout.contains("105 accepted, all sent: true"), "{stdout}");
+    let busiest: u32 = stdout
+        .split("most calls to one channel in any 3 s: ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no rate figure:\n{stdout}"));
+    assert!(busiest < 30, "{stdout}");
+}
