@@ -92,6 +92,13 @@ fn parse_args() -> anyhow::Result<Options> {
                 let list = args.get(i).ok_or_else(|| anyhow::anyhow!("--only needs a list"))?;
                 only = Some(list.split(',').map(str::to_string).collect());
             }
+            "--drain-events" => {
+                i += 1;
+                sizes.drain_events = args
+                    .get(i)
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| anyhow::anyhow!("--drain-events needs a number"))?;
+            }
             "--gateway" => {
                 i += 1;
                 gateway = args
@@ -100,7 +107,7 @@ fn parse_args() -> anyhow::Result<Options> {
                     .into();
             }
             other => anyhow::bail!(
-                "unknown argument {other}; usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] [--gateway <path>]"
+                "unknown argument {other}; usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] [--drain-events N] [--gateway <path>]"
             ),
         }
         i += 1;

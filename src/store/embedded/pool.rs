@@ -1,5 +1,8 @@
 //! Read connections. WAL mode lets readers run beside the writer; each read runs on the
-//! blocking pool with a connection taken from here and put back after.
+//! blocking pool with a connection taken from here and put back after. At most `size` reads run
+//! at once (the others wait their turn), so the connections are opened once and reused: without
+//! the bound, a burst of concurrent reads would start a blocking thread and open (and later
+//! close) a connection, with its own page cache, for each.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -12,14 +15,16 @@ pub struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
+    running: tokio::sync::Semaphore,
 }
 
 impl ReadPool {
-    pub fn new(path: PathBuf, max_idle: usize) -> ReadPool {
+    pub fn new(path: PathBuf, size: usize) -> ReadPool {
         ReadPool {
             path,
             idle: Mutex::new(Vec::new()),
-            max_idle,
+            max_idle: size,
+            running: tokio::sync::Semaphore::new(size),
         }
     }
 
@@ -51,14 +56,21 @@ impl ReadPool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = self
+            .running
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let pool = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let conn = pool.take()?;
             let result = f(&conn);
             pool.put(conn);
             result
         })
         .await
-        .map_err(|e| StoreError::Internal(anyhow::anyhow!("read task failed: {e}")))?
+        .map_err(|e| StoreError::Internal(anyhow::anyhow!("read task failed: {e}")))?;
+        drop(permit);
+        result
     }
 }
