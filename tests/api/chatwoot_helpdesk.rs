@@ -581,3 +581,39 @@ async fn the_fake_chatwoot_refuses_what_its_openapi_file_does_not_describe() {
         cw.with(|s| s.refused.clone())
     );
 }
+
+#[tokio::test]
+async fn a_conversation_deleted_in_chatwoot_is_created_again_for_the_same_contact() {
+    let s = setup().await;
+    post_hook(&s.hook, naver_text("u1", "hello")).await;
+    s.chatwoot_messages(1).await;
+    s.chatwoot.with(|st| {
+        st.conversations.clear();
+        st.messages.clear();
+    });
+    post_hook(&s.hook, naver_text("u1", "still there?")).await;
+    let messages = s.chatwoot_messages(1).await;
+    s.chatwoot.with(|st| {
+        assert_eq!(st.contacts.len(), 1, "the contact is kept");
+        assert_eq!(st.conversations.len(), 1);
+        assert_eq!(messages[0].0, st.conversations[0]["id"].as_u64().unwrap());
+    });
+    assert_eq!(messages[0].1["content"], "still there?");
+    s.chatwoot.assert_nothing_refused();
+}
+
+#[tokio::test]
+async fn a_reply_over_naver_s_limits_is_refused_and_marked_failed_in_chatwoot() {
+    let s = setup().await;
+    post_hook(&s.hook, naver_text("u1", "hello")).await;
+    s.chatwoot_messages(1).await;
+    let long = "가".repeat(10_001);
+    let (status, body) = s.callback(&agent_reply(1, 88, &long), "d-long").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "refused", "{body}");
+    assert_eq!(body["code"], "text_too_long");
+    let updates = s.status_updates(1).await;
+    assert_eq!((updates[0].0, updates[0].1), (1, 88));
+    assert_eq!(updates[0].2["status"], "failed");
+    assert!(s.naver.received_requests().await.unwrap().is_empty());
+}
