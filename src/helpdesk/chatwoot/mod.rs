@@ -13,6 +13,7 @@
 //! | `reply` | relayed message id (`msg_...`) | `{conversation display id}:{Chatwoot message id}` |
 
 pub mod api;
+mod bodies;
 pub mod callback;
 pub mod deliver;
 mod notes;
