@@ -617,3 +617,101 @@ async fn a_reply_over_naver_s_limits_is_refused_and_marked_failed_in_chatwoot() 
     assert_eq!(updates[0].2["status"], "failed");
     assert!(s.naver.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation() {
+    use crate::durability::{free_port, gateway, signal};
+    let chatwoot = FakeChatwoot::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut gw = gateway(&dir, port).await;
+    let (status, d) = gw
+        .app
+        .post(
+            "/v1/destinations",
+            json!({"kind": "chatwoot", "base_url": chatwoot.uri(), "account_id": ACCOUNT,
+                   "inbox_id": INBOX, "api_access_token": ACCESS_TOKEN,
+                   "inbox_secret": INBOX_SECRET}),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let (_, hook) = gw.app.approved_naver_channel().await;
+    post_hook(&hook, naver_text("u1", "before")).await;
+    wait_count(&chatwoot, 1).await;
+    signal(&gw.child, "TERM");
+    gw.child.wait().unwrap();
+
+    let mut gw = gateway(&dir, port).await;
+    post_hook(&hook, naver_text("u1", "after")).await;
+    wait_count(&chatwoot, 2).await;
+    let (status, _) = gw
+        .app
+        .post(
+            &format!("/v1/destinations/{}/replay", d["id"].as_str().unwrap()),
+            json!({"since": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    chatwoot.with(|s| {
+        assert_eq!(s.contacts.len(), 1);
+        assert_eq!(s.conversations.len(), 1);
+        let texts: Vec<_> = s
+            .messages
+            .iter()
+            .map(|(_, m)| m["content"].clone())
+            .collect();
+        assert_eq!(texts, [json!("before"), json!("after")]);
+    });
+    chatwoot.assert_nothing_refused();
+    signal(&gw.child, "KILL");
+    gw.child.wait().unwrap();
+}
+
+async fn wait_count(chatwoot: &FakeChatwoot, n: usize) {
+    eventually(20, &format!("{n} Chatwoot messages"), || async {
+        (chatwoot.with(|s| s.messages.len()) >= n).then_some(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn callbacks_to_anything_but_a_chatwoot_destination_are_404_and_bad_json_is_400() {
+    let s = setup().await;
+    let (webhook, _) = s
+        .app
+        .destination("https://helpdesk.example/in", json!({}))
+        .await;
+    for id in [webhook.as_str(), "dst_nope"] {
+        let resp = s
+            .app
+            .http
+            .post(format!(
+                "{}/v1/helpdesks/chatwoot/{id}/callback",
+                s.app.base
+            ))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404);
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    }
+    let raw = "{not json".to_string();
+    let ts = now();
+    let sig = omnigate_chatwoot::signature(INBOX_SECRET, &ts, raw.as_bytes());
+    let (status, p) = s
+        .raw_callback(
+            raw,
+            &[
+                ("X-Chatwoot-Timestamp", &ts),
+                ("X-Chatwoot-Signature", &sig),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{p}"
+    );
+}
