@@ -29,6 +29,11 @@ async fn setup_with(naver_answer: ResponseTemplate, extra: Value) -> Setup {
         .respond_with(naver_answer)
         .mount(&naver)
         .await;
+    setup_on(naver, extra).await
+}
+
+/// A gateway whose Naver API is `naver`, with a chatwoot destination and an approved channel.
+async fn setup_on(naver: MockServer, extra: Value) -> Setup {
     let base = naver.uri();
     let app = spawn_with(move |s| {
         s.providers
@@ -714,4 +719,40 @@ async fn callbacks_to_anything_but_a_chatwoot_destination_are_404_and_bad_json_i
         (400, Some("invalid_json")),
         "{p}"
     );
+}
+
+#[tokio::test]
+async fn a_reply_with_text_and_an_image_goes_out_in_parts_and_one_failure_shows() {
+    let naver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(r#"{"success":false,"resultCode":"02","resultMessage":"no"}"#),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&naver)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(NAVER_OK))
+        .with_priority(2)
+        .mount(&naver)
+        .await;
+    let s = setup_on(naver, json!({})).await;
+    post_hook(&s.hook, naver_text("u1", "hello")).await;
+    s.chatwoot_messages(1).await;
+    let mut reply = agent_reply(1, 321, "Here is the label");
+    reply["attachments"] = json!([{"id": 5, "file_type": "image",
+                                   "data_url": "https://cw.example.com/rails/label.png"}]);
+    assert_eq!(s.callback(&reply, "d-parts").await.1["status"], "queued");
+    let sent = s.naver_bodies(2).await;
+    assert_eq!(sent[0]["textContent"]["text"], "Here is the label");
+    assert_eq!(
+        sent[1]["imageContent"]["imageUrl"],
+        "https://cw.example.com/rails/label.png"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let updates = s.chatwoot.with(|st| st.status_updates.clone());
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].2["status"], "failed");
 }

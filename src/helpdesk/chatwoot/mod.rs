@@ -11,6 +11,7 @@
 //! | `message` | omnigate event id | Chatwoot message id (incoming message or private note) |
 //! | `callback` | `X-Chatwoot-Delivery` | Chatwoot message id, or the event name |
 //! | `reply` | relayed message id (`msg_...`) | `{conversation display id}:{Chatwoot message id}` |
+//! | `reply_failed` | `{conversation display id}:{Chatwoot message id}` | why a part of it failed |
 
 pub mod api;
 mod bodies;
@@ -28,3 +29,4 @@ pub const LINK_CONVERSATION: &str = "conversation";
 pub const LINK_MESSAGE: &str = "message";
 pub const LINK_CALLBACK: &str = "callback";
 pub const LINK_REPLY: &str = "reply";
+pub const LINK_REPLY_FAILED: &str = "reply_failed";

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::api::Api;
-use super::LINK_REPLY;
+use super::{LINK_REPLY, LINK_REPLY_FAILED};
 use crate::store::Store;
 
 /// The `Idempotency-Key` of a reply relayed from a Chatwoot callback.
@@ -42,6 +42,21 @@ pub async fn report(
     let Some((display_id, message_id)) = link.split_once(':') else {
         return;
     };
+    // A reply with text and images is relayed in parts: one failed part makes the Chatwoot
+    // message failed, and a later part's success does not hide it.
+    let outcome = match failure {
+        Some(reason) => store
+            .put_link(destination_id, LINK_REPLY_FAILED, &link, reason, false)
+            .await
+            .map(|_| ()),
+        None => match store.link(destination_id, LINK_REPLY_FAILED, &link).await {
+            Ok(Some(_)) => return,
+            other => other.map(|_| ()),
+        },
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, message = %relayed_id, "cannot record a reply's outcome");
+    }
     let Ok(Some(dest)) = store.get_destination(destination_id).await else {
         return;
     };
