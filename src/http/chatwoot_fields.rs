@@ -73,16 +73,28 @@ impl ChatwootFields {
     }
 
     /// `current` with the given fields changed; `inbox_secret: null` removes the secret.
+    /// `account_id` and `inbox_id` stay as they are.
     pub fn update(&self, current: &ChatwootSettings) -> ApiResult<ChatwootSettings> {
         let mut s = current.clone();
         if let Some(v) = &self.base_url {
             s.base_url = base_url(v)?;
         }
-        if let Some(v) = &self.account_id {
-            s.account_id = positive_id(v, "account_id")?;
-        }
-        if let Some(v) = &self.inbox_id {
-            s.inbox_id = positive_id(v, "inbox_id")?;
+        // What omnigate created belongs to one account's inbox: moving the destination to
+        // another would point its remembered contacts and conversations at the wrong objects.
+        for (field, value, current) in [
+            ("account_id", &self.account_id, current.account_id),
+            ("inbox_id", &self.inbox_id, current.inbox_id),
+        ] {
+            if let Some(v) = value {
+                if positive_id(v, field)? != current {
+                    return Err(field_error(
+                        field,
+                        format!(
+                            "{field} cannot change; create a new destination for another inbox"
+                        ),
+                    ));
+                }
+            }
         }
         if let Some(v) = &self.api_access_token {
             s.api_access_token = secret(v, "api_access_token")?;
