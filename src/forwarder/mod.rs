@@ -172,7 +172,8 @@ impl Forwarder {
             };
             let attempts_done = (job.attempts + 1) as usize;
             let (result, mut error) = match &report.outcome {
-                Outcome::Delivered => (AttemptResult::Delivered, None),
+                // A delivery that was skipped by rule keeps the rule as its note.
+                Outcome::Delivered => (AttemptResult::Delivered, report.error.clone()),
                 Outcome::Gone | Outcome::Permanent => (AttemptResult::Dead, report.error.clone()),
                 Outcome::Retryable { retry_after } => {
                     match self.schedule.next_delay(attempts_done, *retry_after) {
