@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod domain;
 pub mod files;
 pub mod forwarder;
+pub mod helpdesk;
 pub mod http;
 pub mod ids;
 pub mod relay;

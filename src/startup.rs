@@ -91,6 +91,7 @@ impl Application {
             registry: Registry::default(),
             tokens,
             relay_wake: relay_wake.clone(),
+            helpdesk_client: helpdesk_client(&settings)?,
             channels: Default::default(),
         });
         let server = HttpServer::new(move || {
@@ -147,6 +148,15 @@ impl Application {
         tracing::info!("stopped");
         served.context("the HTTP server failed")
     }
+}
+
+/// The client for calls back into a helpdesk outside the forwarder (Chatwoot message status).
+pub fn helpdesk_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(settings.delivery.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
+        .build()?)
 }
 
 fn tracing_actix() -> actix_web::middleware::Logger {

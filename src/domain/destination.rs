@@ -1,7 +1,36 @@
-//! Destinations: helpdesk endpoints that receive signed webhooks, with their filters.
+//! Destinations: where events go, with their filters. A destination's kind decides how one
+//! delivery is made: `webhook` (the default) POSTs a signed Standard Webhook; `chatwoot` writes
+//! into a Chatwoot API-channel inbox through its REST API.
 
 use omnigate_connector_core::EventType;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// A Chatwoot API-channel inbox as a destination. `api_access_token` and `inbox_secret` are
+/// secrets: sealed at rest, masked in every response.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatwootSettings {
+    /// The installation's base URL, e.g. `https://chatwoot.example.com` (no trailing slash).
+    pub base_url: String,
+    pub account_id: u64,
+    pub inbox_id: u64,
+    /// A user's access token (agent-bot tokens cannot create contacts).
+    pub api_access_token: String,
+    /// The inbox's webhook `secret` (Chatwoot 4.13+), which signs its callbacks.
+    pub inbox_secret: Option<String>,
+    /// Chatwoot before 4.13 does not sign inbox callbacks; accepting them is a choice.
+    pub allow_unsigned_callbacks: bool,
+}
+
+impl std::fmt::Debug for ChatwootSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatwootSettings")
+            .field("base_url", &self.base_url)
+            .field("account_id", &self.account_id)
+            .field("inbox_id", &self.inbox_id)
+            .field("allow_unsigned_callbacks", &self.allow_unsigned_callbacks)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A destination as stored, with its signing secret decrypted.
 #[derive(Debug, Clone)]
@@ -18,6 +47,8 @@ pub struct Destination {
     pub disabled_reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Set for a `chatwoot` destination; `None` is a signed-webhook destination.
+    pub chatwoot: Option<ChatwootSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +73,14 @@ pub fn validate_event_type_filter(entry: &str) -> Result<(), FilterError> {
 }
 
 impl Destination {
+    pub fn kind(&self) -> &'static str {
+        if self.chatwoot.is_some() {
+            "chatwoot"
+        } else {
+            "webhook"
+        }
+    }
+
     /// Whether an event of this type and channel goes to this destination.
     pub fn wants(&self, event_type: &str, channel_id: Option<&str>) -> bool {
         matches(&self.event_types, &self.channels, event_type, channel_id)
@@ -86,6 +125,7 @@ mod tests {
             disabled_reason: None,
             created_at: String::new(),
             updated_at: String::new(),
+            chatwoot: None,
         }
     }
 

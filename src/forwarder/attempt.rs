@@ -20,6 +20,8 @@ pub enum Outcome {
     },
     /// The destination is gone (410): it is disabled, nothing more is sent.
     Gone,
+    /// Refused in a way that will not change on retry (a helpdesk API's 4xx): dead at once.
+    Permanent,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,44 @@ pub struct AttemptReport {
     /// A stable code and a short human detail, e.g. `http_500: ...`.
     pub error: Option<String>,
     pub duration: Duration,
+}
+
+/// A Chatwoot destination's attempt: the event written through Chatwoot's API.
+pub async fn chatwoot(
+    client: &reqwest::Client,
+    store: &dyn crate::store::Store,
+    dest: &Destination,
+    settings: &crate::domain::destination::ChatwootSettings,
+    job: &DeliveryJob,
+) -> AttemptReport {
+    use crate::helpdesk::chatwoot::api::{Api, CallError};
+    use crate::helpdesk::chatwoot::deliver::{Delivery, Written};
+    let started = Instant::now();
+    let delivery = Delivery {
+        api: Api { client, settings },
+        store,
+        destination_id: &dest.id,
+    };
+    let result = delivery.run(job).await;
+    let (outcome, status_code, error) = match result {
+        Ok(Written::Done) => (Outcome::Delivered, None, None),
+        Ok(Written::Skipped(reason)) => (Outcome::Delivered, None, Some(reason.to_string())),
+        Err(e) => {
+            let outcome = match &e {
+                CallError::Retryable { retry_after, .. } => Outcome::Retryable {
+                    retry_after: *retry_after,
+                },
+                CallError::NotFound { .. } | CallError::Permanent { .. } => Outcome::Permanent,
+            };
+            (outcome, e.status(), Some(e.detail().to_string()))
+        }
+    };
+    AttemptReport {
+        outcome,
+        status_code,
+        error,
+        duration: started.elapsed(),
+    }
 }
 
 /// Builds the body, signs it and sends it.

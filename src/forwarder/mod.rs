@@ -163,11 +163,18 @@ impl Forwarder {
             if job.next_attempt_at_ms > now_ms() {
                 break;
             }
-            let report = attempt::attempt(&self.client, &dest, &job).await;
+            let report = match &dest.chatwoot {
+                Some(settings) => {
+                    attempt::chatwoot(&self.client, self.store.as_ref(), &dest, settings, &job)
+                        .await
+                }
+                None => attempt::attempt(&self.client, &dest, &job).await,
+            };
             let attempts_done = (job.attempts + 1) as usize;
             let (result, mut error) = match &report.outcome {
-                Outcome::Delivered => (AttemptResult::Delivered, None),
-                Outcome::Gone => (AttemptResult::Dead, report.error.clone()),
+                // A delivery that was skipped by rule keeps the rule as its note.
+                Outcome::Delivered => (AttemptResult::Delivered, report.error.clone()),
+                Outcome::Gone | Outcome::Permanent => (AttemptResult::Dead, report.error.clone()),
                 Outcome::Retryable { retry_after } => {
                     match self.schedule.next_delay(attempts_done, *retry_after) {
                         Some(delay) => (
@@ -180,7 +187,9 @@ impl Forwarder {
                     }
                 }
             };
-            if matches!(result, AttemptResult::Dead) && report.outcome != Outcome::Gone {
+            if matches!(result, AttemptResult::Dead)
+                && !matches!(report.outcome, Outcome::Gone | Outcome::Permanent)
+            {
                 error = Some(format!(
                     "retries_exhausted after {attempts_done} attempts; last: {}",
                     error.unwrap_or_default()

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Admin;
+use super::chatwoot_fields::ChatwootFields;
 use super::{json, views, ApiError, ApiResult, AppState};
 use crate::domain::destination::{validate_event_type_filter, Destination};
 use crate::store::{DestinationPatch, StoreError};
@@ -23,16 +24,26 @@ fn default_types() -> Vec<String> {
     vec!["*".into()]
 }
 
+/// Every field any kind takes; the kind decides which are required and which are refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewDestination {
-    url: String,
+    #[serde(default)]
+    kind: Option<String>,
+    url: Option<String>,
     #[serde(default = "default_types")]
     event_types: Vec<String>,
     #[serde(default)]
     channels: Vec<String>,
     #[serde(default)]
     include_raw: bool,
+    base_url: Option<Value>,
+    account_id: Option<Value>,
+    inbox_id: Option<Value>,
+    api_access_token: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    inbox_secret: Option<Value>,
+    allow_unsigned_callbacks: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +54,39 @@ struct DestinationUpdate {
     channels: Option<Vec<String>>,
     include_raw: Option<bool>,
     enabled: Option<bool>,
+    base_url: Option<Value>,
+    account_id: Option<Value>,
+    inbox_id: Option<Value>,
+    api_access_token: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    inbox_secret: Option<Value>,
+    allow_unsigned_callbacks: Option<Value>,
+}
+
+/// Keeps an explicit `null` as `Some(Value::Null)` (it removes a field), apart from absence.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+macro_rules! chatwoot_fields {
+    ($body:expr) => {
+        ChatwootFields {
+            base_url: $body.base_url.take(),
+            account_id: $body.account_id.take(),
+            inbox_id: $body.inbox_id.take(),
+            api_access_token: $body.api_access_token.take(),
+            inbox_secret: $body.inbox_secret.take(),
+            allow_unsigned_callbacks: $body.allow_unsigned_callbacks.take(),
+        }
+    };
+}
+
+fn not_applicable(field: &str, kind: &str) -> ApiError {
+    ApiError::invalid(
+        "field_not_applicable",
+        format!("{field} does not apply to a {kind} destination"),
+    )
+    .with("field", field.to_string())
 }
 
 #[derive(Deserialize)]
@@ -116,13 +160,40 @@ async fn create(
     state: web::Data<AppState>,
     body: web::Json<NewDestination>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let url = valid_url(&body.url)?;
+    let mut body = body.into_inner();
+    let fields = chatwoot_fields!(body);
+    let (url, chatwoot) = match body.kind.as_deref().unwrap_or("webhook") {
+        "webhook" => {
+            if let Some(field) = fields.first_given() {
+                return Err(not_applicable(field, "webhook"));
+            }
+            let url = body.url.as_deref().ok_or_else(|| {
+                ApiError::invalid("invalid_url", "url is required").with("field", "url")
+            })?;
+            (valid_url(url)?, None)
+        }
+        "chatwoot" => {
+            if body.url.is_some() {
+                return Err(not_applicable("url", "chatwoot"));
+            }
+            let settings = fields.create()?;
+            (settings.base_url.clone(), Some(settings))
+        }
+        other => {
+            return Err(ApiError::invalid(
+                "invalid_kind",
+                format!("kind must be \"webhook\" or \"chatwoot\", not \"{other}\""),
+            )
+            .with("field", "kind"))
+        }
+    };
     valid_types(&body.event_types)?;
     valid_channels(&state, &body.channels).await?;
     let now = crate::domain::envelope::now();
     let secret = new_secret();
+    let is_webhook = chatwoot.is_none();
     let dest = Destination {
+        chatwoot,
         id: crate::ids::destination_id(),
         url,
         secret: secret.clone(),
@@ -135,9 +206,11 @@ async fn create(
         updated_at: now,
     };
     let stored = state.store.create_destination(dest).await?;
-    let mut view = views::destination(&stored);
-    // Shown once: it is stored encrypted and never returned again.
-    view["secret"] = Value::String(secret);
+    let mut view = views::destination(&stored, &state.settings.server.public_base());
+    if is_webhook {
+        // Shown once: it is stored encrypted and never returned again.
+        view["secret"] = Value::String(secret);
+    }
     Ok(json(StatusCode::CREATED, view))
 }
 
@@ -148,7 +221,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
         .list_destinations()
         .await?
         .iter()
-        .map(views::destination)
+        .map(|d| views::destination(d, &state.settings.server.public_base()))
         .collect();
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
@@ -164,7 +237,10 @@ async fn show(
         .get_destination(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("destination"))?;
-    Ok(json(StatusCode::OK, views::destination(&d)))
+    Ok(json(
+        StatusCode::OK,
+        views::destination(&d, &state.settings.server.public_base()),
+    ))
 }
 
 #[patch("/v1/destinations/{id}")]
@@ -174,8 +250,35 @@ async fn update(
     id: web::Path<String>,
     body: web::Json<DestinationUpdate>,
 ) -> ApiResult<HttpResponse> {
-    let body = body.into_inner();
-    let url = body.url.as_deref().map(valid_url).transpose()?;
+    let mut body = body.into_inner();
+    let fields = chatwoot_fields!(body);
+    let current = state
+        .store
+        .get_destination(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("destination"))?;
+    let chatwoot = match &current.chatwoot {
+        Some(settings) => {
+            if body.url.is_some() {
+                return Err(not_applicable("url", "chatwoot"));
+            }
+            if fields.is_empty() {
+                None
+            } else {
+                Some(fields.update(settings)?)
+            }
+        }
+        None => {
+            if let Some(field) = fields.first_given() {
+                return Err(not_applicable(field, "webhook"));
+            }
+            None
+        }
+    };
+    let url = match &chatwoot {
+        Some(settings) => Some(settings.base_url.clone()),
+        None => body.url.as_deref().map(valid_url).transpose()?,
+    };
     if let Some(types) = &body.event_types {
         valid_types(types)?;
     }
@@ -188,13 +291,17 @@ async fn update(
         channels: body.channels,
         include_raw: body.include_raw,
         enabled: body.enabled,
+        chatwoot,
     };
     let d = state
         .store
         .update_destination(&id, patch)
         .await
         .map_err(not_found)?;
-    Ok(json(StatusCode::OK, views::destination(&d)))
+    Ok(json(
+        StatusCode::OK,
+        views::destination(&d, &state.settings.server.public_base()),
+    ))
 }
 
 #[delete("/v1/destinations/{id}")]

@@ -89,7 +89,7 @@ async fn measured(
 
 /// Reads the body up to `limit` bytes; a declared or actual larger body is refused without
 /// reading it to the end.
-async fn read_body(
+pub(super) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

@@ -3,6 +3,8 @@
 mod auth;
 mod channel_cache;
 mod channels;
+mod chatwoot_callback;
+mod chatwoot_fields;
 mod deliveries;
 mod destinations;
 mod events;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub tokens: AdminTokens,
     /// Wakes the relay when a reply is queued.
     pub relay_wake: Arc<tokio::sync::Notify>,
+    /// Calls back into helpdesks (Chatwoot message status).
+    pub helpdesk_client: reqwest::Client,
     /// The ingress's webhook-key lookups.
     pub channels: channel_cache::ChannelCache,
 }
@@ -53,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(hooks::configure)
     .configure(channels::configure)
     .configure(destinations::configure)
+    .configure(chatwoot_callback::configure)
     .configure(events::configure)
     .configure(deliveries::configure)
     .configure(relay::configure)

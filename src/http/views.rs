@@ -55,9 +55,12 @@ pub fn channel(ch: &Channel, connector: Option<&dyn Connector>, public_base: &st
     view
 }
 
-pub fn destination(d: &Destination) -> Value {
-    json!({
+/// A destination; a `chatwoot` one also shows its settings (secrets masked) and the callback
+/// URL to paste into the Chatwoot inbox.
+pub fn destination(d: &Destination, public_base: &str) -> Value {
+    let mut view = json!({
         "id": d.id,
+        "kind": d.kind(),
         "url": d.url,
         "event_types": d.event_types,
         "channels": d.channels,
@@ -66,7 +69,34 @@ pub fn destination(d: &Destination) -> Value {
         "disabled_reason": d.disabled_reason,
         "created_at": d.created_at,
         "updated_at": d.updated_at,
-    })
+    });
+    if let (Some(c), Some(obj)) = (&d.chatwoot, view.as_object_mut()) {
+        obj.extend([
+            ("base_url".to_string(), json!(c.base_url)),
+            ("account_id".to_string(), json!(c.account_id)),
+            ("inbox_id".to_string(), json!(c.inbox_id)),
+            (
+                "api_access_token".to_string(),
+                json!(mask(&c.api_access_token)),
+            ),
+            (
+                "inbox_secret".to_string(),
+                json!(c.inbox_secret.as_deref().map(mask)),
+            ),
+            (
+                "allow_unsigned_callbacks".to_string(),
+                json!(c.allow_unsigned_callbacks),
+            ),
+            (
+                "callback_url".to_string(),
+                json!(format!(
+                    "{public_base}/v1/helpdesks/chatwoot/{}/callback",
+                    d.id
+                )),
+            ),
+        ]);
+    }
+    view
 }
 
 pub fn event(e: &StoredEvent, include_raw: bool) -> Value {

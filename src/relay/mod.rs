@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::domain::channel::{Channel, ChannelState};
 use crate::domain::envelope;
+use crate::helpdesk::chatwoot::writeback;
 use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
 
 pub use limits::Limiters;
@@ -124,8 +125,30 @@ impl Relay {
             .unwrap_or_else(|| MessageProgress::Step {
                 steps: message.steps.clone(),
             });
+        let outcome = match &progress {
+            MessageProgress::Delivered { .. } => Some(None),
+            MessageProgress::Failed { code, message, .. } => {
+                Some(Some(format!("{code}: {message}")))
+            }
+            _ => None,
+        };
         if let Err(e) = self.store.record_message(&message.id, progress).await {
             tracing::error!(error = %e, message = %message.id, "cannot record a reply's progress");
+            return;
+        }
+        // A reply relayed from a Chatwoot callback: its outcome goes back onto the Chatwoot message.
+        if let (Some(failure), Some(dest)) = (
+            outcome,
+            writeback::destination_of(message.idempotency_key.as_deref()),
+        ) {
+            writeback::report(
+                self.store.as_ref(),
+                &self.client,
+                dest,
+                &message.id,
+                failure.as_deref(),
+            )
+            .await;
         }
     }
 

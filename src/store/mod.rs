@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
-use crate::domain::destination::Destination;
+use crate::domain::destination::{ChatwootSettings, Destination};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -286,6 +286,8 @@ pub struct DestinationPatch {
     pub channels: Option<Vec<String>>,
     pub include_raw: Option<bool>,
     pub enabled: Option<bool>,
+    /// A `chatwoot` destination's settings, replaced whole.
+    pub chatwoot: Option<ChatwootSettings>,
 }
 
 /// What to change on a channel.
@@ -394,6 +396,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// Queue depths for the metrics endpoint.
     async fn queue_stats(&self) -> StoreResult<QueueStats>;
+
+    // Helpdesk links: for destinations that write into a helpdesk's own objects (Chatwoot), what
+    // omnigate created or saw there, per destination, under a `kind` such as "contact",
+    // "conversation" or "message", so retries and restarts never create duplicates. Deleted with
+    // their destination.
+    /// The value linked to `key`.
+    async fn link(
+        &self,
+        destination_id: &str,
+        kind: &str,
+        key: &str,
+    ) -> StoreResult<Option<String>>;
+    /// The key linked to `value`.
+    async fn link_by_value(
+        &self,
+        destination_id: &str,
+        kind: &str,
+        value: &str,
+    ) -> StoreResult<Option<String>>;
+    /// Records a link, durably before it returns. An existing link is kept unless `replace`;
+    /// returns whether this call wrote it (`false`: the key was already linked).
+    async fn put_link(
+        &self,
+        destination_id: &str,
+        kind: &str,
+        key: &str,
+        value: &str,
+        replace: bool,
+    ) -> StoreResult<bool>;
 
     // API tokens beyond the bootstrap one.
     async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()>;

@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -20,9 +20,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Gateway {
-    child: Child,
-    app: TestApp,
+pub struct Gateway {
+    pub child: Child,
+    pub app: TestApp,
 }
 
 async fn start_binary(dir: &Path, port: u16) -> Child {
@@ -53,7 +53,7 @@ async fn start_binary(dir: &Path, port: u16) -> Child {
     child
 }
 
-async fn gateway(dir: &tempfile::TempDir, port: u16) -> Gateway {
+pub async fn gateway(dir: &tempfile::TempDir, port: u16) -> Gateway {
     let child = start_binary(dir.path(), port).await;
     Gateway {
         child,
@@ -61,7 +61,7 @@ async fn gateway(dir: &tempfile::TempDir, port: u16) -> Gateway {
     }
 }
 
-fn signal(child: &Child, sig: &str) {
+pub fn signal(child: &Child, sig: &str) {
     let ok = Command::new("kill")
         .arg(format!("-{sig}"))
         .arg(child.id().to_string())

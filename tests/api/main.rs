@@ -2,12 +2,14 @@
 //! directory, port 0) and drives it over HTTP, with a fake helpdesk behind wiremock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fake_chatwoot;
 mod helpers;
 
 mod admin;
 mod channels;
 mod chatlio;
 mod chatwoot;
+mod chatwoot_helpdesk;
 mod cli;
 mod crisp;
 mod durability;

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::crypto::Cipher;
-use crate::domain::destination::{matches, Destination};
+use crate::domain::destination::{matches, ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::time::{fmt_ms, now_ms};
@@ -24,7 +24,7 @@ impl DestFilter {
 }
 
 const COLUMNS: &str = "id, url, secret, event_types, channels, include_raw, enabled, \
-                       disabled_reason, created_ms, updated_ms";
+                       disabled_reason, created_ms, updated_ms, kind, kind_settings";
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -43,7 +43,25 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
             ))))
         }
     };
+    let kind: String = row.get(10)?;
+    let sealed_settings: Option<Vec<u8>> = row.get(11)?;
+    let chatwoot = match (kind.as_str(), sealed_settings) {
+        ("chatwoot", Some(sealed)) => match cipher
+            .open(&sealed)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<ChatwootSettings>(&b).ok())
+        {
+            Some(settings) => Some(settings),
+            None => {
+                return Ok(Err(StoreError::Internal(anyhow::anyhow!(
+                    "destination {id}: Chatwoot settings unreadable (wrong master key?)"
+                ))))
+            }
+        },
+        _ => None,
+    };
     Ok(Ok(Destination {
+        chatwoot,
         id,
         url: row.get(1)?,
         secret,
@@ -100,12 +118,24 @@ pub fn enabled_filters(ctx: &mut WriterCtx) -> StoreResult<&[DestFilter]> {
     Ok(ctx.destinations.as_deref().unwrap_or_default())
 }
 
+/// The kind's settings, sealed: they hold credentials.
+fn sealed_settings(cipher: &Cipher, d: &Destination) -> StoreResult<Option<Vec<u8>>> {
+    match &d.chatwoot {
+        Some(settings) => {
+            let json = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
+            Ok(Some(cipher.seal(&json)?))
+        }
+        None => Ok(None),
+    }
+}
+
 pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> StoreResult<()> {
     ctx.destinations = None;
     let now = now_ms();
     ctx.conn.execute(
         "INSERT INTO destinations (id, url, secret, event_types, channels, include_raw, enabled, \
-         disabled_reason, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8)",
+         disabled_reason, created_ms, updated_ms, kind, kind_settings) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8, ?9, ?10)",
         params![
             d.id,
             d.url,
@@ -114,7 +144,9 @@ pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> StoreRes
             serde_json::to_string(&d.channels).map_err(|e| anyhow::anyhow!(e))?,
             d.include_raw,
             d.enabled,
-            now
+            now,
+            d.kind(),
+            sealed_settings(cipher, d)?
         ],
     )?;
     Ok(())
@@ -140,6 +172,9 @@ pub fn update(
     if let Some(raw) = patch.include_raw {
         d.include_raw = raw;
     }
+    if let Some(settings) = patch.chatwoot {
+        d.chatwoot = Some(settings);
+    }
     if let Some(enabled) = patch.enabled {
         if enabled && !d.enabled {
             // Re-enabled: its queued lanes are due again.
@@ -152,9 +187,11 @@ pub fn update(
             Some("disabled by an operator".into())
         };
     }
+    let kind_settings = sealed_settings(cipher, &d)?;
     ctx.conn.execute(
         "UPDATE destinations SET url = ?2, event_types = ?3, channels = ?4, include_raw = ?5, \
-         enabled = ?6, disabled_reason = ?7, updated_ms = ?8 WHERE id = ?1",
+         enabled = ?6, disabled_reason = ?7, updated_ms = ?8, kind = ?9, kind_settings = ?10 \
+         WHERE id = ?1",
         params![
             id,
             d.url,
@@ -163,7 +200,9 @@ pub fn update(
             d.include_raw,
             d.enabled,
             d.disabled_reason,
-            now_ms()
+            now_ms(),
+            d.kind(),
+            kind_settings
         ],
     )?;
     find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)
@@ -195,5 +234,55 @@ pub fn delete(ctx: &mut WriterCtx, id: &str) -> StoreResult<()> {
     )?;
     ctx.conn
         .execute("DELETE FROM lanes WHERE destination_id = ?1", [id])?;
+    ctx.conn
+        .execute("DELETE FROM helpdesk_links WHERE destination_id = ?1", [id])?;
     Ok(())
+}
+
+/// The value linked to `key`.
+pub fn link(conn: &Connection, dest: &str, kind: &str, key: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT value FROM helpdesk_links WHERE destination_id = ?1 AND kind = ?2 AND key = ?3",
+        )?
+        .query_row(params![dest, kind, key], |r| r.get(0))
+        .optional()?)
+}
+
+/// The key linked to `value` (the first, if several).
+pub fn link_by_value(
+    conn: &Connection,
+    dest: &str,
+    kind: &str,
+    value: &str,
+) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT key FROM helpdesk_links WHERE destination_id = ?1 AND kind = ?2 AND value = ?3 \
+             ORDER BY created_ms LIMIT 1",
+        )?
+        .query_row(params![dest, kind, value], |r| r.get(0))
+        .optional()?)
+}
+
+/// Records a link; an existing one is kept unless `replace`. Returns whether it was written.
+pub fn put_link(
+    ctx: &mut WriterCtx,
+    dest: &str,
+    kind: &str,
+    key: &str,
+    value: &str,
+    replace: bool,
+) -> StoreResult<bool> {
+    let sql = if replace {
+        "INSERT INTO helpdesk_links (destination_id, kind, key, value, created_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = excluded.value"
+    } else {
+        "INSERT INTO helpdesk_links (destination_id, kind, key, value, created_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING"
+    };
+    let n = ctx
+        .conn
+        .execute(sql, params![dest, kind, key, value, now_ms()])?;
+    Ok(n > 0)
 }

@@ -146,6 +146,20 @@ const MIGRATIONS: &[&str] = &[
     UPDATE api_tokens SET id = 'tok_' || lower(hex(randomblob(16))) WHERE id IS NULL;
     CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
     "#,
+    // 3: destination kinds (a sealed JSON of the kind's settings) and helpdesk links.
+    r#"
+    ALTER TABLE destinations ADD COLUMN kind TEXT NOT NULL DEFAULT 'webhook';
+    ALTER TABLE destinations ADD COLUMN kind_settings BLOB;
+    CREATE TABLE helpdesk_links (
+        destination_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (destination_id, kind, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX helpdesk_links_value ON helpdesk_links(destination_id, kind, value);
+    "#,
 ];
 
 /// The schema version this build writes.
