@@ -79,8 +79,9 @@ impl Transition {
     }
 }
 
-/// A channel as stored, with its credentials already decrypted.
-#[derive(Debug, Clone)]
+/// A channel as stored, with its credentials already decrypted. Its `Debug` names the
+/// credential fields but never shows their values, nor the webhook key.
+#[derive(Clone)]
 pub struct Channel {
     pub id: String,
     pub provider: String,
@@ -95,6 +96,18 @@ pub struct Channel {
     pub updated_at: String,
 }
 
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("id", &self.id)
+            .field("provider", &self.provider)
+            .field("name", &self.name)
+            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One recorded state change.
 #[derive(Debug, Clone, Serialize)]
 pub struct StateChange {
@@ -103,6 +116,36 @@ pub struct StateChange {
     pub at: String,
     pub actor: String,
     pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_credentials_or_the_webhook_key() {
+        let mut credentials = Map::new();
+        credentials.insert("send_api_key".into(), Value::from("key-do-not-print"));
+        let channel = Channel {
+            id: "chn_1".into(),
+            provider: "naver_talktalk".into(),
+            name: "Shop".into(),
+            credentials,
+            settings: Map::new(),
+            state: ChannelState::Approved,
+            state_reason: None,
+            webhook_key: Some("hook-do-not-print".into()),
+            channel_key: "brk_1".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let shown = format!("{channel:?}");
+        assert!(
+            shown.contains("send_api_key") && shown.contains("chn_1"),
+            "{shown}"
+        );
+        assert!(!shown.contains("do-not-print"), "{shown}");
+    }
 }
 
 #[cfg(test)]

@@ -32,8 +32,9 @@ impl std::fmt::Debug for ChatwootSettings {
     }
 }
 
-/// A destination as stored, with its signing secret decrypted.
-#[derive(Debug, Clone)]
+/// A destination as stored, with its signing secret decrypted. Its `Debug` leaves the secret
+/// out, so a destination can never be logged with it.
+#[derive(Clone)]
 pub struct Destination {
     pub id: String,
     pub url: String,
@@ -49,6 +50,20 @@ pub struct Destination {
     pub updated_at: String,
     /// Set for a `chatwoot` destination; `None` is a signed-webhook destination.
     pub chatwoot: Option<ChatwootSettings>,
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destination")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("event_types", &self.event_types)
+            .field("channels", &self.channels)
+            .field("include_raw", &self.include_raw)
+            .field("enabled", &self.enabled)
+            .field("chatwoot", &self.chatwoot)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +127,23 @@ pub fn matches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let mut d = dest(&["*"], &[]);
+        d.secret = "whsec_do-not-print".into();
+        d.chatwoot = Some(ChatwootSettings {
+            base_url: "https://chat.example.com".into(),
+            account_id: 1,
+            inbox_id: 2,
+            api_access_token: "token-do-not-print".into(),
+            inbox_secret: Some("inbox-do-not-print".into()),
+            allow_unsigned_callbacks: false,
+        });
+        let shown = format!("{d:?}");
+        assert!(shown.contains("dst_1"), "{shown}");
+        assert!(!shown.contains("do-not-print"), "{shown}");
+    }
 
     fn dest(types: &[&str], channels: &[&str]) -> Destination {
         Destination {
