@@ -5,7 +5,7 @@
 mod attempt;
 mod schedule;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,7 +32,9 @@ pub struct Forwarder {
     schedule: RetrySchedule,
     lease: Duration,
     concurrency: usize,
-    in_flight: Arc<Mutex<HashSet<Lane>>>,
+    /// Lanes a worker holds now; `true` once the lane was claimed again meanwhile (a new event
+    /// arrived after the worker's last look), so the worker hands it back when it stops.
+    in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
 }
 
 fn now_ms() -> i64 {
@@ -59,7 +61,7 @@ impl Forwarder {
             ),
             lease: settings.request_timeout + LEASE_MARGIN,
             concurrency: settings.concurrency,
-            in_flight: Arc::new(Mutex::new(HashSet::new())),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
         })
     }
 
@@ -94,10 +96,22 @@ impl Forwarder {
             };
             let full_batch = !claimed.is_empty() && claimed.len() == free.min(CLAIM_BATCH);
             for lane in claimed {
+                // A lane claimed while its worker is still finishing stays with that worker,
+                // which is told to hand it back (the claim has leased it; nobody else would
+                // take it before the lease ends).
                 let fresh = self
                     .in_flight
                     .lock()
-                    .map(|mut set| set.insert(lane.clone()))
+                    .map(|mut lanes| match lanes.get_mut(&lane) {
+                        Some(claimed_again) => {
+                            *claimed_again = true;
+                            false
+                        }
+                        None => {
+                            lanes.insert(lane.clone(), false);
+                            true
+                        }
+                    })
                     .unwrap_or(false);
                 if !fresh {
                     continue;
@@ -109,8 +123,15 @@ impl Forwarder {
                 let stop = shutdown.clone();
                 workers.spawn(async move {
                     this.work_lane(&lane, stop).await;
-                    if let Ok(mut set) = this.in_flight.lock() {
-                        set.remove(&lane);
+                    let claimed_again = this
+                        .in_flight
+                        .lock()
+                        .map(|mut lanes| lanes.remove(&lane).unwrap_or(false))
+                        .unwrap_or(false);
+                    if claimed_again {
+                        if let Err(e) = this.store.settle_lane(&lane).await {
+                            tracing::warn!(error = %e, "cannot hand a lane back");
+                        }
                     }
                     drop(permit);
                     this.store.wakeups().notify_one();
