@@ -93,15 +93,17 @@ pub async fn attempt(
             }
         }
     };
-    let sent = client
+    let mut request = client
         .post(&dest.url)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header("webhook-id", &job.event_id)
         .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
+        .header("webhook-signature", signature);
+    // The id of the webhook request that brought the event in, for tracing it end to end.
+    if let Some(id) = &job.request_id {
+        request = request.header("x-request-id", id);
+    }
+    let sent = request.body(body).send().await;
     let response = match sent {
         Ok(r) => r,
         Err(e) => {

@@ -39,6 +39,26 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// `omnigate_deliveries_total{destination, outcome}` with the outcome named like the delivery's
+/// status after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
+/// duration, and a destination's 429 as a rate-limit rejection.
+fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::AttemptReport) {
+    use crate::telemetry;
+    let outcome = match result {
+        AttemptResult::Delivered => "delivered",
+        AttemptResult::Retry { .. } => "failed",
+        AttemptResult::Dead => "dead",
+    };
+    metrics::counter!(telemetry::DELIVERIES, "destination" => destination.to_string(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!(telemetry::DELIVERY_SECONDS, "destination" => destination.to_string())
+        .record(report.duration.as_secs_f64());
+    if report.status_code == Some(429) {
+        metrics::counter!(telemetry::RATE_LIMITED, "by" => "destination", "name" => destination.to_string())
+            .increment(1);
+    }
+}
+
 impl Forwarder {
     pub fn new(store: Arc<dyn Store>, settings: &DeliverySettings) -> anyhow::Result<Forwarder> {
         // One client for every delivery: connection pools with keep-alive, TLS roots parsed once.
@@ -200,10 +220,12 @@ impl Forwarder {
             tracing::debug!(
                 delivery = %job.delivery_id,
                 destination = %dest.id,
+                request_id = job.request_id.as_deref().unwrap_or_default(),
                 status = ?report.status_code,
                 outcome = ?report.outcome,
                 "delivery attempt"
             );
+            record_metrics(&dest.id, &result, &report);
             let record = AttemptRecord {
                 lane: lane.clone(),
                 delivery_id: job.delivery_id.clone(),
