@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct NewChannel {
     #[schema(example = "naver_talktalk")]
     provider: String,
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// The provider's credentials (see its connector's README).
     #[schema(value_type = Object)]
@@ -44,6 +45,7 @@ struct NewChannel {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChannelUpdate {
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     /// Merged into the stored credentials; a `null` value removes a field.
     #[schema(value_type = Option<Object>)]
@@ -56,6 +58,7 @@ struct ChannelUpdate {
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Reason {
+    #[schema(max_length = 1000)]
     reason: Option<String>,
 }
 

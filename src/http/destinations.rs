@@ -116,8 +116,9 @@ fn not_applicable(field: &str, kind: &str) -> ApiError {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
-    #[schema(example = "2026-11-22T00:00:00Z")]
+    #[schema(format = DateTime, example = "2026-11-22T00:00:00Z")]
     since: String,
+    #[schema(format = DateTime)]
     until: Option<String>,
 }
 

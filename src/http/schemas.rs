@@ -173,6 +173,14 @@ pub struct TokenCreated {
     pub token: String,
 }
 
+/// `helpdesk` tokens may only relay replies; `admin` tokens use the whole API.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    Helpdesk,
+    Admin,
+}
+
 #[derive(ToSchema)]
 pub struct TokenList {
     pub items: Vec<TokenInfo>,

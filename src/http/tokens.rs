@@ -20,8 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 struct NewToken {
     /// `helpdesk` (relay only) or `admin`.
-    #[schema(example = "helpdesk")]
+    #[schema(value_type = super::schemas::TokenRole)]
     role: String,
+    #[schema(min_length = 1, max_length = 200)]
     label: String,
 }
 
