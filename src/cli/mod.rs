@@ -75,7 +75,7 @@ pub enum DestinationCmd {
         #[arg(long, value_parser = ["webhook", "chatwoot"])]
         kind: Option<String>,
         #[command(flatten)]
-        chatwoot: ChatwootArgs,
+        chatwoot: Box<ChatwootArgs>,
         /// Event types (repeatable): `*`, `message.received`, `message.*`, ...
         #[arg(long = "event-type", default_value = "*")]
         event_types: Vec<String>,
