@@ -45,7 +45,11 @@ pub async fn chatwoot(
     use crate::helpdesk::chatwoot::deliver::{Delivery, Written};
     let started = Instant::now();
     let delivery = Delivery {
-        api: Api { client, settings },
+        api: Api {
+            client,
+            settings,
+            request_id: job.request_id.as_deref(),
+        },
         store,
         destination_id: &dest.id,
     };
