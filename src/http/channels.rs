@@ -118,6 +118,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "createChannel",
     summary = "Register a channel",
     request_body = NewChannel,
     responses(
@@ -162,6 +163,7 @@ async fn create(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "listChannels",
     summary = "List channels",
     responses(
         (status = 200, description = "Every channel", body = schemas::ChannelList),
@@ -184,6 +186,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "getChannel",
     summary = "Show a channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
@@ -206,6 +209,7 @@ async fn show(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "updateChannel",
     summary = "Change a channel",
     description = "Credentials are merged (`null` removes a field); settings are replaced.",
     params(("id" = String, Path, description = "The channel's id")),
@@ -265,6 +269,7 @@ async fn update(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "deleteChannel",
     summary = "Delete a channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
@@ -336,6 +341,7 @@ async fn transition(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "requestChannelApproval",
     summary = "Request approval",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
@@ -358,6 +364,7 @@ async fn request_approval(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "approveChannel",
     summary = "Approve a pending channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
@@ -380,6 +387,7 @@ async fn approve(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "rejectChannel",
     summary = "Reject a pending channel",
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
@@ -407,6 +415,7 @@ async fn reject(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "revokeChannel",
     summary = "Revoke an approved channel",
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
@@ -434,6 +443,7 @@ async fn revoke(
 
 #[utoipa::path(
     tag = "channels",
+    operation_id = "getChannelHistory",
     summary = "A channel's state changes",
     params(("id" = String, Path, description = "The channel's id")),
     responses(

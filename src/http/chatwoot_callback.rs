@@ -85,6 +85,7 @@ fn verify(req: &HttpRequest, body: &[u8], s: &ChatwootSettings) -> ApiResult<()>
 
 #[utoipa::path(
     tag = "helpdesks",
+    operation_id = "chatwootCallback",
     summary = "A Chatwoot inbox's callback (signed by Chatwoot)",
     params(("destination_id" = String, Path, description = "The Chatwoot destination's id")),
     request_body(content = Value, description = "Chatwoot's webhook event", content_type = "application/json"),

@@ -34,6 +34,7 @@ struct ListQuery {
 
 #[utoipa::path(
     tag = "deliveries",
+    operation_id = "listDeliveries",
     summary = "List deliveries (e.g. the dead letters)",
     params(ListQuery),
     responses(
@@ -78,6 +79,7 @@ async fn list(
 
 #[utoipa::path(
     tag = "deliveries",
+    operation_id = "getDelivery",
     summary = "Show a delivery",
     params(("id" = String, Path, description = "The delivery's id")),
     responses(
@@ -104,6 +106,7 @@ async fn show(
 
 #[utoipa::path(
     tag = "deliveries",
+    operation_id = "retryDelivery",
     summary = "Retry a dead (or delivered) delivery",
     params(("id" = String, Path, description = "The delivery's id")),
     responses(

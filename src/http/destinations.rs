@@ -182,6 +182,7 @@ fn not_found(e: StoreError) -> ApiError {
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "createDestination",
     summary = "Register a destination",
     request_body = NewDestination,
     responses(
@@ -257,6 +258,7 @@ async fn create(
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "listDestinations",
     summary = "List destinations",
     responses(
         (status = 200, description = "Every destination (never a secret)", body = schemas::DestinationList),
@@ -279,6 +281,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "getDestination",
     summary = "Show a destination",
     params(("id" = String, Path, description = "The destination's id")),
     responses(
@@ -308,6 +311,7 @@ async fn show(
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "updateDestination",
     summary = "Change or disable a destination",
     params(("id" = String, Path, description = "The destination's id")),
     request_body = DestinationUpdate,
@@ -386,6 +390,7 @@ async fn update(
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "deleteDestination",
     summary = "Delete a destination",
     params(("id" = String, Path, description = "The destination's id")),
     responses(
@@ -412,6 +417,7 @@ async fn remove(
 
 #[utoipa::path(
     tag = "destinations",
+    operation_id = "replayDestination",
     summary = "Replay a time range to a destination",
     params(("id" = String, Path, description = "The destination's id")),
     request_body = ReplayRequest,

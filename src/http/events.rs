@@ -51,6 +51,7 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
 
 #[utoipa::path(
     tag = "events",
+    operation_id = "listEvents",
     summary = "List stored events",
     params(ListQuery),
     responses(
@@ -124,6 +125,7 @@ struct ShowQuery {
 
 #[utoipa::path(
     tag = "events",
+    operation_id = "getEvent",
     summary = "Show an event",
     params(("id" = String, Path, description = "The event's id"), ShowQuery),
     responses(

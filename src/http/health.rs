@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[utoipa::path(
     tag = "operations",
+    operation_id = "getHealth",
     summary = "Liveness",
     responses(
         (status = 200, description = "Alive", body = schemas::Health)
@@ -27,6 +28,7 @@ async fn healthz() -> HttpResponse {
 
 #[utoipa::path(
     tag = "operations",
+    operation_id = "getReadiness",
     summary = "Readiness",
     responses(
         (status = 200, description = "The store answers", body = schemas::Ready),
@@ -53,6 +55,7 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 /// Prometheus text format. Queue depths are read from the store at scrape time.
 #[utoipa::path(
     tag = "operations",
+    operation_id = "getMetrics",
     summary = "Prometheus metrics",
     responses(
         (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),

@@ -33,6 +33,7 @@ fn unknown_key() -> ApiError {
 
 #[utoipa::path(
     tag = "webhooks",
+    operation_id = "receiveWebhook",
     summary = "A provider webhook",
     params(("key" = String, Path, description = "The channel's webhook key")),
     request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),
@@ -57,6 +58,7 @@ async fn hook(
 
 #[utoipa::path(
     tag = "webhooks",
+    operation_id = "receiveWebhookForTopic",
     summary = "A provider webhook for one topic",
     params(("key" = String, Path, description = "The channel's webhook key"), ("topic" = String, Path, description = "The provider's topic (Chatlio: `new-conversation`, `transcript`, ...)")),
     request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),

@@ -82,6 +82,7 @@ pub fn document() -> &'static Document {
 
 #[utoipa::path(
     tag = "operations",
+    operation_id = "getOpenApi",
     summary = "This document",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)),
     security(())

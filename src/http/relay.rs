@@ -48,6 +48,7 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
 
 #[utoipa::path(
     tag = "relay",
+    operation_id = "sendReply",
     summary = "Relay a reply to the visitor",
     params(("id" = String, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply; never sent twice")),
     request_body = Reply,
@@ -156,6 +157,7 @@ async fn send(
 
 #[utoipa::path(
     tag = "relay",
+    operation_id = "getMessage",
     summary = "Show a relayed reply",
     params(("id" = String, Path, description = "The message's id")),
     responses(
@@ -182,6 +184,7 @@ async fn show(
 
 #[utoipa::path(
     tag = "relay",
+    operation_id = "listProviders",
     summary = "What each provider can do",
     responses(
         (status = 200, description = "Each provider's capabilities", body = schemas::ProviderList),

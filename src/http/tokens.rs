@@ -28,6 +28,7 @@ struct NewToken {
 
 #[utoipa::path(
     tag = "tokens",
+    operation_id = "createToken",
     summary = "Create an API token",
     request_body = NewToken,
     responses(
@@ -75,6 +76,7 @@ async fn create(
 
 #[utoipa::path(
     tag = "tokens",
+    operation_id = "listTokens",
     summary = "List API tokens",
     responses(
         (status = 200, description = "Every token (never its value)", body = schemas::TokenList),
@@ -93,6 +95,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
 
 #[utoipa::path(
     tag = "tokens",
+    operation_id = "deleteToken",
     summary = "Delete an API token",
     params(("id" = String, Path, description = "The token's id")),
     responses(

@@ -137,8 +137,14 @@ async fn the_openapi_document_is_valid_openapi_3_1_with_both_token_kinds_and_pro
         .unwrap()
         .contains(&Value::from("code")));
 
+    let mut operation_ids = BTreeSet::new();
     for (method, path) in documented(&doc) {
         let op = &doc["paths"][&path][method.to_lowercase()];
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(
+            operation_ids.insert(id.to_string()),
+            "{method} {path}: operationId {id:?} is missing or not unique"
+        );
         let security = op["security"].as_array().map(Vec::as_slice).unwrap_or(&[]);
         let bearer = security
             .iter()
