@@ -19,11 +19,11 @@ SEED=${SEED:-}
 # ("AST constructor recursion depth mismatch"); take a newer interpreter when there is one.
 pick_python() {
   local candidates=("${PYTHON:-}" python3.13 python3.12)
-  if command -v pyenv >/dev/null 2>&1; then
-    # Newest first.
-    while IFS= read -r py; do candidates+=("$py"); done \
-      < <(ls -d "$(pyenv root)"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV)
-  fi
+  # pyenv's interpreters, newest first, whether or not pyenv itself is on the PATH.
+  local root
+  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  while IFS= read -r py; do candidates+=("$py"); done \
+    < <(ls -d "$root"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV)
   candidates+=(python3)
   for py in "${candidates[@]}"; do
     [[ -n "$py" ]] || continue
