@@ -225,7 +225,7 @@ impl Forwarder {
                 outcome = ?report.outcome,
                 "delivery attempt"
             );
-            record_metrics(&dest.id, &result, &report);
+            let counted = (dest.id.clone(), result.clone());
             let record = AttemptRecord {
                 lane: lane.clone(),
                 delivery_id: job.delivery_id.clone(),
@@ -237,7 +237,12 @@ impl Forwarder {
                 disable_destination: (report.outcome == Outcome::Gone)
                     .then(|| "the destination answered 410 Gone".to_string()),
             };
-            match self.store.record_attempt(record).await {
+            let recorded = self.store.record_attempt(record).await;
+            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
+            if recorded.is_ok() {
+                record_metrics(&counted.0, &counted.1, &report);
+            }
+            match recorded {
                 Ok(_) if keeps_lane => continue,
                 Ok(_) => return,
                 Err(e) => {
