@@ -150,7 +150,9 @@ args=(
 if [[ -n "$SEED" ]]; then args+=(--seed "$SEED"); fi
 
 status=0
-"$VENV/bin/schemathesis" "${args[@]}" || status=$?
+# Run from the temporary directory: schemathesis keeps a cache in its working directory.
+SCHEMATHESIS=$PWD/$VENV/bin/schemathesis
+(cd "$DATA" && "$SCHEMATHESIS" "${args[@]}") || status=$?
 if [[ $status -ne 0 ]]; then
   echo "api-conformance: schemathesis failed (exit $status); the gateway's log:" >&2
   tail -n 200 "$LOG" >&2
