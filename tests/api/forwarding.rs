@@ -1,6 +1,6 @@
 //! What the helpdesk receives: signed Standard Webhooks, filtered, in order per conversation.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -32,17 +32,22 @@ async fn the_helpdesk_receives_each_naver_event_signed_and_in_order() {
         .into_iter()
         .filter(|p| p["type"] != "channel.state_changed")
         .collect();
+    // Order is kept per conversation; the echo belongs to another user's conversation, so it
+    // travels in a lane of its own and may arrive before or after the others.
+    let user = |p: &Value| p["data"]["contact"]["provider_ref"] == "al-2eGuGr5WQOnco1_V-FQ";
+    let (one, other): (Vec<Value>, Vec<Value>) = got.iter().cloned().partition(user);
     assert_eq!(
-        types(&got),
+        types(&one),
         [
             "conversation.opened",
             "message.received",
             "contact.subscribed",
             "contact.unsubscribed",
-            "message.echo",
             "conversation.closed"
         ]
     );
+    assert_eq!(types(&other), ["message.echo"]);
+    let got: Vec<Value> = one;
     let req = helpdesk
         .received_requests()
         .await
