@@ -97,6 +97,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(http::request_id))
                 .wrap(tracing_actix())
                 .configure(http::configure)
         })
@@ -162,7 +163,7 @@ pub fn helpdesk_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
 fn tracing_actix() -> actix_web::middleware::Logger {
     // Method, path, status and time only: never a query string, and never a webhook key (it is
     // the secret of a provider's URL), so `/hooks/...` paths are logged with the key replaced.
-    actix_web::middleware::Logger::new("%{method}xi %{path}xi %s %Dms")
+    actix_web::middleware::Logger::new("%{method}xi %{path}xi %s %Dms request_id=%{x-request-id}o")
         .custom_request_replace("method", |req| req.method().to_string())
         .custom_request_replace("path", |req| redacted_path(req.path()))
 }

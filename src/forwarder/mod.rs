@@ -41,6 +41,26 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// `omnigate_deliveries_total{destination, outcome}` with the outcome named like the delivery's
+/// status after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
+/// duration, and a destination's 429 as a rate-limit rejection.
+fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::AttemptReport) {
+    use crate::telemetry;
+    let outcome = match result {
+        AttemptResult::Delivered => "delivered",
+        AttemptResult::Retry { .. } => "failed",
+        AttemptResult::Dead => "dead",
+    };
+    metrics::counter!(telemetry::DELIVERIES, "destination" => destination.to_string(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!(telemetry::DELIVERY_SECONDS, "destination" => destination.to_string())
+        .record(report.duration.as_secs_f64());
+    if report.status_code == Some(429) {
+        metrics::counter!(telemetry::RATE_LIMITED, "by" => "destination", "name" => destination.to_string())
+            .increment(1);
+    }
+}
+
 impl Forwarder {
     pub fn new(store: Arc<dyn Store>, settings: &DeliverySettings) -> anyhow::Result<Forwarder> {
         // One client for every delivery: connection pools with keep-alive, TLS roots parsed once.
@@ -221,10 +241,12 @@ impl Forwarder {
             tracing::debug!(
                 delivery = %job.delivery_id,
                 destination = %dest.id,
+                request_id = job.request_id.as_deref().unwrap_or_default(),
                 status = ?report.status_code,
                 outcome = ?report.outcome,
                 "delivery attempt"
             );
+            let counted = (dest.id.clone(), result.clone());
             let record = AttemptRecord {
                 lane: lane.clone(),
                 delivery_id: job.delivery_id.clone(),
@@ -236,7 +258,12 @@ impl Forwarder {
                 disable_destination: (report.outcome == Outcome::Gone)
                     .then(|| "the destination answered 410 Gone".to_string()),
             };
-            match self.store.record_attempt(record).await {
+            let recorded = self.store.record_attempt(record).await;
+            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
+            if recorded.is_ok() {
+                record_metrics(&counted.0, &counted.1, &report);
+            }
+            match recorded {
                 Ok(_) if keeps_lane => continue,
                 Ok(_) => return,
                 Err(e) => {

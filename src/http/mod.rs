@@ -1,4 +1,5 @@
-//! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes.
+//! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes, and
+//! the OpenAPI document of all of it (`/openapi.json`).
 
 mod auth;
 mod channel_cache;
@@ -10,8 +11,11 @@ mod destinations;
 mod events;
 mod health;
 mod hooks;
+mod openapi;
 mod problem;
 mod relay;
+mod request_id;
+mod schemas;
 mod tokens;
 mod views;
 
@@ -27,6 +31,7 @@ use crate::store::Store;
 
 pub use auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
 pub use problem::{ApiError, ApiResult};
+pub use request_id::middleware as request_id;
 
 /// What every handler shares.
 pub struct AppState {
@@ -62,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(deliveries::configure)
     .configure(relay::configure)
     .configure(tokens::configure)
+    .configure(openapi::configure)
     .default_service(web::to(not_found));
 }
 

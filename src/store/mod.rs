@@ -53,6 +53,8 @@ pub struct NewEvent {
     pub dedup_key: Option<String>,
     pub envelope: Value,
     pub raw: Option<Arc<Vec<u8>>>,
+    /// The `X-Request-Id` of the webhook that brought it in; sent on with its deliveries.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +89,7 @@ pub struct EventQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Queued, not yet attempted.
@@ -122,7 +124,7 @@ impl DeliveryStatus {
 }
 
 /// A delivery as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
@@ -164,6 +166,8 @@ pub struct DeliveryJob {
     pub next_attempt_at_ms: i64,
     pub envelope: Value,
     pub raw: Option<Vec<u8>>,
+    /// The `X-Request-Id` of the request that brought the event in.
+    pub request_id: Option<String>,
 }
 
 /// What one attempt came to.
@@ -200,7 +204,7 @@ pub struct ConversationRef {
     pub provider_ref: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     /// Waiting for its turn, the rate limit, or a retry.
@@ -234,7 +238,7 @@ impl MessageStatus {
 }
 
 /// A reply relayed (or being relayed) to a provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelayedMessage {
     pub id: String,
     pub conversation_id: String,
@@ -255,6 +259,9 @@ pub struct RelayedMessage {
     pub created_at: String,
     pub updated_at: String,
     pub finished_at: Option<String>,
+    /// The `X-Request-Id` of the request that queued it; sent on with its provider calls.
+    #[serde(skip)]
+    pub request_id: Option<String>,
 }
 
 /// Where a relayed message stands after a worker's turn.
@@ -443,7 +450,7 @@ pub struct QueueStats {
 }
 
 /// A token as listed (never its value).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: String,
     pub role: String,

@@ -16,6 +16,8 @@ mod durability;
 mod forwarding;
 mod ingest;
 mod livechat;
+mod observability;
+mod openapi;
 mod relay;
 mod retries;
 mod tawkto;

@@ -237,6 +237,7 @@ impl Store for EmbeddedStore {
                 dedup_key: None,
                 envelope: envelope::state_changed(&event_id, &updated, &change),
                 raw: None,
+                request_id: None,
             };
             let now = time::now_ms();
             if let Some(seq) = events::insert_event(ctx, Some(&id), &event, false, now)? {
