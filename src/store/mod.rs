@@ -6,6 +6,7 @@
 //! event order, lanes go in parallel.
 
 pub mod embedded;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -302,6 +303,11 @@ pub struct ChannelPatch {
 pub trait Store: Send + Sync + 'static {
     /// Whether the store answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the store works in a degraded mode (the redis engine spooling webhooks locally
+    /// while Redis is unreachable): still taking webhooks, not everything else.
+    fn degraded(&self) -> bool {
+        false
+    }
     /// Woken whenever new work for the forwarder was committed.
     fn wakeups(&self) -> Arc<Notify>;
     /// Flushes pending writes and stops accepting new ones.
