@@ -231,10 +231,11 @@ async fn assert_delivered_in_order(
     }
 }
 
-async fn sink() -> MockServer {
+/// A helpdesk slow enough (`delay_ms` an answer) that replicas have deliveries in flight.
+async fn sink(delay_ms: u64) -> MockServer {
     let sink = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(20)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(delay_ms)))
         .mount(&sink)
         .await;
     sink
@@ -249,7 +250,7 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
     for d in &dirs {
         replicas.push(replica(&redis, &prefix, d.path()).await);
     }
-    let sink = sink().await;
+    let sink = sink(150).await;
     let (path, secret) = set_up(&replicas[0].base, &sink).await;
     let users: Vec<String> = (0..4).map(|u| format!("user-{u}")).collect();
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
@@ -341,7 +342,7 @@ async fn webhooks_acked_while_redis_is_down_are_delivered_in_order_after_it_retu
     let mut redis = OwnRedis::start().await;
     let dir = tempfile::tempdir().unwrap();
     let gw = replica(&redis.url(), "og", dir.path()).await;
-    let sink = sink().await;
+    let sink = sink(20).await;
     let (path, secret) = set_up(&gw.base, &sink).await;
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     let mut i = 0;
