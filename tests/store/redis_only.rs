@@ -73,3 +73,42 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
     let b: std::sync::Arc<dyn Store> = b;
     assert_eq!(crate::cases::deliver_all(&b, &lane).await, vec![1, 2, 3]);
 }
+
+#[tokio::test]
+async fn secrets_are_sealed_in_redis() {
+    let settings = redis_settings();
+    let (s, _d) = redis_with(&settings).await;
+    let ch = s
+        .create_channel(crate::cases::test_channel())
+        .await
+        .unwrap();
+    let mut dst = crate::cases::test_destination(&["*"]);
+    dst.secret = "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx".into();
+    let dst = s.create_destination(dst).await.unwrap();
+    let client = redis::Client::open(settings.url.as_str()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let mut everything = Vec::new();
+    for key in [
+        format!("{}:ch:{}", settings.key_prefix, ch.id),
+        format!("{}:dst:{}", settings.key_prefix, dst.id),
+    ] {
+        let fields: Vec<Vec<u8>> = redis::cmd("HGETALL")
+            .arg(&key)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert!(!fields.is_empty(), "{key} is where the engine keeps it");
+        everything.extend(fields.into_iter().flatten());
+    }
+    for secret in ["s3cret-token", "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx"] {
+        assert!(
+            !everything
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "{secret} is stored in clear"
+        );
+    }
+    // And they open again with the key every replica shares.
+    let back = s.get_destination(&dst.id).await.unwrap().unwrap();
+    assert_eq!(back.secret, "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx");
+}
