@@ -12,6 +12,36 @@ use tempfile::TempDir;
 pub struct Harness {
     pub store: Arc<dyn Store>,
     pub _dir: TempDir,
+    /// The Redis key prefix to remove afterwards.
+    pub prefix: Option<String>,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(prefix) = &self.prefix {
+            forget_prefix(prefix);
+        }
+    }
+}
+
+/// Deletes a test's keys from the shared Redis.
+pub fn forget_prefix(prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let keys: Vec<String> = match redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query(&mut conn)
+    {
+        Ok(keys) => keys,
+        Err(_) => return,
+    };
+    for chunk in keys.chunks(500) {
+        let _: Result<(), _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
+    }
 }
 
 pub fn cipher() -> Cipher {
@@ -24,6 +54,7 @@ pub async fn embedded() -> Harness {
     Harness {
         store: Arc::new(store),
         _dir: dir,
+        prefix: None,
     }
 }
 
@@ -49,6 +80,11 @@ pub async fn redis_with(settings: &RedisSettings) -> (Arc<RedisStore>, TempDir) 
 }
 
 pub async fn redis() -> Harness {
-    let (store, dir) = redis_with(&redis_settings()).await;
-    Harness { store, _dir: dir }
+    let settings = redis_settings();
+    let (store, dir) = redis_with(&settings).await;
+    Harness {
+        store,
+        _dir: dir,
+        prefix: Some(settings.key_prefix),
+    }
 }

@@ -72,6 +72,7 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
     );
     let b: std::sync::Arc<dyn Store> = b;
     assert_eq!(crate::cases::deliver_all(&b, &lane).await, vec![1, 2, 3]);
+    crate::harness::forget_prefix(&settings.key_prefix);
 }
 
 #[tokio::test]
@@ -111,4 +112,5 @@ async fn secrets_are_sealed_in_redis() {
     // And they open again with the key every replica shares.
     let back = s.get_destination(&dst.id).await.unwrap().unwrap();
     assert_eq!(back.secret, "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx");
+    crate::harness::forget_prefix(&settings.key_prefix);
 }

@@ -270,6 +270,8 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
         }
     }
     assert_delivered_in_order(&sink, &secret, &acked).await;
+    drop(replicas);
+    crate::harness::forget_prefix(&prefix);
 }
 
 /// A Redis of the test's own, with AOF on, that can be stopped and started again.
