@@ -1,5 +1,5 @@
-//! The storage contract. One trait, one conformance suite; the embedded (SQLite) engine is the
-//! default and a scale-out engine plugs in behind the same trait.
+//! The storage contract. One trait, one conformance suite (`tests/store`); the embedded
+//! (SQLite) engine is the default, the redis engine lets replicas share one Redis.
 //!
 //! Vocabulary: an *event* is stored once; a *delivery* is one event on its way to one
 //! destination; a *lane* is (destination, conversation): deliveries in a lane go strictly in
