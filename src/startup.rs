@@ -47,17 +47,13 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    match settings.store.kind {
-        StoreKind::Embedded | StoreKind::Redis => {
-            let dir = &settings.store.path;
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the data directory {}", dir.display()))?;
-            let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
-            let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
-                .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
-            Ok(Arc::new(store))
-        }
-    }
+    let dir = &settings.store.path;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
+    let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
+        .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
+    Ok(Arc::new(store))
 }
 
 /// Uses the configured admin token, or on first start generates one, prints it once, keeps its
