@@ -22,13 +22,14 @@ impl std::fmt::Display for AppendError {
     }
 }
 
-/// Stores a webhook's events in Redis (one script: all or nothing).
+/// Stores a webhook's events in Redis (one script: all or nothing), as received at `now`
+/// (a spooled webhook keeps the time it was acked).
 pub async fn append(
     st: &RedisStore,
     channel_id: &str,
     events: &[NewEvent],
+    now: i64,
 ) -> Result<Vec<AppendOutcome>, AppendError> {
-    let now = super::now_ms();
     let mut inv = st.scripts.append.prepare_invoke();
     inv.arg(&st.prefix)
         .arg(channel_id)

@@ -246,7 +246,9 @@ impl RedisStore {
                 continue;
             }
             for webhook in batch {
-                match events::append(self, &webhook.channel_id, &webhook.events).await {
+                match events::append(self, &webhook.channel_id, &webhook.events, webhook.acked_ms)
+                    .await
+                {
                     Ok(_) => {}
                     Err(events::AppendError::Redis(e)) if unreachable(&e) => {
                         self.down.store(true, Ordering::Relaxed);
@@ -420,7 +422,7 @@ impl Store for RedisStore {
                 return Ok(vec![AppendOutcome::Stored; events.len()]);
             }
         }
-        match events::append(self, channel_id, &events).await {
+        match events::append(self, channel_id, &events, now_ms()).await {
             Ok(outcomes) => {
                 self.down.store(false, Ordering::Relaxed);
                 Ok(outcomes)

@@ -26,6 +26,8 @@ struct SpooledEvent {
 
 pub struct SpooledWebhook {
     pub seq: i64,
+    /// When it was acked (ms since the epoch): its events' arrival time.
+    pub acked_ms: i64,
     pub channel_id: String,
     pub events: Vec<NewEvent>,
 }
@@ -52,7 +54,8 @@ impl Spool {
              CREATE TABLE IF NOT EXISTS spool (
                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
                  channel_id TEXT NOT NULL,
-                 events TEXT NOT NULL
+                 events TEXT NOT NULL,
+                 acked_ms INTEGER NOT NULL
              );",
         )?;
         Ok(Spool {
@@ -89,10 +92,11 @@ impl Spool {
             .collect();
         let json = serde_json::to_string(&spooled).map_err(internal)?;
         let channel_id = channel_id.to_string();
+        let acked_ms = chrono::Utc::now().timestamp_millis();
         self.run(move |conn| {
             conn.execute(
-                "INSERT INTO spool (channel_id, events) VALUES (?1, ?2)",
-                params![channel_id, json],
+                "INSERT INTO spool (channel_id, events, acked_ms) VALUES (?1, ?2, ?3)",
+                params![channel_id, json, acked_ms],
             )
             .map(|_| ())
         })
@@ -101,18 +105,19 @@ impl Spool {
 
     /// The oldest spooled webhooks, in the order they were acked.
     pub async fn peek(&self, limit: usize) -> StoreResult<Vec<SpooledWebhook>> {
-        let rows: Vec<(i64, String, String)> = self
+        let rows: Vec<(i64, String, String, i64)> = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT seq, channel_id, events FROM spool ORDER BY seq LIMIT ?1",
+                    "SELECT seq, channel_id, events, acked_ms FROM spool ORDER BY seq LIMIT ?1",
                 )?;
-                let rows =
-                    stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                let rows = stmt.query_map([limit as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
                 rows.collect()
             })
             .await?;
         rows.into_iter()
-            .map(|(seq, channel_id, json)| {
+            .map(|(seq, channel_id, json, acked_ms)| {
                 let spooled: Vec<SpooledEvent> = serde_json::from_str(&json).map_err(internal)?;
                 let events = spooled
                     .into_iter()
@@ -128,6 +133,7 @@ impl Spool {
                     .collect();
                 Ok(SpooledWebhook {
                     seq,
+                    acked_ms,
                     channel_id,
                     events,
                 })
