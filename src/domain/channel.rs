@@ -109,7 +109,7 @@ impl std::fmt::Debug for Channel {
 }
 
 /// One recorded state change.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StateChange {
     pub from: ChannelState,
     pub state: ChannelState,

@@ -18,8 +18,6 @@ use crate::store::{AttemptRecord, AttemptResult, Lane, Store};
 pub use attempt::{classify, Outcome};
 pub use schedule::RetrySchedule;
 
-/// How long a claimed lane stays reserved for its worker beyond one request timeout.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
 /// The longest the dispatcher sleeps without looking at the clock-driven retries.
 const MAX_IDLE: Duration = Duration::from_secs(1);
 /// Lanes claimed per store round trip.
@@ -79,7 +77,7 @@ impl Forwarder {
                 settings.jitter,
                 settings.max_retry_after,
             ),
-            lease: settings.request_timeout + LEASE_MARGIN,
+            lease: settings.request_timeout + settings.lease_margin,
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
         })

@@ -1,11 +1,12 @@
-//! The storage contract. One trait, one conformance suite; the embedded (SQLite) engine is the
-//! default and a scale-out engine plugs in behind the same trait.
+//! The storage contract. One trait, one conformance suite (`tests/store`); the embedded
+//! (SQLite) engine is the default, the redis engine lets replicas share one Redis.
 //!
 //! Vocabulary: an *event* is stored once; a *delivery* is one event on its way to one
 //! destination; a *lane* is (destination, conversation): deliveries in a lane go strictly in
 //! event order, lanes go in parallel.
 
 pub mod embedded;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -309,6 +310,11 @@ pub struct ChannelPatch {
 pub trait Store: Send + Sync + 'static {
     /// Whether the store answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the store works in a degraded mode (the redis engine spooling webhooks locally
+    /// while Redis is unreachable): still taking webhooks, not everything else.
+    fn degraded(&self) -> bool {
+        false
+    }
     /// Woken whenever new work for the forwarder was committed.
     fn wakeups(&self) -> Arc<Notify>;
     /// Flushes pending writes and stops accepting new ones.
