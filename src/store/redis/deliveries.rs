@@ -105,7 +105,12 @@ pub async fn lane_head(st: &RedisStore, lane: &Lane) -> StoreResult<Option<Deliv
     }))
 }
 
-pub async fn record_attempt(st: &RedisStore, rec: &AttemptRecord) -> StoreResult<Option<i64>> {
+/// Records an attempt under the lease `token` the worker holds.
+pub async fn record_attempt(
+    st: &RedisStore,
+    rec: &AttemptRecord,
+    token: &str,
+) -> StoreResult<Option<i64>> {
     let now = now_ms();
     let (status, queued, next, delivered) = match rec.result {
         AttemptResult::Delivered => (DeliveryStatus::Delivered, "0", None, Some(now)),
@@ -119,7 +124,7 @@ pub async fn record_attempt(st: &RedisStore, rec: &AttemptRecord) -> StoreResult
         .record_attempt
         .arg(&st.prefix)
         .arg(&lk)
-        .arg(st.lease_token(&lk))
+        .arg(token)
         .arg(&rec.delivery_id)
         .arg(status.as_str())
         .arg(queued)

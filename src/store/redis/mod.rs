@@ -210,9 +210,13 @@ impl RedisStore {
             .unwrap_or_default()
     }
 
-    fn drop_lease(&self, lane_key: &str) {
+    /// Forgets the lane's lease, unless it was claimed again (a newer token) meanwhile: that
+    /// claim's holder still needs its token to record and settle.
+    fn drop_lease(&self, lane_key: &str, token: &str) {
         if let Ok(mut l) = self.leases.lock() {
-            l.remove(lane_key);
+            if l.get(lane_key).is_some_and(|t| t == token) {
+                l.remove(lane_key);
+            }
         }
     }
 
@@ -536,24 +540,27 @@ impl Store for RedisStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
-        let due = deliveries::record_attempt(self, &record).await?;
+        let lk = Self::lane_key(&record.lane);
+        let token = self.lease_token(&lk);
+        let due = deliveries::record_attempt(self, &record, &token).await?;
         if due.is_none() {
-            self.drop_lease(&Self::lane_key(&record.lane));
+            self.drop_lease(&lk, &token);
         }
         Ok(due)
     }
 
     async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
         let lk = Self::lane_key(lane);
+        let token = self.lease_token(&lk);
         let r = self
             .scripts
             .settle_lane
             .arg(&self.prefix)
             .arg(&lk)
-            .arg(self.lease_token(&lk))
+            .arg(&token)
             .invoke_async::<i64>(&mut self.conn())
             .await;
-        self.drop_lease(&lk);
+        self.drop_lease(&lk, &token);
         self.ok(r).map(|_| ())
     }
 
