@@ -177,7 +177,7 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
     println!("| connections | ceiling req/s | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
     println!("|---:|---:|---:|---|---:|");
     let (mut sent, mut refused) = (0, 0);
-    for (c, ceiling_rps) in ceilings {
+    for &(c, ceiling_rps) in &ceilings {
         let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
         sent += or.requests;
         refused += or.non_2xx;
@@ -196,7 +196,105 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
         idle,
         gw.rss().1,
     );
-    Ok(())
+    drop(gw);
+    redis_ingest(o, wrk, &ceilings, memory).await
+}
+
+/// Ingest on the Redis engine, when a Redis answers at `REDIS_URL`; its keys are removed after.
+async fn redis_ingest(
+    o: &Options,
+    wrk: &Wrk,
+    ceilings: &[(u32, f64)],
+    memory: &mut Memory,
+) -> anyhow::Result<()> {
+    let s = &o.sizes;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("ogbench-{}", std::process::id());
+    println!("\n### 1c. The same on the Redis engine\n");
+    let persistence = match redis_persistence(&url) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("skipped: no Redis answers at {url} ({e})");
+            return Ok(());
+        }
+    };
+    println!(
+        "Redis at {url} ({persistence}): a webhook is answered once Redis has it, so its \
+         durability is Redis's own persistence setting. Ceiling figures as above.\n"
+    );
+    let env = [
+        ("OMNIGATE__STORE__KIND", "redis".to_string()),
+        ("OMNIGATE__REDIS__URL", url.clone()),
+        ("OMNIGATE__REDIS__KEY_PREFIX", prefix.clone()),
+        // The redis engine needs an explicit master key (replicas share it); any 32 bytes.
+        (
+            "OMNIGATE__SECRETS__MASTER_KEY",
+            "b21uaWdhdGUtYmVuY2gtbWFzdGVyLWtleS0zMmJ5dGU=".to_string(),
+        ),
+    ];
+    let result = async {
+        let gw = Gateway::start(&o.gateway, &env).await?;
+        settle().await;
+        let idle = gw.rss().0;
+        let (_, hook) = gw.naver_channel("wredis").await?;
+        println!("| connections | ceiling req/s | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
+        println!("|---:|---:|---:|---|---:|");
+        let (mut sent, mut refused) = (0, 0);
+        for &(c, ceiling_rps) in ceilings {
+            let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
+            sent += or.requests;
+            refused += or.non_2xx;
+            println!(
+                "| {c} | {ceiling_rps:.0} | {:.0} | {} / {} | {} |",
+                or.rps,
+                or.p50,
+                or.p99,
+                ratio(or.rps, ceiling_rps)
+            );
+        }
+        let stored = gw.metric("omnigate_events_stored_total").await;
+        println!("\nwebhooks sent: {sent}, answered non-2xx: {refused}, events stored: {stored:.0}");
+        memory.add("omnigate on Redis, ingest", idle, gw.rss().1);
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = remove_keys(&url, &prefix) {
+        eprintln!("could not remove the benchmark's keys ({prefix}:*) from Redis: {e}");
+    }
+    result
+}
+
+/// Redis's persistence settings, as `appendonly="..", appendfsync="..", save=".."`.
+fn redis_persistence(url: &str) -> anyhow::Result<String> {
+    let mut conn = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
+    let mut parts = Vec::new();
+    for name in ["appendonly", "appendfsync", "save"] {
+        let pair: Vec<String> = redis::cmd("CONFIG").arg("GET").arg(name).query(&mut conn)?;
+        let value = pair.get(1).cloned().unwrap_or_default();
+        parts.push(format!("{name}={value:?}"));
+    }
+    Ok(parts.join(", "))
+}
+
+fn remove_keys(url: &str, prefix: &str) -> anyhow::Result<()> {
+    let mut conn = redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2))?;
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query(&mut conn)?;
+        if !keys.is_empty() {
+            redis::cmd("UNLINK").arg(&keys).query::<()>(&mut conn)?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
 }
 
 async fn payload(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<()> {
