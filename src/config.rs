@@ -21,6 +21,40 @@ pub struct Settings {
     pub providers: std::collections::HashMap<String, ProviderSettings>,
     #[serde(default)]
     pub log: LogSettings,
+    #[serde(default)]
+    pub security: SecuritySettings,
+}
+
+/// Outbound safety and flood control (`[security]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SecuritySettings {
+    /// Lets destinations, Chatwoot base URLs and provider API bases reach loopback, private,
+    /// link-local and metadata addresses. Off: those are refused (server-side request forgery).
+    pub allow_private_destinations: bool,
+    /// Sustained webhooks per second per webhook key; 0 turns the limit off.
+    pub webhook_rate_per_second: u32,
+    /// Webhooks one key may send at once above the sustained rate.
+    pub webhook_burst: u32,
+    /// Sustained admin API requests per second per token; 0 turns the limit off.
+    pub api_rate_per_second: u32,
+    /// Requests one token may make at once above the sustained rate.
+    pub api_burst: u32,
+    /// Largest total size of a request's headers, in bytes; larger is 431.
+    pub max_header_bytes: usize,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            allow_private_destinations: false,
+            webhook_rate_per_second: 200,
+            webhook_burst: 1000,
+            api_rate_per_second: 100,
+            api_burst: 200,
+            max_header_bytes: 32 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -207,6 +241,19 @@ impl Settings {
         }
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");
+        }
+        if self.security.max_header_bytes == 0 {
+            return bad("security.max_header_bytes must be at least 1");
+        }
+        if !self.security.allow_private_destinations {
+            for (provider, p) in &self.providers {
+                if crate::egress::literal_is_private(p.api_base.trim()) {
+                    return Err(config::ConfigError::Message(format!(
+                        "providers.{provider}.api_base is a private address; set \
+                         security.allow_private_destinations = true to allow it"
+                    )));
+                }
+            }
         }
         let public = self.server.public_base();
         if !(public.starts_with("http://") || public.starts_with("https://")) {

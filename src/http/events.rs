@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::auth::Admin;
+use super::auth::Relayer;
 use super::{json, views, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
 
@@ -41,7 +41,7 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
 
 #[get("/v1/events")]
 async fn list(
-    _admin: Admin,
+    _caller: Relayer,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -100,7 +100,7 @@ struct ShowQuery {
 
 #[get("/v1/events/{id}")]
 async fn show(
-    _admin: Admin,
+    _caller: Relayer,
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
