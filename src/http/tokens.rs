@@ -17,7 +17,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
+    /// Also accepted as `scope`.
+    #[serde(alias = "scope")]
     role: String,
+    /// Also accepted as `name`.
+    #[serde(alias = "name")]
     label: String,
 }
 

@@ -78,6 +78,18 @@ async fn admin_requests_with_no_wrong_or_lower_privilege_tokens_are_refused() {
         .await;
     assert_eq!(status, 201, "{minted}");
     let helpdesk = minted["token"].as_str().unwrap().to_string();
+    // The same request in scope/name words.
+    let (status, other) = app
+        .post(
+            "/v1/tokens",
+            json!({"scope": "helpdesk", "name": "Other desk"}),
+        )
+        .await;
+    assert_eq!(
+        (status, other["role"].as_str()),
+        (201, Some("helpdesk")),
+        "{other}"
+    );
     let channel = json!({"provider": "naver_talktalk", "name": "Shop",
                          "credentials": {"account_id": "wc8b1i", "send_api_key": SEND_API_KEY}});
     let url = format!("{}/v1/channels", app.base);
