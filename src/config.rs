@@ -303,15 +303,24 @@ mod tests {
         );
         std::env::set_var("OMNIGATE__RELAY__RETRY_SCHEDULE", "0s,250ms,1m");
         std::env::set_var("OMNIGATE__SERVER__PORT", "9191");
+        // A loopback API base is refused until private destinations are allowed.
+        let refused = Settings::load(Path::new("config"));
+        std::env::set_var("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true");
         let loaded = Settings::load(Path::new("config"));
         for key in [
             "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
             "OMNIGATE__RELAY__RETRY_SCHEDULE",
             "OMNIGATE__SERVER__PORT",
+            "OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS",
         ] {
             std::env::remove_var(key);
         }
+        let refused = refused.expect_err("a private API base is refused by default");
+        assert!(refused
+            .to_string()
+            .contains("providers.naver_talktalk.api_base"));
         let s = loaded.expect("loads");
+        assert!(s.security.allow_private_destinations);
         assert_eq!(
             s.api_base("naver_talktalk", "unused"),
             "http://127.0.0.1:9/naver"

@@ -196,4 +196,28 @@ mod tests {
         assert!(literal_is_private("http://10.0.0.1"));
         assert!(!literal_is_private("https://api.crisp.chat"));
     }
+
+    #[tokio::test]
+    async fn the_guarded_client_never_connects_to_a_name_that_resolves_inward() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let guarded = client_builder(false).build().unwrap();
+        let err = guarded
+            .get(format!("http://localhost:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("refused"), "{err:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!accepted.is_finished(), "no connection was made");
+        // With private destinations allowed, the same call connects.
+        let open = client_builder(true).build().unwrap();
+        let _ = open
+            .get(format!("http://localhost:{port}/"))
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        assert!(accepted.await.unwrap(), "the listener saw the allowed call");
+    }
 }
