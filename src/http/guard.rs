@@ -1,5 +1,6 @@
 //! Checks made before any handler runs, so none of them costs a body read: oversized headers
-//! (431), flood control per webhook key and per API token (429 with `Retry-After`), and the
+//! (431), flood control per webhook key, per helpdesk callback URL and per API token (429 with
+//! `Retry-After`), and the
 //! authentication of admin API calls (401 before a byte of the body is read; the handler's
 //! extractor then only checks the token's role).
 
@@ -78,11 +79,6 @@ fn rate_limited(what: &str, retry_after: u64) -> ApiError {
     .retry_after(retry_after.max(1))
 }
 
-/// Routes under `/v1` that take no bearer token (they carry their own signature).
-fn is_public(path: &str) -> bool {
-    path.starts_with("/v1/helpdesks/")
-}
-
 async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(());
@@ -111,7 +107,16 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
             .check(&key)
             .map_err(|wait| rate_limited("webhook URL", wait));
     }
-    if path.starts_with("/v1/") && !is_public(path) {
+    if let Some(rest) = path.strip_prefix("/v1/helpdesks/") {
+        // A helpdesk's callback URL takes no bearer token (it is signed) and is a webhook URL
+        // too: limited per destination.
+        let key = format!("helpdesk:{}", rest.split('/').nth(1).unwrap_or_default());
+        return limits
+            .webhooks
+            .check(&key)
+            .map_err(|wait| rate_limited("callback URL", wait));
+    }
+    if path.starts_with("/v1/") {
         let token = auth::bearer(req.headers());
         if let Ok(token) = &token {
             let hash = crate::crypto::token_hash(token);

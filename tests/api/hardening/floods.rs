@@ -92,3 +92,37 @@ async fn a_flooding_api_token_gets_429_and_other_tokens_keep_working() {
         .unwrap();
     assert_eq!(other.status(), 200, "another token is not held back");
 }
+
+#[tokio::test]
+async fn a_flooded_helpdesk_callback_url_gets_429() {
+    let app = spawn_with(|s| {
+        s.security.webhook_rate_per_second = 1;
+        s.security.webhook_burst = 2;
+    })
+    .await;
+    let (status, d) = app
+        .post(
+            "/v1/destinations",
+            json!({"kind": "chatwoot", "base_url": "http://127.0.0.1:9", "account_id": 1,
+                   "inbox_id": 1, "api_access_token": "t", "inbox_secret": "s"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let callback = d["callback_url"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let resp = reqwest::Client::new()
+            .post(&callback)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(
+        &statuses[..2],
+        [401, 401],
+        "unsigned callbacks within the burst"
+    );
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+}
