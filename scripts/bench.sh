@@ -9,5 +9,5 @@ if ! command -v wrk >/dev/null 2>&1; then
   (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)) \
     || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 fi
-cargo build --release --quiet -p omnigate --bin omnigate -p omnigate-bench
+cargo build --release --quiet -p omnigate -p omnigate-bench --bins
 OMNIGATE_BENCH_COMMAND="scripts/bench.sh $*" exec target/release/omnigate-bench --gateway target/release/omnigate "$@"

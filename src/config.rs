@@ -23,6 +23,8 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub security: SecuritySettings,
+    #[serde(default)]
+    pub redis: RedisSettings,
 }
 
 /// Outbound safety and flood control (`[security]`).
@@ -53,6 +55,31 @@ impl Default for SecuritySettings {
             api_rate_per_second: 100,
             api_burst: 200,
             max_header_bytes: 32 * 1024,
+        }
+    }
+}
+
+/// The `redis` store engine: replicas sharing one Redis.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Every key starts with `{key_prefix}:`, so installations can share a Redis.
+    pub key_prefix: String,
+    /// How long a provider id is remembered for de-duplication.
+    #[serde(with = "humantime_serde_compat")]
+    pub dedup_ttl: Duration,
+    /// How long a Redis call may take before the replica treats Redis as unreachable.
+    #[serde(with = "humantime_serde_compat")]
+    pub timeout: Duration,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        RedisSettings {
+            url: "redis://127.0.0.1:6379".into(),
+            key_prefix: "omnigate".into(),
+            dedup_ttl: Duration::from_secs(7 * 24 * 3600),
+            timeout: Duration::from_secs(2),
         }
     }
 }
@@ -92,6 +119,7 @@ pub struct ServerSettings {
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
     Embedded,
+    Redis,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -130,6 +158,14 @@ pub struct DeliverySettings {
     pub concurrency: usize,
     #[serde(with = "humantime_serde_compat")]
     pub max_retry_after: Duration,
+    /// How long a claimed conversation stays reserved beyond one request timeout; with several
+    /// replicas, how soon another one takes over the conversations of a replica that died.
+    #[serde(default = "default_lease_margin", with = "humantime_serde_compat")]
+    pub lease_margin: Duration,
+}
+
+fn default_lease_margin() -> Duration {
+    Duration::from_secs(30)
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -238,6 +274,9 @@ impl Settings {
         }
         if self.delivery.concurrency == 0 {
             return bad("delivery.concurrency must be at least 1");
+        }
+        if self.store.kind == StoreKind::Redis && self.secrets.master_key.trim().is_empty() {
+            return bad("the redis store needs secrets.master_key, the same on every replica");
         }
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");

@@ -18,6 +18,7 @@ use crate::forwarder::Forwarder;
 use crate::http::{self, AdminTokens, AppState};
 use crate::relay::Relay;
 use crate::store::embedded::EmbeddedStore;
+use crate::store::redis::RedisStore;
 use crate::store::Store;
 
 pub struct Application {
@@ -30,18 +31,29 @@ pub struct Application {
 }
 
 /// Opens the configured store engine.
-pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     match settings.store.kind {
-        StoreKind::Embedded => {
-            let dir = &settings.store.path;
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the data directory {}", dir.display()))?;
-            let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
-            let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
-                .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
-            Ok(Arc::new(store))
+        StoreKind::Embedded => open_embedded(settings),
+        StoreKind::Redis => {
+            // Replicas share the Redis, so they must share the key (checked by the settings).
+            let cipher =
+                Cipher::load_or_create(&settings.secrets.master_key, &settings.store.path)?;
+            let store = RedisStore::open(&settings.redis, &settings.store.path, cipher)
+                .await
+                .context("opening the redis store (Redis must answer at start)")?;
+            Ok(store)
         }
     }
+}
+
+fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let dir = &settings.store.path;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
+    let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
+        .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
+    Ok(Arc::new(store))
 }
 
 /// Uses the configured admin token, or on first start generates one, prints it once, keeps its
@@ -82,7 +94,7 @@ impl Application {
         // With port 0 the OS chose the port: webhook URLs must name the real one.
         settings.server.port = port;
         let settings = Arc::new(settings);
-        let store = open_store(&settings)?;
+        let store = open_store(&settings).await?;
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
         let relay_wake = Arc::new(tokio::sync::Notify::new());
         let state = web::Data::new(AppState {
@@ -99,6 +111,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(http::guard))
+                .wrap(actix_web::middleware::from_fn(http::request_id))
                 .wrap(tracing_actix())
                 .configure(http::configure)
         })
@@ -168,7 +181,7 @@ pub fn helpdesk_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
 fn tracing_actix() -> actix_web::middleware::Logger {
     // Method, path, status and time only: never a query string, and never a webhook key (it is
     // the secret of a provider's URL), so `/hooks/...` paths are logged with the key replaced.
-    actix_web::middleware::Logger::new("%{method}xi %{path}xi %s %Dms")
+    actix_web::middleware::Logger::new("%{method}xi %{path}xi %s %Dms request_id=%{x-request-id}o")
         .custom_request_replace("method", |req| req.method().to_string())
         .custom_request_replace("path", |req| redacted_path(req.path()))
 }
@@ -187,7 +200,10 @@ pub fn redacted_path(path: &str) -> String {
 
 /// Applies migrations to the configured data directory and exits.
 pub fn migrate(settings: &Settings) -> anyhow::Result<i64> {
-    let _ = open_store(settings)?;
+    if settings.store.kind == StoreKind::Redis {
+        anyhow::bail!("the redis store has no schema to migrate");
+    }
+    let _ = open_embedded(settings)?;
     Ok(crate::store::embedded::migrations::CURRENT)
 }
 

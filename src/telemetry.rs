@@ -39,6 +39,8 @@ pub const DELIVERY_SECONDS: &str = "omnigate_delivery_duration_seconds";
 pub const RELAY_CALLS: &str = "omnigate_relay_calls_total";
 pub const RELAY_SECONDS: &str = "omnigate_relay_call_duration_seconds";
 pub const RATE_LIMIT_WAITS: &str = "omnigate_rate_limit_waits_total";
+/// Calls refused for their rate (429): `by` who refused (`destination`, `provider`), `name` which one.
+pub const RATE_LIMITED: &str = "omnigate_rate_limit_rejections_total";
 pub const QUEUED_DELIVERIES: &str = "omnigate_deliveries_queued";
 pub const DEAD_DELIVERIES: &str = "omnigate_deliveries_dead";
 pub const QUEUED_REPLIES: &str = "omnigate_replies_queued";

@@ -20,6 +20,30 @@ pub fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// The disk's own commit latency, the floor under every durable acknowledgement: appends 4 KiB
+/// and `fdatasync`s it `n` times in `dir`. Returns (p50, p99) in microseconds.
+pub fn fsync_probe(dir: &Path, n: usize) -> std::io::Result<(u64, u64)> {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    let block = vec![0u8; 4096];
+    let mut samples = Vec::with_capacity(n.max(1));
+    for _ in 0..n.max(1) {
+        file.write_all(&block)?;
+        let started = Instant::now();
+        file.sync_data()?;
+        samples.push(started.elapsed().as_micros() as u64);
+    }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    Ok((at(0.5), at(0.99)))
+}
+
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -84,6 +108,11 @@ impl Gateway {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The gateway's data directory (where its store commits).
+    pub fn data_dir(&self) -> &Path {
+        &self.data
     }
 
     pub fn rss(&self) -> (u64, u64) {

@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::procs::{free_port, Ceiling, Gateway, Wrk, WrkResult};
+use crate::procs::{free_port, fsync_probe, Ceiling, Gateway, Wrk, WrkResult};
 use crate::sink::{self, now_micros, Sink};
 use crate::Options;
 
 /// Conversations the load is spread over.
 const USERS: u64 = 1000;
+/// Disk commits timed before each ingest point.
+const FSYNC_SAMPLES: usize = 200;
 
 struct Memory {
     rows: Vec<String>,
@@ -115,27 +117,38 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
     let (_, hook) = gw.naver_channel("wbench").await?;
     println!("\n## 1. Ingest: Naver `send` webhooks vs the bare HTTP ceiling\n");
     println!(
-        "wrk, {} s per point, 1,000 users, distinct bodies (~130 bytes); no destination.\n",
+        "wrk, {} s per point, 1,000 users, distinct bodies (~130 bytes); no destination. \
+         Second baseline, measured just before each omnigate point in the gateway's data \
+         directory: the disk's commit latency (4 KiB append + fdatasync, {FSYNC_SAMPLES} samples). \
+         A webhook is answered only after its commit, so with c connections no durable ingest \
+         can beat c / (fsync p50) (group commit shares one fsync between the requests in flight).\n",
         s.ingest_seconds
     );
-    println!("| connections | ceiling req/s | ceiling p50 / p99 | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
-    println!("|---:|---:|---|---:|---|---:|");
+    println!("| connections | ceiling req/s | ceiling p50 / p99 | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling | fsync p50 / p99 | disk bound c / fsync p50 | omnigate / disk bound |");
+    println!("|---:|---:|---|---:|---|---:|---|---:|---:|");
     let (mut sent, mut refused) = (0, 0);
+    let mut ceilings = Vec::new();
     for &c in &s.ingest_connections {
         let cr = wrk.run(&ceiling.url, c, s.ingest_seconds, 0).await?;
+        let (f50, f99) = fsync_probe(gw.data_dir(), FSYNC_SAMPLES)?;
         let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
         sent += or.requests;
         refused += or.non_2xx;
+        let bound = c as f64 * 1e6 / f50.max(1) as f64;
         println!(
-            "| {c} | {:.0} | {} / {} | {:.0} | {} / {} | {} |",
+            "| {c} | {:.0} | {} / {} | {:.0} | {} / {} | {} | {}ms / {}ms | {bound:.0} | {} |",
             cr.rps,
             cr.p50,
             cr.p99,
             or.rps,
             or.p50,
             or.p99,
-            ratio(or.rps, cr.rps)
+            ratio(or.rps, cr.rps),
+            ms(f50),
+            ms(f99),
+            ratio(or.rps, bound)
         );
+        ceilings.push((c, cr.rps));
     }
     let stored = gw.metric("omnigate_events_stored_total").await;
     println!(
@@ -147,6 +160,42 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
         ceiling.rss().1,
     );
     memory.add("omnigate, ingest", gw_idle, gw.rss().1);
+    drop(gw);
+
+    // The same points with `synchronous = normal` (a commit survives a crash of the process but
+    // not of the machine): what ingest costs apart from waiting on the disk.
+    let gw = Gateway::start(
+        &o.gateway,
+        &[("OMNIGATE__STORE__SYNCHRONOUS", "normal".to_string())],
+    )
+    .await?;
+    settle().await;
+    let idle = gw.rss().0;
+    let (_, hook) = gw.naver_channel("wnormal").await?;
+    println!("\n### 1b. The same with `store.synchronous = \"normal\"` (no fsync per commit)\n");
+    println!("Ceiling figures are the ones measured above in this run.\n");
+    println!("| connections | ceiling req/s | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
+    println!("|---:|---:|---:|---|---:|");
+    let (mut sent, mut refused) = (0, 0);
+    for (c, ceiling_rps) in ceilings {
+        let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
+        sent += or.requests;
+        refused += or.non_2xx;
+        println!(
+            "| {c} | {ceiling_rps:.0} | {:.0} | {} / {} | {} |",
+            or.rps,
+            or.p50,
+            or.p99,
+            ratio(or.rps, ceiling_rps)
+        );
+    }
+    let stored = gw.metric("omnigate_events_stored_total").await;
+    println!("\nwebhooks sent: {sent}, answered non-2xx: {refused}, events stored: {stored:.0}");
+    memory.add(
+        "omnigate, ingest with synchronous = normal",
+        idle,
+        gw.rss().1,
+    );
     Ok(())
 }
 

@@ -17,6 +17,7 @@ const CHANNEL_COLUMNS: &[(&str, &str)] = &[
 ];
 const DESTINATION_COLUMNS: &[(&str, &str)] = &[
     ("ID", "/id"),
+    ("KIND", "/kind"),
     ("URL", "/url"),
     ("EVENTS", "/event_types"),
     ("ENABLED", "/enabled"),
@@ -181,19 +182,42 @@ async fn destinations(target: &Target, c: &Client, cmd: DestinationCmd) -> Resul
     let v = match cmd {
         DestinationCmd::Add {
             url,
+            kind,
+            chatwoot,
             event_types,
             channels,
             include_raw,
         } => {
-            let v = c
-                .post("/v1/destinations", json!({"url": url, "event_types": event_types, "channels": channels, "include_raw": include_raw}))
-                .await?;
+            let mut body = json!({"event_types": event_types, "channels": channels,
+                                  "include_raw": include_raw});
+            if let Some(kind) = kind {
+                body["kind"] = json!(kind);
+            }
+            // Only the flags given are sent, so the gateway names a missing or misplaced field.
+            let fields = [
+                ("url", json!(url)),
+                ("base_url", json!(chatwoot.base_url)),
+                ("account_id", json!(chatwoot.account_id)),
+                ("inbox_id", json!(chatwoot.inbox_id)),
+                ("api_access_token", json!(chatwoot.api_access_token)),
+                ("inbox_secret", json!(chatwoot.inbox_secret)),
+                (
+                    "allow_unsigned_callbacks",
+                    json!(chatwoot.allow_unsigned_callbacks.then_some(true)),
+                ),
+            ];
+            for (key, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
+                body[key] = value;
+            }
+            let v = c.post("/v1/destinations", body).await?;
             if !target.json {
                 println!("{}", render(std::slice::from_ref(&v), DESTINATION_COLUMNS));
-                println!(
-                    "signing secret (shown once): {}",
-                    v["secret"].as_str().unwrap_or_default()
-                );
+                if let Some(secret) = v["secret"].as_str() {
+                    println!("signing secret (shown once): {secret}");
+                }
+                if let Some(callback) = v["callback_url"].as_str() {
+                    println!("callback_url (the inbox's webhook URL): {callback}");
+                }
                 return Ok(());
             }
             v

@@ -65,11 +65,17 @@ pub enum ChannelCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum DestinationCmd {
-    /// Register a helpdesk endpoint; prints its signing secret once.
+    /// Register a helpdesk: a webhook endpoint (prints its signing secret once), or with
+    /// `--kind chatwoot` a Chatwoot API-channel inbox (prints the callback URL for the inbox).
     Add {
-        /// The helpdesk endpoint's URL.
-        #[arg(id = "endpoint", value_name = "URL")]
-        url: String,
+        /// The helpdesk endpoint's URL (webhook destinations).
+        #[arg(id = "endpoint", value_name = "URL", required_unless_present = "kind")]
+        url: Option<String>,
+        /// `webhook` (the default) or `chatwoot`.
+        #[arg(long, value_parser = ["webhook", "chatwoot"])]
+        kind: Option<String>,
+        #[command(flatten)]
+        chatwoot: Box<ChatwootArgs>,
         /// Event types (repeatable): `*`, `message.received`, `message.*`, ...
         #[arg(long = "event-type", default_value = "*")]
         event_types: Vec<String>,
@@ -85,6 +91,28 @@ pub enum DestinationCmd {
     Disable { id: String },
     /// Send to a destination again.
     Enable { id: String },
+}
+
+/// A Chatwoot destination's settings (`destinations add --kind chatwoot`).
+#[derive(Args, Debug)]
+pub struct ChatwootArgs {
+    /// Chatwoot's base URL, e.g. https://chatwoot.example.com.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    #[arg(long)]
+    pub account_id: Option<u64>,
+    /// The API-channel inbox's id.
+    #[arg(long)]
+    pub inbox_id: Option<u64>,
+    /// A Chatwoot user's access token (better in the environment than on the command line).
+    #[arg(long, env = "CHATWOOT_API_ACCESS_TOKEN", hide_env_values = true)]
+    pub api_access_token: Option<String>,
+    /// The inbox's webhook secret, which signs its callbacks (Chatwoot 4.13+).
+    #[arg(long, env = "CHATWOOT_INBOX_SECRET", hide_env_values = true)]
+    pub inbox_secret: Option<String>,
+    /// Accept unsigned callbacks (Chatwoot before 4.13; keep the callback URL private).
+    #[arg(long)]
+    pub allow_unsigned_callbacks: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -45,7 +45,11 @@ pub async fn chatwoot(
     use crate::helpdesk::chatwoot::deliver::{Delivery, Written};
     let started = Instant::now();
     let delivery = Delivery {
-        api: Api { client, settings },
+        api: Api {
+            client,
+            settings,
+            request_id: job.request_id.as_deref(),
+        },
         store,
         destination_id: &dest.id,
         allow_private,
@@ -94,15 +98,17 @@ pub async fn attempt(
             }
         }
     };
-    let sent = client
+    let mut request = client
         .post(&dest.url)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header("webhook-id", &job.event_id)
         .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
+        .header("webhook-signature", signature);
+    // The id of the webhook request that brought the event in, for tracing it end to end.
+    if let Some(id) = &job.request_id {
+        request = request.header("x-request-id", id);
+    }
+    let sent = request.body(body).send().await;
     let response = match sent {
         Ok(r) => r,
         Err(e) => {

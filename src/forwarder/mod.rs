@@ -5,7 +5,7 @@
 mod attempt;
 mod schedule;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,8 +18,6 @@ use crate::store::{AttemptRecord, AttemptResult, Lane, Store};
 pub use attempt::{classify, Outcome};
 pub use schedule::RetrySchedule;
 
-/// How long a claimed lane stays reserved for its worker beyond one request timeout.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
 /// The longest the dispatcher sleeps without looking at the clock-driven retries.
 const MAX_IDLE: Duration = Duration::from_secs(1);
 /// Lanes claimed per store round trip.
@@ -32,12 +30,34 @@ pub struct Forwarder {
     schedule: RetrySchedule,
     lease: Duration,
     concurrency: usize,
-    in_flight: Arc<Mutex<HashSet<Lane>>>,
+    /// Lanes a worker holds now; `true` once the lane was claimed again meanwhile (a new event
+    /// arrived after the worker's last look), so the worker hands it back when it stops.
+    in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
     allow_private: bool,
 }
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// `omnigate_deliveries_total{destination, outcome}` with the outcome named like the delivery's
+/// status after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
+/// duration, and a destination's 429 as a rate-limit rejection.
+fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::AttemptReport) {
+    use crate::telemetry;
+    let outcome = match result {
+        AttemptResult::Delivered => "delivered",
+        AttemptResult::Retry { .. } => "failed",
+        AttemptResult::Dead => "dead",
+    };
+    metrics::counter!(telemetry::DELIVERIES, "destination" => destination.to_string(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!(telemetry::DELIVERY_SECONDS, "destination" => destination.to_string())
+        .record(report.duration.as_secs_f64());
+    if report.status_code == Some(429) {
+        metrics::counter!(telemetry::RATE_LIMITED, "by" => "destination", "name" => destination.to_string())
+            .increment(1);
+    }
 }
 
 impl Forwarder {
@@ -62,9 +82,9 @@ impl Forwarder {
                 settings.jitter,
                 settings.max_retry_after,
             ),
-            lease: settings.request_timeout + LEASE_MARGIN,
+            lease: settings.request_timeout + settings.lease_margin,
             concurrency: settings.concurrency,
-            in_flight: Arc::new(Mutex::new(HashSet::new())),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
             allow_private,
         })
     }
@@ -100,10 +120,22 @@ impl Forwarder {
             };
             let full_batch = !claimed.is_empty() && claimed.len() == free.min(CLAIM_BATCH);
             for lane in claimed {
+                // A lane claimed while its worker is still finishing stays with that worker,
+                // which is told to hand it back (the claim has leased it; nobody else would
+                // take it before the lease ends).
                 let fresh = self
                     .in_flight
                     .lock()
-                    .map(|mut set| set.insert(lane.clone()))
+                    .map(|mut lanes| match lanes.get_mut(&lane) {
+                        Some(claimed_again) => {
+                            *claimed_again = true;
+                            false
+                        }
+                        None => {
+                            lanes.insert(lane.clone(), false);
+                            true
+                        }
+                    })
                     .unwrap_or(false);
                 if !fresh {
                     continue;
@@ -115,8 +147,15 @@ impl Forwarder {
                 let stop = shutdown.clone();
                 workers.spawn(async move {
                     this.work_lane(&lane, stop).await;
-                    if let Ok(mut set) = this.in_flight.lock() {
-                        set.remove(&lane);
+                    let claimed_again = this
+                        .in_flight
+                        .lock()
+                        .map(|mut lanes| lanes.remove(&lane).unwrap_or(false))
+                        .unwrap_or(false);
+                    if claimed_again {
+                        if let Err(e) = this.store.settle_lane(&lane).await {
+                            tracing::warn!(error = %e, "cannot hand a lane back");
+                        }
                     }
                     drop(permit);
                     this.store.wakeups().notify_one();
@@ -213,10 +252,12 @@ impl Forwarder {
             tracing::debug!(
                 delivery = %job.delivery_id,
                 destination = %dest.id,
+                request_id = job.request_id.as_deref().unwrap_or_default(),
                 status = ?report.status_code,
                 outcome = ?report.outcome,
                 "delivery attempt"
             );
+            let counted = (dest.id.clone(), result.clone());
             let record = AttemptRecord {
                 lane: lane.clone(),
                 delivery_id: job.delivery_id.clone(),
@@ -228,7 +269,12 @@ impl Forwarder {
                 disable_destination: (report.outcome == Outcome::Gone)
                     .then(|| "the destination answered 410 Gone".to_string()),
             };
-            match self.store.record_attempt(record).await {
+            let recorded = self.store.record_attempt(record).await;
+            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
+            if recorded.is_ok() {
+                record_metrics(&counted.0, &counted.1, &report);
+            }
+            match recorded {
                 Ok(_) if keeps_lane => continue,
                 Ok(_) => return,
                 Err(e) => {

@@ -5,8 +5,10 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use omnigate_connector_core::Connector;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use utoipa::{OpenApi, ToSchema};
 
 use super::auth::Admin;
+use super::schemas::{self, Problem};
 use super::{json, optional_json, views, ApiError, ApiResult, AppState};
 use crate::domain::channel::{Channel, ChannelState, Transition};
 use crate::store::{ChannelPatch, StoreError};
@@ -24,29 +26,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(history);
 }
 
-#[derive(Deserialize)]
+/// A provider account to connect; `GET /v1/providers` lists the providers.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewChannel {
+    #[schema(example = "naver_talktalk")]
     provider: String,
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
+    /// The provider's credentials (see its connector's README).
+    #[schema(value_type = Object)]
     credentials: Map<String, Value>,
     #[serde(default)]
+    #[schema(value_type = Object)]
     settings: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChannelUpdate {
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     /// Merged into the stored credentials; a `null` value removes a field.
+    #[schema(value_type = Option<Object>)]
     credentials: Option<Map<String, Value>>,
     /// Replaces the stored settings.
+    #[schema(value_type = Option<Object>)]
     settings: Option<Map<String, Value>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Reason {
+    #[schema(max_length = 1000)]
     reason: Option<String>,
 }
 
@@ -104,6 +116,22 @@ async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
         .ok_or_else(|| ApiError::not_found("channel"))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "createChannel",
+    summary = "Register a channel",
+    request_body = NewChannel,
+    responses(
+        (status = 201, description = "Registered, `state: unverified`", body = schemas::Channel),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_provider`, `invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/channels")]
 async fn create(
     _admin: Admin,
@@ -134,6 +162,17 @@ async fn create(
     Ok(json(StatusCode::CREATED, view(&state, &stored)))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "listChannels",
+    summary = "List channels",
+    responses(
+        (status = 200, description = "Every channel", body = schemas::ChannelList),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/channels")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let items: Vec<Value> = state
@@ -146,6 +185,19 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "getChannel",
+    summary = "Show a channel",
+    params(("id" = String, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "The channel", body = schemas::Channel),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/channels/{id}")]
 async fn show(
     _admin: Admin,
@@ -156,6 +208,25 @@ async fn show(
     Ok(json(StatusCode::OK, view(&state, &ch)))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "updateChannel",
+    summary = "Change a channel",
+    description = "Credentials are merged (`null` removes a field); settings are replaced.",
+    params(("id" = String, Path, description = "The channel's id")),
+    request_body = ChannelUpdate,
+    responses(
+        (status = 200, description = "The changed channel", body = schemas::Channel),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[patch("/v1/channels/{id}")]
 async fn update(
     _admin: Admin,
@@ -200,6 +271,20 @@ async fn update(
     Ok(json(StatusCode::OK, view(&state, &updated)))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "deleteChannel",
+    summary = "Delete a channel",
+    params(("id" = String, Path, description = "The channel's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`channel_active`: an approved channel cannot be deleted", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[delete("/v1/channels/{id}")]
 async fn remove(
     _admin: Admin,
@@ -258,6 +343,20 @@ async fn transition(
     Ok(json(StatusCode::OK, view(state, &ch)))
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "requestChannelApproval",
+    summary = "Request approval",
+    params(("id" = String, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "`pending`, with the webhook URL(s) and the provider's extras (Naver: `brand_key`, `chat_url`)", body = schemas::Channel),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/channels/{id}/approval-request")]
 async fn request_approval(
     admin: Admin,
@@ -267,6 +366,20 @@ async fn request_approval(
     transition(&state, &admin, &id, Transition::RequestApproval, None).await
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "approveChannel",
+    summary = "Approve a pending channel",
+    params(("id" = String, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "`approved`; held webhooks are forwarded", body = schemas::Channel),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/channels/{id}/approve")]
 async fn approve(
     admin: Admin,
@@ -276,6 +389,23 @@ async fn approve(
     transition(&state, &admin, &id, Transition::Approve, None).await
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "rejectChannel",
+    summary = "Reject a pending channel",
+    params(("id" = String, Path, description = "The channel's id")),
+    request_body = Option<Reason>,
+    responses(
+        (status = 200, description = "`rejected`", body = schemas::Channel),
+        (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`reason_required`, `invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/channels/{id}/reject")]
 async fn reject(
     admin: Admin,
@@ -287,6 +417,23 @@ async fn reject(
     transition(&state, &admin, &id, Transition::Reject, reason).await
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "revokeChannel",
+    summary = "Revoke an approved channel",
+    params(("id" = String, Path, description = "The channel's id")),
+    request_body = Option<Reason>,
+    responses(
+        (status = 200, description = "`revoked`", body = schemas::Channel),
+        (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/channels/{id}/revoke")]
 async fn revoke(
     admin: Admin,
@@ -298,6 +445,19 @@ async fn revoke(
     transition(&state, &admin, &id, Transition::Revoke, reason).await
 }
 
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "getChannelHistory",
+    summary = "A channel's state changes",
+    params(("id" = String, Path, description = "The channel's id")),
+    responses(
+        (status = 200, description = "Every state change, oldest first", body = schemas::ChannelHistory),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/channels/{id}/history")]
 async fn history(
     _admin: Admin,
@@ -308,3 +468,19 @@ async fn history(
     let items = state.store.channel_history(&id).await?;
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    create,
+    list,
+    show,
+    update,
+    remove,
+    request_approval,
+    approve,
+    reject,
+    revoke,
+    history
+))]
+pub(super) struct Doc;

@@ -8,8 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use omnigate_connector_core::{ChannelContext, Connector, InboundRequest};
 use serde_json::{json, Map, Value};
+use utoipa::OpenApi;
 
 use super::hooks::read_body;
+use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::domain::destination::{ChatwootSettings, Destination};
@@ -81,6 +83,21 @@ fn verify(req: &HttpRequest, body: &[u8], s: &ChatwootSettings) -> ApiResult<()>
         })
 }
 
+#[utoipa::path(
+    tag = "helpdesks",
+    operation_id = "chatwootCallback",
+    summary = "A Chatwoot inbox's callback (signed by Chatwoot)",
+    params(("destination_id" = String, Path, description = "The Chatwoot destination's id")),
+    request_body(content = Value, description = "Chatwoot's webhook event", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Verified; what became of it", body = schemas::CallbackAnswer),
+        (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such Chatwoot destination", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(())
+)]
 #[post("/v1/helpdesks/chatwoot/{destination_id}/callback")]
 async fn callback(
     req: HttpRequest,
@@ -118,7 +135,15 @@ async fn callback(
             return Ok(answer("duplicate", json!({})));
         }
     }
-    let response = act(&state, &dest, decide(&parsed), delivery.as_deref()).await?;
+    let request_id = super::request_id::of(&req);
+    let response = act(
+        &state,
+        &dest,
+        decide(&parsed),
+        delivery.as_deref(),
+        request_id,
+    )
+    .await?;
     if let Some(d) = &delivery {
         let event = parsed["event"].as_str().unwrap_or("unknown");
         state
@@ -134,6 +159,7 @@ async fn act(
     dest: &Destination,
     decision: Decision,
     delivery: Option<&str>,
+    request_id: Option<String>,
 ) -> ApiResult<HttpResponse> {
     let display_id = match &decision {
         Decision::Ignore(reason) => return Ok(answer("ignored", json!({"reason": reason}))),
@@ -262,6 +288,7 @@ async fn act(
             created_at: now.clone(),
             updated_at: now,
             finished_at: None,
+            request_id: request_id.clone(),
         };
         if let Some(mid) = message_id {
             // Linked before it is queued, so the outcome always finds its Chatwoot message.
@@ -283,3 +310,8 @@ async fn act(
     tracing::info!(destination = %dest.id, conversation = %conv.id, replies = queued.len(), "Chatwoot callback queued");
     Ok(answer("queued", json!({"message_ids": queued})))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(callback))]
+pub(super) struct Doc;

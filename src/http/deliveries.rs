@@ -4,25 +4,47 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, OpenApi};
 
 use super::auth::Admin;
 use super::events::limit;
+use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
-use crate::store::{DeliveryQuery, DeliveryStatus, StoreError};
+use crate::store::{Delivery, DeliveryQuery, DeliveryStatus, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(show).service(retry);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// Only this destination's deliveries.
     destination: Option<String>,
+    /// `pending`, `failed`, `delivered` or `dead`.
+    #[param(value_type = Option<DeliveryStatus>)]
     status: Option<String>,
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
+    /// The `next` cursor of the previous page.
     after: Option<String>,
 }
 
+#[utoipa::path(
+    tag = "deliveries",
+    operation_id = "listDeliveries",
+    summary = "List deliveries (e.g. the dead letters)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = schemas::DeliveryPage),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/deliveries")]
 async fn list(
     _admin: Admin,
@@ -55,6 +77,19 @@ async fn list(
     Ok(json(StatusCode::OK, json!({"items": items, "next": next})))
 }
 
+#[utoipa::path(
+    tag = "deliveries",
+    operation_id = "getDelivery",
+    summary = "Show a delivery",
+    params(("id" = String, Path, description = "The delivery's id")),
+    responses(
+        (status = 200, description = "The delivery", body = Delivery),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such delivery", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/deliveries/{id}")]
 async fn show(
     _admin: Admin,
@@ -69,6 +104,20 @@ async fn show(
     Ok(json(StatusCode::OK, json!(d)))
 }
 
+#[utoipa::path(
+    tag = "deliveries",
+    operation_id = "retryDelivery",
+    summary = "Retry a dead (or delivered) delivery",
+    params(("id" = String, Path, description = "The delivery's id")),
+    responses(
+        (status = 202, description = "Queued again", body = Delivery),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such delivery", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`delivery_queued`: it is still queued", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/deliveries/{id}/retry")]
 async fn retry(
     _admin: Admin,
@@ -84,3 +133,8 @@ async fn retry(
     })?;
     Ok(json(StatusCode::ACCEPTED, json!(d)))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, show, retry))]
+pub(super) struct Doc;

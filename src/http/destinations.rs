@@ -4,9 +4,11 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::{OpenApi, ToSchema};
 
 use super::auth::Admin;
 use super::chatwoot_fields::ChatwootFields;
+use super::schemas::{self, Problem};
 use super::{json, views, ApiError, ApiResult, AppState};
 use crate::domain::destination::{validate_event_type_filter, Destination};
 use crate::store::{DestinationPatch, StoreError};
@@ -25,41 +27,62 @@ fn default_types() -> Vec<String> {
 }
 
 /// Every field any kind takes; the kind decides which are required and which are refused.
-#[derive(Deserialize)]
+/// A `webhook` destination needs `url`; a `chatwoot` one `base_url`, `account_id`, `inbox_id`,
+/// `api_access_token` and `inbox_secret` (or `allow_unsigned_callbacks: true`).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewDestination {
+    /// `webhook` (the default) or `chatwoot`.
     #[serde(default)]
+    #[schema(example = "webhook")]
     kind: Option<String>,
+    #[schema(example = "https://helpdesk.example.com/omnigate")]
     url: Option<String>,
+    /// `*`, an event type, or a prefix such as `message.*`.
     #[serde(default = "default_types")]
     event_types: Vec<String>,
+    /// Only these channels; empty means all.
     #[serde(default)]
     channels: Vec<String>,
     #[serde(default)]
     include_raw: bool,
+    #[schema(value_type = Option<String>)]
     base_url: Option<Value>,
+    #[schema(value_type = Option<u64>)]
     account_id: Option<Value>,
+    #[schema(value_type = Option<u64>)]
     inbox_id: Option<Value>,
+    #[schema(value_type = Option<String>)]
     api_access_token: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     inbox_secret: Option<Value>,
+    #[schema(value_type = Option<bool>)]
     allow_unsigned_callbacks: Option<Value>,
 }
 
-#[derive(Deserialize)]
+/// Fields to change; absent ones stay. `inbox_secret: null` removes the secret.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DestinationUpdate {
     url: Option<String>,
     event_types: Option<Vec<String>>,
     channels: Option<Vec<String>>,
     include_raw: Option<bool>,
+    /// `false` stops sending to the destination.
     enabled: Option<bool>,
+    #[schema(value_type = Option<String>)]
     base_url: Option<Value>,
+    #[schema(value_type = Option<u64>)]
     account_id: Option<Value>,
+    #[schema(value_type = Option<u64>)]
     inbox_id: Option<Value>,
+    #[schema(value_type = Option<String>)]
     api_access_token: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     inbox_secret: Option<Value>,
+    #[schema(value_type = Option<bool>)]
     allow_unsigned_callbacks: Option<Value>,
 }
 
@@ -89,10 +112,13 @@ fn not_applicable(field: &str, kind: &str) -> ApiError {
     .with("field", field.to_string())
 }
 
-#[derive(Deserialize)]
+/// An RFC 3339 range of stored events; `until` defaults to now.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
+    #[schema(format = DateTime, example = "2026-11-22T00:00:00Z")]
     since: String,
+    #[schema(format = DateTime)]
     until: Option<String>,
 }
 
@@ -158,6 +184,22 @@ fn not_found(e: StoreError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "createDestination",
+    summary = "Register a destination",
+    request_body = NewDestination,
+    responses(
+        (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = schemas::Destination),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/destinations")]
 async fn create(
     _admin: Admin,
@@ -224,6 +266,17 @@ async fn create(
     Ok(json(StatusCode::CREATED, view))
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "listDestinations",
+    summary = "List destinations",
+    responses(
+        (status = 200, description = "Every destination (never a secret)", body = schemas::DestinationList),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/destinations")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let items: Vec<Value> = state
@@ -236,6 +289,19 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "getDestination",
+    summary = "Show a destination",
+    params(("id" = String, Path, description = "The destination's id")),
+    responses(
+        (status = 200, description = "The destination", body = schemas::Destination),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/destinations/{id}")]
 async fn show(
     _admin: Admin,
@@ -253,6 +319,24 @@ async fn show(
     ))
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "updateDestination",
+    summary = "Change or disable a destination",
+    params(("id" = String, Path, description = "The destination's id")),
+    request_body = DestinationUpdate,
+    responses(
+        (status = 200, description = "The changed destination", body = schemas::Destination),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[patch("/v1/destinations/{id}")]
 async fn update(
     _admin: Admin,
@@ -322,6 +406,19 @@ async fn update(
     ))
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "deleteDestination",
+    summary = "Delete a destination",
+    params(("id" = String, Path, description = "The destination's id")),
+    responses(
+        (status = 204, description = "Deleted; its queued deliveries are dead"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[delete("/v1/destinations/{id}")]
 async fn remove(
     _admin: Admin,
@@ -336,6 +433,25 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "replayDestination",
+    summary = "Replay a time range to a destination",
+    params(("id" = String, Path, description = "The destination's id")),
+    request_body = ReplayRequest,
+    responses(
+        (status = 202, description = "The events in the range are queued again", body = schemas::ReplayResult),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`destination_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_time_range`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/destinations/{id}/replay")]
 async fn replay(
     _admin: Admin,
@@ -376,3 +492,8 @@ async fn replay(
         json!({"destination_id": *id, "queued": queued, "since": body.since, "until": until}),
     ))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(create, list, show, update, remove, replay))]
+pub(super) struct Doc;

@@ -4,8 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::{IntoParams, OpenApi};
 
 use super::auth::Relayer;
+use super::schemas::{self, Problem};
 use super::{json, views, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
 
@@ -16,15 +18,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// Only this channel's events.
     channel: Option<String>,
+    /// Only this conversation's events.
     conversation: Option<String>,
+    /// Only this event type, e.g. `message.received`.
     #[serde(rename = "type")]
     event_type: Option<String>,
+    /// 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
+    /// The `next` cursor of the previous page.
     after: Option<String>,
+    /// Add the provider's original body as `data.raw`.
     #[serde(default)]
     include_raw: bool,
 }
@@ -39,6 +49,19 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
     }
 }
 
+#[utoipa::path(
+    tag = "events",
+    operation_id = "listEvents",
+    summary = "List stored events",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of events, oldest first", body = schemas::EventPage),
+        (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []), ("helpdesk" = []))
+)]
 #[get("/v1/events")]
 async fn list(
     _caller: Relayer,
@@ -91,13 +114,29 @@ async fn list(
     Ok(json(StatusCode::OK, json!({"items": items, "next": next})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ShowQuery {
+    /// Add the provider's original body as `data.raw`.
     #[serde(default)]
     include_raw: bool,
 }
 
+#[utoipa::path(
+    tag = "events",
+    operation_id = "getEvent",
+    summary = "Show an event",
+    params(("id" = String, Path, description = "The event's id"), ShowQuery),
+    responses(
+        (status = 200, description = "The event as the helpdesk receives it", body = schemas::Event),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such event", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []), ("helpdesk" = []))
+)]
 #[get("/v1/events/{id}")]
 async fn show(
     _caller: Relayer,
@@ -112,3 +151,8 @@ async fn show(
         .ok_or_else(|| ApiError::not_found("event"))?;
     Ok(json(StatusCode::OK, views::event(&e, q.include_raw)))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, show))]
+pub(super) struct Doc;

@@ -3,21 +3,50 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
+use utoipa::OpenApi;
 
+use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics_text);
 }
 
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "getHealth",
+    summary = "Liveness",
+    responses(
+        (status = 200, description = "Alive", body = schemas::Health)
+    ),
+    security(())
+)]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
     json(StatusCode::OK, json!({"status": "ok"}))
 }
 
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "getReadiness",
+    summary = "Readiness",
+    responses(
+        (status = 200, description = "The store answers", body = schemas::Ready),
+        (status = 503, description = "`store_unavailable`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(())
+)]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state.store.ping().await.map_err(|e| {
+    let answered = state.store.ping().await;
+    if state.store.degraded() {
+        // Webhooks are still taken (spooled locally): keep this replica in the load balancer.
+        return Ok(json(
+            StatusCode::OK,
+            json!({"status": "ready", "store": "degraded"}),
+        ));
+    }
+    answered.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -32,6 +61,16 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 }
 
 /// Prometheus text format. Queue depths are read from the store at scrape time.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "getMetrics",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 503, description = "`metrics_unavailable`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(())
+)]
 #[get("/metrics")]
 async fn metrics_text(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let handle = crate::telemetry::prometheus().ok_or_else(|| {
@@ -50,3 +89,8 @@ async fn metrics_text(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         .content_type("text/plain; version=0.0.4")
         .body(handle.render()))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(healthz, readyz, metrics_text))]
+pub(super) struct Doc;

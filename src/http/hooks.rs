@@ -10,7 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use omnigate_connector_core::{ChannelContext, InboundRequest};
+use utoipa::OpenApi;
 
+use super::schemas::Problem;
 use super::{ApiError, ApiResult, AppState};
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
@@ -29,6 +31,21 @@ fn unknown_key() -> ApiError {
     )
 }
 
+#[utoipa::path(
+    tag = "webhooks",
+    operation_id = "receiveWebhook",
+    summary = "A provider webhook",
+    params(("key" = String, Path, description = "The channel's webhook key")),
+    request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored (or a duplicate); an empty body"),
+        (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window` (the provider's check)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`source_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`unknown_webhook_key`: no channel takes webhooks here, or it is not `pending`/`approved`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(())
+)]
 #[post("/hooks/{key}")]
 async fn hook(
     req: HttpRequest,
@@ -39,6 +56,21 @@ async fn hook(
     measured(ingest(&req, &state, &key, None, body)).await
 }
 
+#[utoipa::path(
+    tag = "webhooks",
+    operation_id = "receiveWebhookForTopic",
+    summary = "A provider webhook for one topic",
+    params(("key" = String, Path, description = "The channel's webhook key"), ("topic" = String, Path, description = "The provider's topic (Chatlio: `new-conversation`, `transcript`, ...)")),
+    request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored (or a duplicate); an empty body"),
+        (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window` (the provider's check)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`source_not_allowed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`unknown_webhook_key`: no channel takes webhooks here, or it is not `pending`/`approved`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(())
+)]
 #[post("/hooks/{key}/{topic}")]
 async fn hook_topic(
     req: HttpRequest,
@@ -212,7 +244,7 @@ async fn ingest(
         Keep::AsReceived => Some(Arc::new(body)),
         Keep::Redacted(redacted) => Some(Arc::new(redacted)),
     };
-    let events = to_new_events(&channel, normalized, raw);
+    let events = to_new_events(&channel, normalized, raw, super::request_id::of(req));
     let count = events.len();
     let outcomes = state.store.append(&channel.id, events).await.map_err(|e| {
         let e = match e {
@@ -253,6 +285,7 @@ fn to_new_events(
     channel: &Channel,
     normalized: Vec<omnigate_connector_core::NormalizedEvent>,
     raw: Option<Arc<Vec<u8>>>,
+    request_id: Option<String>,
 ) -> Vec<NewEvent> {
     let received_at = envelope::now();
     normalized
@@ -277,7 +310,13 @@ fn to_new_events(
                 conversation_ref: ev.conversation_ref,
                 dedup_key: ev.dedup_key,
                 raw: raw.clone(),
+                request_id: request_id.clone(),
             }
         })
         .collect()
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(hook, hook_topic))]
+pub(super) struct Doc;

@@ -1,4 +1,5 @@
-//! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes.
+//! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes, and
+//! the OpenAPI document of all of it (`/openapi.json`).
 
 mod auth;
 mod channel_cache;
@@ -11,8 +12,11 @@ mod events;
 mod guard;
 mod health;
 mod hooks;
+mod openapi;
 mod problem;
 mod relay;
+mod request_id;
+mod schemas;
 mod tokens;
 mod views;
 
@@ -29,6 +33,7 @@ use crate::store::Store;
 pub use auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
 pub use guard::{guard, Limits};
 pub use problem::{ApiError, ApiResult};
+pub use request_id::middleware as request_id;
 
 /// What every handler shares.
 pub struct AppState {
@@ -66,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(deliveries::configure)
     .configure(relay::configure)
     .configure(tokens::configure)
+    .configure(openapi::configure)
     .default_service(web::to(not_found));
 }
 

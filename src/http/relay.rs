@@ -5,8 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::{OpenApi, ToSchema};
 
 use super::auth::Relayer;
+use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::store::{MessageStatus, RelayedMessage};
@@ -15,9 +17,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(send).service(show).service(providers);
 }
 
-#[derive(Deserialize)]
+/// A reply: `GET /v1/providers` lists the content types each provider takes.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Reply {
+    /// `{"type": "text", "text": "..."}`, `image`, `cards`, `typing_on`, ...
+    #[schema(example = json!({"type": "text", "text": "Your order ships today."}))]
     content: Value,
 }
 
@@ -41,6 +46,25 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     Ok(Some(key.to_string()))
 }
 
+#[utoipa::path(
+    tag = "relay",
+    operation_id = "sendReply",
+    summary = "Relay a reply to the visitor",
+    params(("id" = String, Path, description = "The conversation's id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first reply; never sent twice")),
+    request_body = Reply,
+    responses(
+        (status = 202, description = "Queued; the same `Idempotency-Key` again answers the first reply with `Idempotent-Replayed: true`", body = RelayedMessage),
+        (status = 400, description = "`invalid_json`, `invalid_idempotency_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such conversation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`reply_not_supported`, `channel_not_approved`, `channel_deleted`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a provider limit (`text_too_long`, `too_many_cards`, ...) or `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []), ("helpdesk" = []))
+)]
 #[post("/v1/conversations/{id}/messages")]
 async fn send(
     caller: Relayer,
@@ -109,6 +133,7 @@ async fn send(
         created_at: now.clone(),
         updated_at: now,
         finished_at: None,
+        request_id: super::request_id::of(&req),
     };
     let (stored, created) = state.store.queue_message(message).await?;
     if !created && stored.content != content {
@@ -130,6 +155,19 @@ async fn send(
     Ok(resp.json(json!(stored)))
 }
 
+#[utoipa::path(
+    tag = "relay",
+    operation_id = "getMessage",
+    summary = "Show a relayed reply",
+    params(("id" = String, Path, description = "The message's id")),
+    responses(
+        (status = 200, description = "Where the reply stands", body = RelayedMessage),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such message", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []), ("helpdesk" = []))
+)]
 #[get("/v1/messages/{id}")]
 async fn show(
     _caller: Relayer,
@@ -144,6 +182,17 @@ async fn show(
     Ok(json(StatusCode::OK, json!(m)))
 }
 
+#[utoipa::path(
+    tag = "relay",
+    operation_id = "listProviders",
+    summary = "What each provider can do",
+    responses(
+        (status = 200, description = "Each provider's capabilities", body = schemas::ProviderList),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []), ("helpdesk" = []))
+)]
 #[get("/v1/providers")]
 async fn providers(_caller: Relayer, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let items: Vec<Value> = state
@@ -159,3 +208,8 @@ async fn providers(_caller: Relayer, state: web::Data<AppState>) -> ApiResult<Ht
         .collect();
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(send, show, providers))]
+pub(super) struct Doc;

@@ -5,8 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{OpenApi, ToSchema};
 
 use super::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
+use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::store::StoreError;
 
@@ -14,17 +16,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create).service(list).service(remove);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
-    /// Also accepted as `scope`.
+    /// `helpdesk` (relay only) or `admin`; also accepted as `scope`.
     #[serde(alias = "scope")]
+    #[schema(value_type = super::schemas::TokenRole)]
     role: String,
     /// Also accepted as `name`.
     #[serde(alias = "name")]
+    #[schema(min_length = 1, max_length = 200)]
     label: String,
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "createToken",
+    summary = "Create an API token",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "The token, shown once", body = schemas::TokenCreated),
+        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_role`, `invalid_label`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[post("/v1/tokens")]
 async fn create(
     _admin: Admin,
@@ -57,6 +77,17 @@ async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "listTokens",
+    summary = "List API tokens",
+    responses(
+        (status = 200, description = "Every token (never its value)", body = schemas::TokenList),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[get("/v1/tokens")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Ok(json(
@@ -65,6 +96,19 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     ))
 }
 
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "deleteToken",
+    summary = "Delete an API token",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such token", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
 #[delete("/v1/tokens/{id}")]
 async fn remove(
     _admin: Admin,
@@ -77,3 +121,8 @@ async fn remove(
     })?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// This module's routes in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(create, list, remove))]
+pub(super) struct Doc;

@@ -181,11 +181,12 @@ impl Relay {
             dedup_key: None,
             envelope,
             raw: None,
+            request_id: m.request_id.clone(),
         };
         match failure {
             None => MessageProgress::Delivered { event },
             Some((code, message)) => {
-                tracing::warn!(message = %m.id, %code, "reply failed");
+                tracing::warn!(message = %m.id, request_id = m.request_id.as_deref().unwrap_or_default(), %code, "reply failed");
                 MessageProgress::Failed {
                     code,
                     message,
@@ -261,7 +262,9 @@ impl Relay {
                     connector.capabilities().rate_limit,
                 )
                 .await;
-            let outcome = self.send(connector, steps.len(), call).await;
+            let outcome = self
+                .send(connector, steps.len(), call, m.request_id.as_deref())
+                .await;
             match outcome {
                 // An upload's id feeds the next call. Intermediate steps are not persisted: after
                 // a crash the reply starts over, which repeats an upload, never a send.
@@ -287,15 +290,22 @@ impl Relay {
         connector: &dyn Connector,
         step: usize,
         call: omnigate_connector_core::ProviderCall,
+        request_id: Option<&str>,
     ) -> CallOutcome {
         let mut req = self.client.post(&call.url).body(call.body);
         for (k, v) in &call.headers {
             req = req.header(k, v);
         }
+        // The id of the helpdesk request that queued the reply, for tracing it end to end.
+        if let Some(id) = request_id {
+            req = req.header("x-request-id", id);
+        }
+        let mut rate_limited = false;
         let started = std::time::Instant::now();
         let outcome = match req.send().await {
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
+                rate_limited = status == 429;
                 let mut body = Vec::new();
                 while let Ok(Some(chunk)) = resp.chunk().await {
                     body.extend_from_slice(&chunk);
@@ -324,6 +334,10 @@ impl Relay {
             .increment(1);
         metrics::histogram!(crate::telemetry::RELAY_SECONDS, "provider" => provider)
             .record(started.elapsed().as_secs_f64());
+        if rate_limited {
+            metrics::counter!(crate::telemetry::RATE_LIMITED, "by" => "provider", "name" => provider)
+                .increment(1);
+        }
         outcome
     }
 }

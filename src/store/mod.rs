@@ -1,11 +1,12 @@
-//! The storage contract. One trait, one conformance suite; the embedded (SQLite) engine is the
-//! default and a scale-out engine plugs in behind the same trait.
+//! The storage contract. One trait, one conformance suite (`tests/store`); the embedded
+//! (SQLite) engine is the default, the redis engine lets replicas share one Redis.
 //!
 //! Vocabulary: an *event* is stored once; a *delivery* is one event on its way to one
 //! destination; a *lane* is (destination, conversation): deliveries in a lane go strictly in
 //! event order, lanes go in parallel.
 
 pub mod embedded;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -53,6 +54,8 @@ pub struct NewEvent {
     pub dedup_key: Option<String>,
     pub envelope: Value,
     pub raw: Option<Arc<Vec<u8>>>,
+    /// The `X-Request-Id` of the webhook that brought it in; sent on with its deliveries.
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +90,7 @@ pub struct EventQuery {
     pub limit: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Queued, not yet attempted.
@@ -122,7 +125,7 @@ impl DeliveryStatus {
 }
 
 /// A delivery as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
@@ -164,6 +167,8 @@ pub struct DeliveryJob {
     pub next_attempt_at_ms: i64,
     pub envelope: Value,
     pub raw: Option<Vec<u8>>,
+    /// The `X-Request-Id` of the request that brought the event in.
+    pub request_id: Option<String>,
 }
 
 /// What one attempt came to.
@@ -200,7 +205,7 @@ pub struct ConversationRef {
     pub provider_ref: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     /// Waiting for its turn, the rate limit, or a retry.
@@ -234,7 +239,7 @@ impl MessageStatus {
 }
 
 /// A reply relayed (or being relayed) to a provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelayedMessage {
     pub id: String,
     pub conversation_id: String,
@@ -255,6 +260,9 @@ pub struct RelayedMessage {
     pub created_at: String,
     pub updated_at: String,
     pub finished_at: Option<String>,
+    /// The `X-Request-Id` of the request that queued it; sent on with its provider calls.
+    #[serde(skip)]
+    pub request_id: Option<String>,
 }
 
 /// Where a relayed message stands after a worker's turn.
@@ -302,6 +310,11 @@ pub struct ChannelPatch {
 pub trait Store: Send + Sync + 'static {
     /// Whether the store answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the store works in a degraded mode (the redis engine spooling webhooks locally
+    /// while Redis is unreachable): still taking webhooks, not everything else.
+    fn degraded(&self) -> bool {
+        false
+    }
     /// Woken whenever new work for the forwarder was committed.
     fn wakeups(&self) -> Arc<Notify>;
     /// Flushes pending writes and stops accepting new ones.
@@ -443,7 +456,7 @@ pub struct QueueStats {
 }
 
 /// A token as listed (never its value).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     pub id: String,
     pub role: String,

@@ -30,6 +30,10 @@ async fn a_registered_channel_starts_unverified_with_masked_credentials() {
         );
         assert!(text.contains("****zdNL"));
     }
+    if std::env::var("OMNIGATE_TEST_STORE").as_deref() == Ok("redis") {
+        // The redis engine's own test reads Redis for the same promise.
+        return;
+    }
     let db = std::fs::read(app.data.as_path().join("omnigate.db-wal")).unwrap();
     assert!(
         !db.windows(SEND_API_KEY.len())

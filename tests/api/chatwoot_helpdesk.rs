@@ -756,3 +756,31 @@ async fn a_reply_with_text_and_an_image_goes_out_in_parts_and_one_failure_shows(
     assert_eq!(updates.len(), 1, "{updates:?}");
     assert_eq!(updates[0].2["status"], "failed");
 }
+
+#[tokio::test]
+async fn chatwoot_api_calls_carry_the_request_id_of_the_webhook_that_brought_the_event() {
+    let s = setup().await;
+    let resp = s
+        .app
+        .http
+        .post(&s.hook)
+        .header("content-type", "application/json")
+        .header("x-request-id", "naver-hook-77")
+        .body(naver_text("u-rid", "hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    s.chatwoot_messages(1).await;
+    let requests = s.chatwoot.server.received_requests().await.unwrap();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(
+            r.headers.get("x-request-id").map(|v| v.to_str().unwrap()),
+            Some("naver-hook-77"),
+            "{} {}",
+            r.method,
+            r.url.path()
+        );
+    }
+}

@@ -181,3 +181,223 @@ async fn exit_codes_tell_refused_from_unreachable_from_misused() {
     let usage = cli(&app, Some(TOKEN), &["channels", "add", "--provider", "x"]).await;
     assert_eq!(usage.status.code(), Some(2), "usage errors exit 2");
 }
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn an_operator_recovers_dead_letters_and_replays_with_the_cli() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let app = spawn_app().await;
+    let (_, hook) = app.approved_naver_channel().await;
+    let helpdesk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&helpdesk)
+        .await;
+    let added = cli(
+        &app,
+        Some(TOKEN),
+        &["--json", "destinations", "add", &helpdesk.uri()],
+    )
+    .await;
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    let dest: Value = serde_json::from_str(&stdout(&added)).unwrap();
+    let dest_id = dest["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    post_hook(&hook, naver_text("u1", "lost and found")).await;
+
+    let dead = eventually(15, "a dead letter", || async {
+        let out = cli(
+            &app,
+            Some(TOKEN),
+            &["--json", "deliveries", "list", "--status", "dead"],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(0));
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        v["items"][0]["id"].as_str().map(str::to_string)
+    })
+    .await;
+    let table = stdout(
+        &cli(
+            &app,
+            Some(TOKEN),
+            &["deliveries", "list", "--status", "dead"],
+        )
+        .await,
+    );
+    assert!(
+        table.contains(&dead) && table.contains("http_500"),
+        "{table}"
+    );
+
+    // The helpdesk is fixed; the dead letter is retried and delivered.
+    helpdesk.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&helpdesk)
+        .await;
+    let retried = cli(&app, Some(TOKEN), &["deliveries", "retry", &dead]).await;
+    assert_eq!(retried.status.code(), Some(0), "{}", stderr(&retried));
+    eventually(15, "the retried delivery", || async {
+        let (_, d) = app.get(&format!("/v1/deliveries/{dead}")).await;
+        (d["status"] == "delivered").then_some(())
+    })
+    .await;
+    assert_eq!(
+        cli(&app, Some(TOKEN), &["deliveries", "retry", "dlv_nope"])
+            .await
+            .status
+            .code(),
+        Some(1)
+    );
+
+    let replayed = cli(&app, Some(TOKEN), &["replay", &dest_id, "--since", &since]).await;
+    assert_eq!(replayed.status.code(), Some(0), "{}", stderr(&replayed));
+    assert!(
+        stdout(&replayed).starts_with(&format!("queued 1 events for {dest_id}")),
+        "{}",
+        stdout(&replayed)
+    );
+    let bad_range = cli(
+        &app,
+        Some(TOKEN),
+        &["replay", &dest_id, "--since", "yesterday"],
+    )
+    .await;
+    assert_eq!(bad_range.status.code(), Some(1));
+    assert!(
+        stderr(&bad_range).contains("422 invalid_time_range"),
+        "{}",
+        stderr(&bad_range)
+    );
+
+    let disabled = cli(&app, Some(TOKEN), &["destinations", "disable", &dest_id]).await;
+    assert_eq!(disabled.status.code(), Some(0), "{}", stderr(&disabled));
+    let list = cli(&app, Some(TOKEN), &["--json", "destinations", "list"]).await;
+    let list: Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(list["items"][0]["enabled"], false);
+}
+
+#[tokio::test]
+async fn the_cli_registers_a_chatwoot_inbox_and_walks_channels_through_every_state() {
+    let app = spawn_app().await;
+    let secret_token = "cw_user_token_do_not_print";
+    let mut add = command(
+        &app.base,
+        Some(TOKEN),
+        &[
+            "destinations",
+            "add",
+            "--kind",
+            "chatwoot",
+            "--base-url",
+            "https://chatwoot.example.com",
+            "--account-id",
+            "3",
+            "--inbox-id",
+            "7",
+            "--allow-unsigned-callbacks",
+        ],
+    );
+    add.env("CHATWOOT_API_ACCESS_TOKEN", secret_token);
+    let out = tokio::task::spawn_blocking(move || add.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("chatwoot"), "{text}");
+    assert!(
+        text.contains("callback_url (the inbox's webhook URL): http://"),
+        "{text}"
+    );
+    assert!(!text.contains(secret_token), "the token is masked: {text}");
+
+    let incomplete = cli(
+        &app,
+        Some(TOKEN),
+        &[
+            "destinations",
+            "add",
+            "--kind",
+            "chatwoot",
+            "--base-url",
+            "https://chatwoot.example.com",
+        ],
+    )
+    .await;
+    assert_eq!(incomplete.status.code(), Some(1));
+    assert!(
+        stderr(&incomplete).contains("422 invalid_"),
+        "{}",
+        stderr(&incomplete)
+    );
+    let no_url = cli(&app, Some(TOKEN), &["destinations", "add"]).await;
+    assert_eq!(
+        no_url.status.code(),
+        Some(2),
+        "a webhook destination needs its URL"
+    );
+
+    // unverified -> pending -> rejected -> pending -> approved -> revoked
+    let added = cli(
+        &app,
+        Some(TOKEN),
+        &[
+            "--json",
+            "channels",
+            "add",
+            "--provider",
+            "chatlio",
+            "--name",
+            "Site chat",
+        ],
+    )
+    .await;
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    let id = serde_json::from_str::<Value>(&stdout(&added)).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let approval = cli(&app, Some(TOKEN), &["channels", "request-approval", &id]).await;
+    assert!(
+        stdout(&approval).contains("webhook_url[transcript]: http://"),
+        "{}",
+        stdout(&approval)
+    );
+    let no_reason = cli(&app, Some(TOKEN), &["channels", "reject", &id]).await;
+    assert_eq!(no_reason.status.code(), Some(2), "--reason is required");
+    let rejected = cli(
+        &app,
+        Some(TOKEN),
+        &["channels", "reject", &id, "--reason", "not ours"],
+    )
+    .await;
+    assert!(
+        stdout(&rejected).contains("rejected"),
+        "{}",
+        stdout(&rejected)
+    );
+    let revoke_rejected = cli(&app, Some(TOKEN), &["channels", "revoke", &id]).await;
+    assert_eq!(revoke_rejected.status.code(), Some(1));
+    assert!(stderr(&revoke_rejected).contains("409 invalid_transition"));
+    cli(&app, Some(TOKEN), &["channels", "request-approval", &id]).await;
+    let approved = cli(&app, Some(TOKEN), &["channels", "approve", &id]).await;
+    assert!(stdout(&approved).contains("approved"));
+    let revoked = cli(
+        &app,
+        Some(TOKEN),
+        &["channels", "revoke", &id, "--reason", "closed"],
+    )
+    .await;
+    assert_eq!(revoked.status.code(), Some(0), "{}", stderr(&revoked));
+    let shown = cli(&app, Some(TOKEN), &["--json", "channels", "show", &id]).await;
+    let shown: Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(shown["state"], "revoked");
+    assert_eq!(shown["state_reason"], "closed");
+}

@@ -32,17 +32,25 @@ async fn the_helpdesk_receives_each_naver_event_signed_and_in_order() {
         .into_iter()
         .filter(|p| p["type"] != "channel.state_changed")
         .collect();
+    assert_eq!(got.len(), 6, "each event exactly once");
+    // Order is kept per conversation; the echo fixture is another user's conversation.
+    let conversation = got[0]["data"]["conversation"]["id"].clone();
+    assert!(conversation.is_string(), "{}", got[0]);
+    let (mine, other): (Vec<_>, Vec<_>) = got
+        .into_iter()
+        .partition(|p| p["data"]["conversation"]["id"] == conversation);
     assert_eq!(
-        types(&got),
+        types(&mine),
         [
             "conversation.opened",
             "message.received",
             "contact.subscribed",
             "contact.unsubscribed",
-            "message.echo",
             "conversation.closed"
         ]
     );
+    assert_eq!(types(&other), ["message.echo"]);
+    let got = mine;
     let req = helpdesk
         .received_requests()
         .await
@@ -59,11 +67,50 @@ async fn the_helpdesk_receives_each_naver_event_signed_and_in_order() {
         "no raw payload unless asked"
     );
 
-    let delivered = app
-        .deliveries(&format!("destination={dst}&status=delivered"))
-        .await;
-    assert!(delivered.len() >= 6);
+    // The gateway records each outcome after the helpdesk answered: wait for the last one.
+    eventually(10, "every delivery recorded as delivered", || async {
+        let delivered = app
+            .deliveries(&format!("destination={dst}&status=delivered"))
+            .await;
+        (delivered.len() == 8).then_some(())
+    })
+    .await;
     assert!(app.deliveries("status=pending").await.is_empty());
+}
+
+/// An event that arrives while its conversation's worker is just finishing must not wait for
+/// the worker's lease to run out (32 s here): it is delivered at once, every time.
+#[tokio::test]
+async fn an_event_arriving_as_its_lane_finishes_is_delivered_at_once() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    app.destination(
+        &helpdesk.uri(),
+        json!({"event_types": ["message.received"]}),
+    )
+    .await;
+    let (_, url) = app.approved_naver_channel().await;
+    for round in 1..=20usize {
+        for _ in 0..3 {
+            assert_eq!(
+                post_hook(&url, fixture("send-text.json")).await.status(),
+                200
+            );
+        }
+        let want = round * 3;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+        loop {
+            let got = helpdesk.received_requests().await.unwrap_or_default().len();
+            if got >= want {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: {got} of {want} delivered after 3 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
 }
 
 #[tokio::test]

@@ -38,6 +38,15 @@ pub fn fast_settings(dir: &TempDir) -> Settings {
     s.server.shutdown_timeout = Duration::from_secs(2);
     // The fakes listen on loopback.
     s.security.allow_private_destinations = true;
+    // OMNIGATE_TEST_STORE=redis runs the suite on the redis engine (the Redis at REDIS_URL,
+    // each gateway under its own key prefix).
+    if std::env::var("OMNIGATE_TEST_STORE").as_deref() == Ok("redis") {
+        s.store.kind = omnigate::config::StoreKind::Redis;
+        s.redis.url =
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        s.redis.key_prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
+        s.secrets.master_key = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into();
+    }
     s
 }
 

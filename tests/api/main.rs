@@ -17,6 +17,8 @@ mod forwarding;
 mod hardening;
 mod ingest;
 mod livechat;
+mod observability;
+mod openapi;
 mod relay;
 mod retries;
 mod tawkto;

@@ -53,6 +53,8 @@ pub type CallResult<T> = Result<T, CallError>;
 pub struct Api<'a> {
     pub client: &'a reqwest::Client,
     pub settings: &'a ChatwootSettings,
+    /// Sent as `X-Request-Id`: the request that brought the event in.
+    pub request_id: Option<&'a str>,
 }
 
 impl Api<'_> {
@@ -64,11 +66,13 @@ impl Api<'_> {
     }
 
     async fn send(&self, what: &str, req: reqwest::RequestBuilder) -> CallResult<Value> {
-        let sent = req
+        let mut req = req
             .header("api_access_token", &self.settings.api_access_token)
-            .header("accept", "application/json")
-            .send()
-            .await;
+            .header("accept", "application/json");
+        if let Some(id) = self.request_id {
+            req = req.header("x-request-id", id);
+        }
+        let sent = req.send().await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {

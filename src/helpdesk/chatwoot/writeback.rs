@@ -67,7 +67,11 @@ pub async fn report(
         None => json!({"status": "delivered"}),
         Some(reason) => json!({"status": "failed", "external_error": reason}),
     };
-    let api = Api { client, settings };
+    let api = Api {
+        client,
+        settings,
+        request_id: None,
+    };
     let path = format!("/conversations/{display_id}/messages/{message_id}");
     if let Err(e) = api.patch("update message status", &path, &body).await {
         tracing::warn!(destination = %destination_id, message = %relayed_id, error = %e.detail(), "cannot write a reply's outcome back to Chatwoot");

@@ -183,7 +183,7 @@ pub fn claim_lanes(
 pub fn lane_head(conn: &Connection, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
     let job = conn
         .prepare_cached(
-            "SELECT d.id, d.event_id, d.attempts, d.next_attempt_ms, e.envelope, e.raw \
+            "SELECT d.id, d.event_id, d.attempts, d.next_attempt_ms, e.envelope, e.raw, e.request_id \
              FROM deliveries d JOIN events e ON e.seq = d.event_seq \
              WHERE d.destination_id = ?1 AND d.lane = ?2 AND d.queued = 1 \
              ORDER BY d.event_seq, d.id LIMIT 1",
@@ -197,6 +197,7 @@ pub fn lane_head(conn: &Connection, lane: &Lane) -> StoreResult<Option<DeliveryJ
                 next_attempt_at_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
                 envelope: serde_json::from_str(&envelope).unwrap_or(Value::Null),
                 raw: r.get(5)?,
+                request_id: r.get(6)?,
             })
         })
         .optional()?;

@@ -76,7 +76,7 @@ fn insert_encoded(
         .conn
         .prepare_cached(
             "INSERT INTO events (id, channel_id, conversation_id, type, dedup_key, held, \
-             received_ms, envelope, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             received_ms, envelope, raw, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -88,7 +88,8 @@ fn insert_encoded(
             held,
             received_ms,
             envelope,
-            raw
+            raw,
+            ev.request_id
         ])?;
     if inserted == 0 {
         return Ok(None);

@@ -17,7 +17,7 @@ const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 const COLUMNS: &str = "id, conversation_id, channel_id, idempotency_key, content, status, attempts, \
                        steps, next_attempt_ms, error_code, error_message, echo_event_id, created_ms, \
-                       updated_ms, finished_ms";
+                       updated_ms, finished_ms, request_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
     let content: String = r.get(4)?;
@@ -43,6 +43,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
         created_at: fmt_ms(r.get(12)?),
         updated_at: fmt_ms(r.get(13)?),
         finished_at: r.get::<_, Option<i64>>(14)?.map(fmt_ms),
+        request_id: r.get(15)?,
     })
 }
 
@@ -101,15 +102,16 @@ pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> StoreResult<(RelayedMes
     let now = now_ms();
     ctx.conn.execute(
         "INSERT INTO messages (id, conversation_id, channel_id, idempotency_key, content, status, \
-         attempts, steps, next_attempt_ms, created_ms, updated_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, '[]', ?6, ?6, ?6)",
+         attempts, steps, next_attempt_ms, created_ms, updated_ms, request_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, '[]', ?6, ?6, ?6, ?7)",
         params![
             m.id,
             m.conversation_id,
             m.channel_id,
             m.idempotency_key,
             m.content.to_string(),
-            now
+            now,
+            m.request_id
         ],
     )?;
     Ok((get(&ctx.conn, &m.id)?.ok_or(StoreError::NotFound)?, true))

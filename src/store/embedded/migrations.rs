@@ -160,6 +160,11 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX helpdesk_links_value ON helpdesk_links(destination_id, kind, value);
     "#,
+    // 4: the id of the request that brought an event or a reply in, sent on with it.
+    r#"
+    ALTER TABLE events ADD COLUMN request_id TEXT;
+    ALTER TABLE messages ADD COLUMN request_id TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

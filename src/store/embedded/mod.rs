@@ -30,7 +30,7 @@ use crate::store::{
 };
 
 use pool::ReadPool;
-use writer::Writer;
+use writer::{Durability, Writer};
 
 pub struct EmbeddedStore {
     writer: Writer,
@@ -68,7 +68,7 @@ impl EmbeddedStore {
         deliveries::release_all_holds(&conn)?;
         let notify = Arc::new(Notify::new());
         Ok(EmbeddedStore {
-            writer: Writer::start(conn, notify.clone())?,
+            writer: Writer::start(conn, sync, notify.clone())?,
             reads: Arc::new(ReadPool::new(path, 8)),
             cipher,
             notify,
@@ -81,7 +81,18 @@ impl EmbeddedStore {
         F: FnOnce(&mut writer::WriterCtx, &Cipher) -> StoreResult<T> + Send + 'static,
     {
         let cipher = self.cipher.clone();
-        self.writer.write(move |ctx| f(ctx, &cipher)).await
+        self.writer
+            .write(Durability::Durable, move |ctx| f(ctx, &cipher))
+            .await
+    }
+
+    /// A write whose loss to a power cut costs at most a repeated delivery (see `writer`).
+    async fn write_relaxed<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut writer::WriterCtx) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(Durability::Relaxed, f).await
     }
 
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
@@ -226,6 +237,7 @@ impl Store for EmbeddedStore {
                 dedup_key: None,
                 envelope: envelope::state_changed(&event_id, &updated, &change),
                 raw: None,
+                request_id: None,
             };
             let now = time::now_ms();
             if let Some(seq) = events::insert_event(ctx, Some(&id), &event, false, now)? {
@@ -326,7 +338,7 @@ impl Store for EmbeddedStore {
         limit: usize,
         lease_until_ms: i64,
     ) -> StoreResult<Vec<Lane>> {
-        self.write(move |ctx, _| deliveries::claim_lanes(ctx, now_ms, limit, lease_until_ms))
+        self.write_relaxed(move |ctx| deliveries::claim_lanes(ctx, now_ms, limit, lease_until_ms))
             .await
     }
 
@@ -337,13 +349,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
-        self.write(move |ctx, _| deliveries::record_attempt(ctx, &record))
+        self.write_relaxed(move |ctx| deliveries::record_attempt(ctx, &record))
             .await
     }
 
     async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
         let lane = lane.clone();
-        self.write(move |ctx, _| deliveries::settle_lane(ctx, &lane))
+        self.write_relaxed(move |ctx| deliveries::settle_lane(ctx, &lane))
             .await
     }
 

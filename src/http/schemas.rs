@@ -1,0 +1,228 @@
+//! Schema-only types for the OpenAPI document: the shapes of answers the handlers build as JSON
+//! (`views.rs`, `json!`). Request bodies and store records carry their own `ToSchema`.
+
+#![allow(dead_code)]
+
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::domain::channel::{ChannelState, StateChange};
+use crate::store::{Delivery, TokenInfo};
+
+/// An error: RFC 9457 `application/problem+json` with a stable `code`. Some problems add
+/// fields (`field`, `state`, `provider`, `message_id`).
+#[derive(ToSchema, serde::Serialize)]
+#[schema(example = json!({"type": "https://omnigate.dev/problems/not-found", "title": "Not Found",
+    "status": 404, "code": "not_found", "detail": "no such channel"}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable, machine-readable: branch on this.
+    pub code: String,
+    pub detail: String,
+    /// The request field the problem is about, when there is one.
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
+
+/// A channel; secret credentials are masked (`****abcd`).
+#[derive(ToSchema)]
+pub struct Channel {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub state: ChannelState,
+    pub state_reason: Option<String>,
+    #[schema(value_type = Object)]
+    pub credentials: Map<String, Value>,
+    #[schema(value_type = Object)]
+    pub settings: Map<String, Value>,
+    /// Where the provider posts webhooks, once approval was requested (`null` before).
+    pub webhook_url: Option<String>,
+    /// For providers with one URL per topic: topic -> URL.
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub webhook_urls: Option<Map<String, Value>>,
+    /// Naver: the brand key for Partner Center.
+    #[schema(nullable = false)]
+    pub brand_key: Option<String>,
+    /// Naver: the chat's public URL.
+    #[schema(nullable = false)]
+    pub chat_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(ToSchema)]
+pub struct ChannelList {
+    pub items: Vec<Channel>,
+}
+
+#[derive(ToSchema)]
+pub struct ChannelHistory {
+    pub items: Vec<StateChange>,
+}
+
+/// A destination: a Standard Webhooks endpoint (`webhook`) or a Chatwoot API-channel inbox
+/// (`chatwoot`, with its settings, secrets masked, and the callback URL).
+#[derive(ToSchema)]
+pub struct Destination {
+    pub id: String,
+    #[schema(example = "webhook")]
+    pub kind: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub channels: Vec<String>,
+    pub include_raw: bool,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The signing secret (`whsec_...`), only in the answer that created a webhook destination.
+    #[schema(nullable = false)]
+    pub secret: Option<String>,
+    #[schema(nullable = false)]
+    pub base_url: Option<String>,
+    #[schema(nullable = false)]
+    pub account_id: Option<u64>,
+    #[schema(nullable = false)]
+    pub inbox_id: Option<u64>,
+    #[schema(nullable = false)]
+    pub api_access_token: Option<String>,
+    pub inbox_secret: Option<String>,
+    #[schema(nullable = false)]
+    pub allow_unsigned_callbacks: Option<bool>,
+    /// The Chatwoot inbox's webhook URL.
+    #[schema(nullable = false)]
+    pub callback_url: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct DestinationList {
+    pub items: Vec<Destination>,
+}
+
+#[derive(ToSchema)]
+pub struct ReplayResult {
+    pub destination_id: String,
+    /// How many deliveries were queued.
+    pub queued: u64,
+    pub since: String,
+    pub until: String,
+}
+
+/// An event, exactly as the helpdesk receives it.
+#[derive(ToSchema, serde::Serialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    #[schema(example = "message.received")]
+    pub kind: String,
+    pub timestamp: String,
+    /// `event_id`, `channel`, `conversation`, `contact`, `message`, `provider_event`, ...
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+#[derive(ToSchema)]
+pub struct EventPage {
+    pub items: Vec<Event>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// At most `max_calls` provider calls in any `window`.
+#[derive(ToSchema)]
+pub struct RateLimit {
+    pub max_calls: u32,
+    #[schema(example = "3000ms")]
+    pub window: String,
+}
+
+/// What a provider can do.
+#[derive(ToSchema)]
+pub struct Provider {
+    #[schema(example = "naver_talktalk")]
+    pub id: String,
+    /// Inbound topics (`/hooks/{key}/{topic}`); empty: the bare URL only.
+    pub topics: Vec<String>,
+    pub replies: bool,
+    pub content_types: Vec<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+#[derive(ToSchema)]
+pub struct ProviderList {
+    pub items: Vec<Provider>,
+}
+
+/// A new token; `token` is shown only here.
+#[derive(ToSchema)]
+pub struct TokenCreated {
+    pub id: String,
+    pub role: String,
+    pub label: String,
+    #[schema(example = "ogt_...")]
+    pub token: String,
+}
+
+/// `helpdesk` tokens may only relay replies; `admin` tokens use the whole API.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    Helpdesk,
+    Admin,
+}
+
+#[derive(ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenInfo>,
+}
+
+/// What became of a Chatwoot callback.
+#[derive(ToSchema)]
+pub struct CallbackAnswer {
+    #[schema(example = "queued")]
+    pub status: CallbackStatus,
+    /// `ignored`: why.
+    #[schema(nullable = false)]
+    pub reason: Option<String>,
+    /// `queued`: the replies queued in the relay.
+    #[schema(nullable = false)]
+    pub message_ids: Option<Vec<String>>,
+    /// `refused`: the rule or limit.
+    #[schema(nullable = false)]
+    pub code: Option<String>,
+    #[schema(nullable = false)]
+    pub detail: Option<String>,
+}
+
+#[derive(ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallbackStatus {
+    Queued,
+    Ignored,
+    Duplicate,
+    Refused,
+}
+
+#[derive(ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+#[derive(ToSchema)]
+pub struct Ready {
+    #[schema(example = "ready")]
+    pub status: String,
+    #[schema(example = "ok")]
+    pub store: String,
+}

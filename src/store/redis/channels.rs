@@ -1,0 +1,337 @@
+//! Channels (hashes, credentials sealed with the master key), their history, and API tokens.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use redis::AsyncCommands;
+use serde_json::{Map, Value};
+
+use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
+use crate::domain::envelope;
+use crate::store::{ChannelPatch, StoreError, StoreResult, TokenInfo};
+
+use super::{fmt_ms, int, now_ms, text, unreachable, Fields, RedisStore};
+
+fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
+    let id = text(f, "id").unwrap_or_default();
+    let sealed = B64
+        .decode(text(f, "credentials").unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
+    let credentials: Map<String, Value> = serde_json::from_slice(&st.cipher.open(&sealed)?)
+        .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
+    let settings: Map<String, Value> =
+        serde_json::from_str(&text(f, "settings").unwrap_or_else(|| "{}".into()))
+            .map_err(|e| anyhow::anyhow!("channel {id}: settings unreadable: {e}"))?;
+    let state = text(f, "state").unwrap_or_default();
+    let state = ChannelState::parse(&state)
+        .ok_or_else(|| anyhow::anyhow!("channel {id}: unknown state {state}"))?;
+    Ok(Channel {
+        provider: text(f, "provider").unwrap_or_default(),
+        name: text(f, "name").unwrap_or_default(),
+        credentials,
+        settings,
+        state,
+        state_reason: text(f, "state_reason"),
+        webhook_key: text(f, "webhook_key"),
+        channel_key: text(f, "channel_key").unwrap_or_default(),
+        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
+        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        id,
+    })
+}
+
+fn seal_credentials(st: &RedisStore, credentials: &Map<String, Value>) -> StoreResult<String> {
+    let plain = serde_json::to_vec(credentials).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(B64.encode(st.cipher.seal(&plain)?))
+}
+
+pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Channel>> {
+    match st.hgetall(st.key(&["ch", id])).await? {
+        Some(f) => from_fields(st, &f).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
+    let now = now_ms();
+    let fields = [
+        ("id", ch.id.clone()),
+        ("provider", ch.provider.clone()),
+        ("name", ch.name.clone()),
+        ("credentials", seal_credentials(st, &ch.credentials)?),
+        ("settings", Value::Object(ch.settings.clone()).to_string()),
+        ("state", ch.state.as_str().to_string()),
+        ("channel_key", ch.channel_key.clone()),
+        ("created_ms", now.to_string()),
+        ("updated_ms", now.to_string()),
+    ];
+    let r: Result<(), _> = redis::pipe()
+        .atomic()
+        .hset_multiple(st.key(&["ch", &ch.id]), &fields)
+        .ignore()
+        .zadd(st.key(&["channels"]), &ch.id, now)
+        .ignore()
+        .query_async(&mut st.conn())
+        .await;
+    st.ok(r)
+}
+
+/// The channel behind a webhook key. While Redis is unreachable, the channel last read for
+/// that key answers, so webhooks keep being acked (into the spool); the state is checked again
+/// when the spool is drained.
+pub async fn by_webhook_key(st: &RedisStore, key: &str) -> StoreResult<Option<Channel>> {
+    let r: Result<Option<String>, _> = st.conn().get(st.key(&["chkey", key])).await;
+    let id = match r {
+        Ok(id) => id,
+        Err(e) if unreachable(&e) => {
+            let known = st
+                .known_channels
+                .lock()
+                .ok()
+                .and_then(|c| c.get(key).cloned());
+            return match known {
+                Some(ch) => {
+                    st.down.store(true, std::sync::atomic::Ordering::Relaxed);
+                    Ok(Some(ch))
+                }
+                None => Err(st.fail(e)),
+            };
+        }
+        Err(e) => return Err(st.fail(e)),
+    };
+    let found = match id {
+        Some(id) => get(st, &id).await?,
+        None => None,
+    };
+    if let Ok(mut known) = st.known_channels.lock() {
+        match &found {
+            Some(ch) => {
+                known.insert(key.to_string(), ch.clone());
+            }
+            None => {
+                known.remove(key);
+            }
+        }
+    }
+    Ok(found)
+}
+
+pub async fn list(st: &RedisStore) -> StoreResult<Vec<Channel>> {
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["channels"]), 0, -1).await)?;
+    let keys = ids.iter().map(|id| st.key(&["ch", id])).collect();
+    st.hgetall_many(keys)
+        .await?
+        .iter()
+        .map(|f| from_fields(st, f))
+        .collect()
+}
+
+pub async fn update(st: &RedisStore, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
+    let mut ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
+    if let Some(name) = patch.name {
+        ch.name = name;
+    }
+    if let Some(credentials) = patch.credentials {
+        ch.credentials = credentials;
+    }
+    if let Some(settings) = patch.settings {
+        ch.settings = settings;
+    }
+    let fields = [
+        ("name", ch.name.clone()),
+        ("credentials", seal_credentials(st, &ch.credentials)?),
+        ("settings", Value::Object(ch.settings.clone()).to_string()),
+        ("updated_ms", now_ms().to_string()),
+    ];
+    let r: Result<(), _> = st.conn().hset_multiple(st.key(&["ch", id]), &fields).await;
+    st.ok(r)?;
+    get(st, id).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
+    let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
+    if ch.state == ChannelState::Approved {
+        return Err(StoreError::Conflict(
+            "an approved channel must be revoked before it is deleted".into(),
+        ));
+    }
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .del(st.key(&["ch", id]))
+        .ignore()
+        .zrem(st.key(&["channels"]), id)
+        .ignore();
+    if let Some(key) = &ch.webhook_key {
+        pipe.del(st.key(&["chkey", key])).ignore();
+    }
+    let r: Result<(), _> = pipe.query_async(&mut st.conn()).await;
+    st.ok(r)
+}
+
+pub async fn transition(
+    st: &RedisStore,
+    id: &str,
+    transition: Transition,
+    actor: &str,
+    reason: Option<String>,
+    event_id: String,
+) -> StoreResult<(Channel, Option<ChannelState>)> {
+    // The script refuses when the state changed since it was read; then read and decide again.
+    for _ in 0..5 {
+        let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
+        let to = ch
+            .state
+            .apply(transition)
+            .ok_or(StoreError::InvalidTransition {
+                from: ch.state.as_str(),
+                transition: transition.name(),
+            })?;
+        if to == ch.state {
+            // Asking again while pending: nothing changes, the same URL is handed out.
+            return Ok((ch, None));
+        }
+        let webhook_key = ch.webhook_key.is_none().then(crate::ids::webhook_key);
+        let change = StateChange {
+            from: ch.state,
+            state: to,
+            at: envelope::now(),
+            actor: actor.to_string(),
+            reason: reason.clone(),
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(&change.at)
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(|_| now_ms());
+        let mut updated = ch.clone();
+        updated.state = to;
+        updated.state_reason = change.reason.clone();
+        updated.webhook_key = ch.webhook_key.clone().or(webhook_key.clone());
+        updated.updated_at = fmt_ms(at);
+        let envelope = envelope::state_changed(&event_id, &updated, &change);
+        let history = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
+        let r = st
+            .scripts
+            .transition
+            .arg(&st.prefix)
+            .arg(id)
+            .arg(ch.state.as_str())
+            .arg(to.as_str())
+            .arg(change.reason.clone().unwrap_or_default())
+            .arg(if change.reason.is_some() { "1" } else { "0" })
+            .arg(webhook_key.unwrap_or_default())
+            .arg(at)
+            .arg(history)
+            .arg(&event_id)
+            .arg(envelope.to_string())
+            .arg(now_ms())
+            .invoke_async::<()>(&mut st.conn())
+            .await;
+        match r {
+            Ok(()) => {
+                st.notify.notify_one();
+                let updated = get(st, id).await?.ok_or(StoreError::NotFound)?;
+                return Ok((updated, Some(ch.state)));
+            }
+            Err(e) if e.code() == Some("RETRY") => continue,
+            Err(e) => return Err(st.fail(e)),
+        }
+    }
+    Err(StoreError::Conflict(
+        "the channel keeps changing; try again".into(),
+    ))
+}
+
+pub async fn history(st: &RedisStore, id: &str) -> StoreResult<Vec<StateChange>> {
+    let entries: Vec<String> = st.ok(st.conn().lrange(st.key(&["chhist", id]), 0, -1).await)?;
+    entries
+        .iter()
+        .map(|e| {
+            serde_json::from_str(e)
+                .map_err(|e| StoreError::Internal(anyhow::anyhow!("channel history: {e}")))
+        })
+        .collect()
+}
+
+pub async fn put_token(st: &RedisStore, hash: &str, role: &str, label: &str) -> StoreResult<()> {
+    let key = st.key(&["tok", hash]);
+    let exists: bool = st.ok(st.conn().exists(&key).await)?;
+    if exists {
+        let r: Result<(), _> = st
+            .conn()
+            .hset_multiple(&key, &[("role", role), ("label", label)])
+            .await;
+        return st.ok(r);
+    }
+    create_token(st, &crate::ids::token_id(), hash, role, label).await
+}
+
+pub async fn create_token(
+    st: &RedisStore,
+    id: &str,
+    hash: &str,
+    role: &str,
+    label: &str,
+) -> StoreResult<()> {
+    let now = now_ms();
+    let r: Result<(), _> = redis::pipe()
+        .atomic()
+        .hset_multiple(
+            st.key(&["tok", hash]),
+            &[
+                ("id", id.to_string()),
+                ("role", role.to_string()),
+                ("label", label.to_string()),
+                ("created_ms", now.to_string()),
+            ],
+        )
+        .ignore()
+        .set(st.key(&["tokid", id]), hash)
+        .ignore()
+        .zadd(st.key(&["tokens"]), id, now)
+        .ignore()
+        .query_async(&mut st.conn())
+        .await;
+    st.ok(r)
+}
+
+pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["tokens"]), 0, -1).await)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = ids.iter().map(|id| st.key(&["tokid", id])).collect();
+    let hashes: Vec<Option<String>> = st.ok(st.conn().mget(keys).await)?;
+    let keys = hashes
+        .iter()
+        .flatten()
+        .map(|h| st.key(&["tok", h]))
+        .collect();
+    Ok(st
+        .hgetall_many(keys)
+        .await?
+        .iter()
+        .map(|f| TokenInfo {
+            id: text(f, "id").unwrap_or_default(),
+            role: text(f, "role").unwrap_or_default(),
+            label: f
+                .get("label")
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default(),
+            created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
+        })
+        .collect())
+}
+
+pub async fn delete_token(st: &RedisStore, id: &str) -> StoreResult<()> {
+    let hash: Option<String> = st.ok(st.conn().get(st.key(&["tokid", id])).await)?;
+    let hash = hash.ok_or(StoreError::NotFound)?;
+    let r: Result<(), _> = redis::pipe()
+        .atomic()
+        .del(st.key(&["tok", &hash]))
+        .ignore()
+        .del(st.key(&["tokid", id]))
+        .ignore()
+        .zrem(st.key(&["tokens"]), id)
+        .ignore()
+        .query_async(&mut st.conn())
+        .await;
+    st.ok(r)
+}

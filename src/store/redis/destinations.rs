@@ -1,0 +1,160 @@
+//! Destinations: hashes with the signing secret and a kind's settings sealed with the master
+//! key, filters as JSON arrays (the fan-out script reads them).
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use redis::AsyncCommands;
+
+use crate::domain::destination::{ChatwootSettings, Destination};
+use crate::store::{DestinationPatch, StoreError, StoreResult};
+
+use super::{fmt_ms, int, now_ms, text, Fields, RedisStore};
+
+fn open(st: &RedisStore, f: &Fields, field: &str) -> Option<Vec<u8>> {
+    let sealed = B64.decode(text(f, field)?).ok()?;
+    st.cipher.open(&sealed).ok()
+}
+
+fn json_list(s: Option<String>) -> Vec<String> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
+    let id = text(f, "id").unwrap_or_default();
+    let secret = open(st, f, "secret")
+        .and_then(|s| String::from_utf8(s).ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!("destination {id}: signing secret unreadable (wrong master key?)")
+        })?;
+    let chatwoot = match text(f, "kind").as_deref() {
+        Some("chatwoot") => Some(
+            open(st, f, "kind_settings")
+                .and_then(|b| serde_json::from_slice::<ChatwootSettings>(&b).ok())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "destination {id}: Chatwoot settings unreadable (wrong master key?)"
+                    )
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(Destination {
+        url: text(f, "url").unwrap_or_default(),
+        secret,
+        event_types: json_list(text(f, "event_types")),
+        channels: json_list(text(f, "channels")),
+        include_raw: text(f, "include_raw").as_deref() == Some("1"),
+        enabled: text(f, "enabled").as_deref() == Some("1"),
+        disabled_reason: text(f, "disabled_reason"),
+        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
+        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        chatwoot,
+        id,
+    })
+}
+
+pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Destination>> {
+    match st.hgetall(st.key(&["dst", id])).await? {
+        Some(f) => from_fields(st, &f).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub async fn list(st: &RedisStore) -> StoreResult<Vec<Destination>> {
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["dsts"]), 0, -1).await)?;
+    let keys = ids.iter().map(|id| st.key(&["dst", id])).collect();
+    st.hgetall_many(keys)
+        .await?
+        .iter()
+        .map(|f| from_fields(st, f))
+        .collect()
+}
+
+/// Every field of a destination as written (times aside).
+fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str, String)>> {
+    let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
+    let mut fields = vec![
+        ("id", d.id.clone()),
+        ("url", d.url.clone()),
+        ("secret", B64.encode(st.cipher.seal(d.secret.as_bytes())?)),
+        ("event_types", json(&d.event_types)?),
+        ("channels", json(&d.channels)?),
+        ("include_raw", if d.include_raw { "1" } else { "0" }.into()),
+        ("enabled", if d.enabled { "1" } else { "0" }.into()),
+        ("kind", d.kind().to_string()),
+    ];
+    if let Some(settings) = &d.chatwoot {
+        let plain = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
+        fields.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
+    }
+    Ok(fields)
+}
+
+pub async fn insert(st: &RedisStore, d: &Destination) -> StoreResult<()> {
+    let now = now_ms();
+    let mut fields = fields_of(st, d)?;
+    fields.push(("created_ms", now.to_string()));
+    fields.push(("updated_ms", now.to_string()));
+    let r: Result<(), _> = redis::pipe()
+        .atomic()
+        .hset_multiple(st.key(&["dst", &d.id]), &fields)
+        .ignore()
+        .zadd(st.key(&["dsts"]), &d.id, now)
+        .ignore()
+        .query_async(&mut st.conn())
+        .await;
+    st.ok(r)
+}
+
+pub async fn update(
+    st: &RedisStore,
+    id: &str,
+    patch: DestinationPatch,
+) -> StoreResult<Destination> {
+    let mut d = get(st, id).await?.ok_or(StoreError::NotFound)?;
+    let mut wake = false;
+    if let Some(url) = patch.url {
+        d.url = url;
+    }
+    if let Some(types) = patch.event_types {
+        d.event_types = types;
+    }
+    if let Some(channels) = patch.channels {
+        d.channels = channels;
+    }
+    if let Some(raw) = patch.include_raw {
+        d.include_raw = raw;
+    }
+    if let Some(settings) = patch.chatwoot {
+        d.chatwoot = Some(settings);
+    }
+    if let Some(enabled) = patch.enabled {
+        // Re-enabled: its queued lanes are due again.
+        wake = enabled && !d.enabled;
+        d.enabled = enabled;
+        d.disabled_reason = if enabled {
+            None
+        } else {
+            Some("disabled by an operator".into())
+        };
+    }
+    let key = st.key(&["dst", id]);
+    let mut fields = fields_of(st, &d)?;
+    fields.push(("updated_ms", now_ms().to_string()));
+    let mut pipe = redis::pipe();
+    pipe.atomic().hset_multiple(&key, &fields).ignore();
+    match &d.disabled_reason {
+        Some(reason) => pipe.hset(&key, "disabled_reason", reason).ignore(),
+        None => pipe.hdel(&key, "disabled_reason").ignore(),
+    };
+    if d.chatwoot.is_none() {
+        pipe.hdel(&key, "kind_settings").ignore();
+    }
+    let r: Result<(), _> = pipe.query_async(&mut st.conn()).await;
+    st.ok(r)?;
+    if wake {
+        st.notify.notify_one();
+    }
+    get(st, id).await?.ok_or(StoreError::NotFound)
+}

@@ -1,0 +1,134 @@
+//! Events: a hash per event, sorted sets for event order (all, per channel, per conversation,
+//! by arrival time), a key with an expiry per provider id. Appending is one script.
+
+use redis::{AsyncCommands, RedisError};
+use serde_json::Value;
+
+use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
+
+use super::{int, messages, text, Fields, RedisStore};
+
+pub enum AppendError {
+    Redis(RedisError),
+    Store(StoreError),
+}
+
+impl std::fmt::Display for AppendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppendError::Redis(e) => write!(f, "redis: {e}"),
+            AppendError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Stores a webhook's events in Redis (one script: all or nothing), as received at `now`
+/// (a spooled webhook keeps the time it was acked).
+pub async fn append(
+    st: &RedisStore,
+    channel_id: &str,
+    events: &[NewEvent],
+    now: i64,
+) -> Result<Vec<AppendOutcome>, AppendError> {
+    let mut inv = st.scripts.append.prepare_invoke();
+    inv.arg(&st.prefix)
+        .arg(channel_id)
+        .arg(now)
+        .arg(st.dedup_ttl_ms)
+        .arg(events.len());
+    for ev in events {
+        let mut envelope = ev.envelope.clone();
+        let mut echo_of = String::new();
+        if let (Some(conversation), "message.echo") = (&ev.conversation_id, ev.event_type.as_str())
+        {
+            if let Some(id) = messages::attribute_echo(st, conversation, &mut envelope, now)
+                .await
+                .map_err(AppendError::Store)?
+            {
+                echo_of = id;
+            }
+        }
+        inv.arg(&ev.id)
+            .arg(&ev.event_type)
+            .arg(ev.conversation_id.clone().unwrap_or_default())
+            .arg(ev.conversation_ref.clone().unwrap_or_default())
+            .arg(ev.dedup_key.clone().unwrap_or_default())
+            .arg(envelope.to_string())
+            .arg(ev.raw.as_deref().map(|r| r.as_slice()).unwrap_or_default())
+            .arg(if ev.raw.is_some() { "1" } else { "0" })
+            .arg(echo_of)
+            .arg(ev.request_id.clone().unwrap_or_default());
+    }
+    let outcomes: Vec<String> = inv
+        .invoke_async(&mut st.conn())
+        .await
+        .map_err(AppendError::Redis)?;
+    let outcomes: Vec<AppendOutcome> = outcomes
+        .iter()
+        .map(|o| match o.as_str() {
+            "held" => AppendOutcome::Held,
+            "duplicate" => AppendOutcome::Duplicate,
+            _ => AppendOutcome::Stored,
+        })
+        .collect();
+    if outcomes.contains(&AppendOutcome::Stored) {
+        st.notify.notify_one();
+    }
+    Ok(outcomes)
+}
+
+fn from_fields(f: &Fields) -> StoredEvent {
+    StoredEvent {
+        seq: int(f, "seq").unwrap_or(0),
+        id: text(f, "id").unwrap_or_default(),
+        channel_id: text(f, "channel_id"),
+        conversation_id: text(f, "conversation_id"),
+        event_type: text(f, "type").unwrap_or_default(),
+        envelope: f
+            .get("envelope")
+            .and_then(|e| serde_json::from_slice(e).ok())
+            .unwrap_or(Value::Null),
+        raw: f.get("raw").cloned(),
+    }
+}
+
+pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<StoredEvent>> {
+    Ok(st
+        .hgetall(st.key(&["ev", id]))
+        .await?
+        .map(|f| from_fields(&f)))
+}
+
+/// Events after `after_seq` in order, read from the narrowest index the query allows.
+pub async fn list(st: &RedisStore, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+    let index = match (&q.conversation, &q.channel) {
+        (Some(cv), _) => st.key(&["events", "cv", cv]),
+        (None, Some(ch)) => st.key(&["events", "ch", ch]),
+        (None, None) => st.key(&["events"]),
+    };
+    let mut after = q.after_seq.unwrap_or(0);
+    let mut out = Vec::new();
+    let page = q.limit.clamp(1, 500);
+    while out.len() < q.limit {
+        let ids: Vec<(String, i64)> = st.ok(st
+            .conn()
+            .zrangebyscore_limit_withscores(&index, format!("({after}"), "+inf", 0, page as isize)
+            .await)?;
+        let Some((_, last)) = ids.last() else { break };
+        after = *last;
+        let keys = ids.iter().map(|(id, _)| st.key(&["ev", id])).collect();
+        for f in st.hgetall_many(keys).await? {
+            let ev = from_fields(&f);
+            let keep = (q.channel.is_none() || ev.channel_id == q.channel)
+                && (q.conversation.is_none() || ev.conversation_id == q.conversation)
+                && (q.event_type.is_none() || q.event_type.as_ref() == Some(&ev.event_type));
+            if keep && out.len() < q.limit {
+                out.push(ev);
+            }
+        }
+        if ids.len() < page {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,226 @@
+//! Relayed messages: hashes; per conversation a sorted set of all messages and one of the open
+//! ones (so only the oldest is sent); a sorted set of queued messages by due time and one of
+//! messages being sent by when they were claimed.
+
+use redis::AsyncCommands;
+use serde_json::Value;
+
+use crate::store::{MessageProgress, MessageStatus, RelayedMessage, StoreError, StoreResult};
+
+use super::{fmt_ms, int, now_ms, text, Fields, RedisStore, SENDING_LEASE_MS};
+
+/// How long after a reply its echo is still attributed to it.
+const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// How many of a conversation's latest replies an echo is compared with.
+const ECHO_CANDIDATES: isize = 50;
+
+fn from_fields(f: &Fields) -> RelayedMessage {
+    let status = text(f, "status")
+        .and_then(|s| MessageStatus::parse(&s))
+        .unwrap_or(MessageStatus::Queued);
+    let next = int(f, "next_attempt_ms").unwrap_or(0);
+    let code = text(f, "error_code");
+    let message = text(f, "error_message");
+    RelayedMessage {
+        id: text(f, "id").unwrap_or_default(),
+        conversation_id: text(f, "conversation_id").unwrap_or_default(),
+        channel_id: text(f, "channel_id").unwrap_or_default(),
+        idempotency_key: text(f, "idempotency_key"),
+        content: f
+            .get("content")
+            .and_then(|c| serde_json::from_slice(c).ok())
+            .unwrap_or(Value::Null),
+        status,
+        attempts: int(f, "attempts").unwrap_or(0),
+        steps: f
+            .get("steps")
+            .and_then(|s| serde_json::from_slice(s).ok())
+            .unwrap_or_default(),
+        error: code.map(|c| serde_json::json!({"code": c, "message": message})),
+        echo_event_id: text(f, "echo_event_id"),
+        next_attempt_at: (status == MessageStatus::Queued).then(|| fmt_ms(next)),
+        next_attempt_ms: next,
+        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
+        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        finished_at: int(f, "finished_ms").map(fmt_ms),
+        request_id: text(f, "request_id"),
+    }
+}
+
+pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<RelayedMessage>> {
+    Ok(st
+        .hgetall(st.key(&["msg", id]))
+        .await?
+        .map(|f| from_fields(&f)))
+}
+
+pub async fn queue(st: &RedisStore, m: &RelayedMessage) -> StoreResult<(RelayedMessage, bool)> {
+    let r = st
+        .scripts
+        .queue_message
+        .arg(&st.prefix)
+        .arg(&m.id)
+        .arg(&m.conversation_id)
+        .arg(&m.channel_id)
+        .arg(m.idempotency_key.clone().unwrap_or_default())
+        .arg(m.content.to_string())
+        .arg(now_ms())
+        .arg(m.request_id.clone().unwrap_or_default())
+        .invoke_async::<(i64, String)>(&mut st.conn())
+        .await;
+    let (fresh, id) = st.ok(r)?;
+    let stored = get(st, &id).await?.ok_or(StoreError::NotFound)?;
+    Ok((stored, fresh == 1))
+}
+
+pub async fn claim(st: &RedisStore, now: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+    let r = st
+        .scripts
+        .claim_messages
+        .arg(&st.prefix)
+        .arg(now)
+        .arg(limit)
+        .arg(now - SENDING_LEASE_MS)
+        .invoke_async::<Vec<String>>(&mut st.conn())
+        .await;
+    let ids = st.ok(r)?;
+    let keys = ids.iter().map(|id| st.key(&["msg", id])).collect();
+    Ok(st
+        .hgetall_many(keys)
+        .await?
+        .iter()
+        .map(from_fields)
+        .collect())
+}
+
+/// Puts back replies left `sending` for longer than a lease. Another replica may be sending
+/// the younger ones right now, so only those are taken back (the relay's claims do the same).
+pub async fn requeue_stale(st: &RedisStore) -> StoreResult<u64> {
+    let before: u64 = st.ok(st.conn().zcard(st.key(&["msgsending"])).await)?;
+    let r = st
+        .scripts
+        .claim_messages
+        .arg(&st.prefix)
+        .arg(0)
+        .arg(0)
+        .arg(now_ms() - SENDING_LEASE_MS)
+        .invoke_async::<Vec<String>>(&mut st.conn())
+        .await;
+    st.ok(r)?;
+    let after: u64 = st.ok(st.conn().zcard(st.key(&["msgsending"])).await)?;
+    Ok(before.saturating_sub(after))
+}
+
+pub async fn record(st: &RedisStore, id: &str, progress: MessageProgress) -> StoreResult<()> {
+    let now = now_ms();
+    let mut inv = st.scripts.record_message.prepare_invoke();
+    inv.arg(&st.prefix).arg(id);
+    match progress {
+        MessageProgress::Step { steps } => {
+            let steps = serde_json::to_string(&steps).map_err(|e| anyhow::anyhow!(e))?;
+            inv.arg("step").arg(now).arg(steps).arg("").arg("");
+        }
+        MessageProgress::Retry {
+            at_ms,
+            code,
+            message,
+        } => {
+            inv.arg("retry").arg(now).arg(at_ms).arg(code).arg(message);
+        }
+        MessageProgress::Delivered { event } => {
+            inv.arg("delivered").arg(now).arg("").arg("").arg("");
+            event_args(&mut inv, &event);
+        }
+        MessageProgress::Failed {
+            code,
+            message,
+            event,
+        } => {
+            inv.arg("failed").arg(now).arg("").arg(code).arg(message);
+            event_args(&mut inv, &event);
+        }
+    }
+    let r = inv.invoke_async::<()>(&mut st.conn()).await;
+    st.ok(r)?;
+    st.notify.notify_one();
+    Ok(())
+}
+
+fn event_args(inv: &mut redis::ScriptInvocation<'_>, ev: &crate::store::NewEvent) {
+    inv.arg(&ev.id)
+        .arg(&ev.event_type)
+        .arg(ev.conversation_id.clone().unwrap_or_default())
+        .arg(ev.envelope.to_string());
+}
+
+/// The outbound content type a provider echo corresponds to.
+fn echoed_type(envelope: &Value) -> Option<(&'static str, Option<String>)> {
+    let content = envelope.pointer("/data/message/content")?;
+    match content.get("type")?.as_str()? {
+        "text" => Some((
+            "text",
+            content
+                .get("text")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        )),
+        "image" => Some(("image", None)),
+        "unsupported"
+            if content.get("provider_type").and_then(Value::as_str) == Some("compositeContent") =>
+        {
+            Some(("cards", None))
+        }
+        _ => None,
+    }
+}
+
+/// If this echo is of a reply omnigate sent (same conversation, same content, recent, not yet
+/// matched), marks it `origin: "omnigate"` with the relayed message id and returns that id; the
+/// append script links the message.
+pub async fn attribute_echo(
+    st: &RedisStore,
+    conversation_id: &str,
+    envelope: &mut Value,
+    now: i64,
+) -> StoreResult<Option<String>> {
+    let Some((kind, text_wanted)) = echoed_type(envelope) else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = st.ok(st
+        .conn()
+        .zrevrange(
+            st.key(&["msgs", "cv", conversation_id]),
+            0,
+            ECHO_CANDIDATES - 1,
+        )
+        .await)?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let keys = ids.iter().rev().map(|id| st.key(&["msg", id])).collect();
+    let matched = st.hgetall_many(keys).await?.into_iter().find(|f| {
+        let m = from_fields(f);
+        let content_type = m.content.get("type").and_then(Value::as_str);
+        let content_text = m.content.get("text").and_then(Value::as_str);
+        m.echo_event_id.is_none()
+            && matches!(m.status, MessageStatus::Sending | MessageStatus::Delivered)
+            && int(f, "created_ms").unwrap_or(0) >= now - ECHO_WINDOW_MS
+            && content_type == Some(kind)
+            && (text_wanted.is_none() || content_text == text_wanted.as_deref())
+    });
+    let Some(f) = matched else {
+        return Ok(None);
+    };
+    let message_id = text(&f, "id").unwrap_or_default();
+    if let Some(message) = envelope
+        .pointer_mut("/data/message")
+        .and_then(Value::as_object_mut)
+    {
+        message.insert("origin".into(), Value::String("omnigate".into()));
+        message.insert(
+            "relayed_message_id".into(),
+            Value::String(message_id.clone()),
+        );
+    }
+    Ok(Some(message_id))
+}

@@ -1,0 +1,47 @@
+//! The Lua scripts that make multi-key changes atomic. Each is the shared prelude
+//! (`lua/common.lua`) followed by its own body; `redis::Script` loads it once per server and
+//! falls back to sending the source after a Redis restart (NOSCRIPT).
+
+use redis::Script;
+
+const COMMON: &str = include_str!("lua/common.lua");
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{COMMON}\n{body}"))
+}
+
+pub struct Scripts {
+    pub append: Script,
+    pub transition: Script,
+    pub claim_lanes: Script,
+    pub record_attempt: Script,
+    pub settle_lane: Script,
+    pub next_due: Script,
+    pub retry_delivery: Script,
+    pub replay: Script,
+    pub delete_destination: Script,
+    pub put_link: Script,
+    pub queue_message: Script,
+    pub claim_messages: Script,
+    pub record_message: Script,
+}
+
+impl Scripts {
+    pub fn new() -> Scripts {
+        Scripts {
+            append: script(include_str!("lua/append.lua")),
+            transition: script(include_str!("lua/transition.lua")),
+            claim_lanes: script(include_str!("lua/claim_lanes.lua")),
+            record_attempt: script(include_str!("lua/record_attempt.lua")),
+            settle_lane: script(include_str!("lua/settle_lane.lua")),
+            next_due: script(include_str!("lua/next_due.lua")),
+            retry_delivery: script(include_str!("lua/retry_delivery.lua")),
+            replay: script(include_str!("lua/replay.lua")),
+            delete_destination: script(include_str!("lua/delete_destination.lua")),
+            put_link: script(include_str!("lua/put_link.lua")),
+            queue_message: script(include_str!("lua/queue_message.lua")),
+            claim_messages: script(include_str!("lua/claim_messages.lua")),
+            record_message: script(include_str!("lua/record_message.lua")),
+        }
+    }
+}

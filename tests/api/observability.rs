@@ -1,0 +1,423 @@
+//! What an operator watches: Prometheus metrics after real traffic, request ids carried from a
+//! webhook to its deliveries and from a reply to the provider, and logs that keep secrets and
+//! bodies out.
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use omnigate::config::ProviderSettings;
+use serde_json::{json, Value};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::durability::{free_port, signal};
+use crate::helpers::*;
+
+/// The value of every sample of `name` whose labels include `labels`, summed; `None` when no
+/// sample matches.
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let mut found = None;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let (metric, label_text) = match series.split_once('{') {
+            Some((m, rest)) => (m, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        if metric != name {
+            continue;
+        }
+        let have: HashMap<&str, &str> = label_text
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k, v.trim_matches('"')))
+            .collect();
+        if labels.iter().all(|(k, v)| have.get(k) == Some(v)) {
+            *found.get_or_insert(0.0) += value.parse::<f64>().unwrap();
+        }
+    }
+    found
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let resp = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    resp.text().await.unwrap()
+}
+
+const NAVER_OK: &str = r#"{"success":true,"resultCode":"00"}"#;
+
+#[tokio::test]
+async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label() {
+    let naver_api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(NAVER_OK))
+        .mount(&naver_api)
+        .await;
+    let naver_base = naver_api.uri();
+    let app = spawn_with(move |s| {
+        s.server.max_body_bytes = 4096;
+        s.providers.insert(
+            "naver_talktalk".into(),
+            ProviderSettings {
+                api_base: naver_base,
+            },
+        );
+    })
+    .await;
+    let ok = helpdesk_ok().await;
+    let busy = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&busy)
+        .await;
+    let (channel, hook) = app.approved_naver_channel().await;
+    let (ok_id, _) = app
+        .destination(&ok.uri(), json!({"channels": [channel]}))
+        .await;
+    let (busy_id, _) = app
+        .destination(
+            &busy.uri(),
+            json!({"channels": [channel],
+                   "event_types": ["message.received", "provider.unrecognized"]}),
+        )
+        .await;
+
+    let with_id = naver(
+        "send",
+        "u1",
+        json!({"messageId": 7, "textContent": {"text": "hello"}}),
+    );
+    assert_eq!(post_hook(&hook, with_id.clone()).await.status(), 200);
+    assert_eq!(post_hook(&hook, with_id).await.status(), 200, "duplicate");
+    assert_eq!(post_hook(&hook, "{not json").await.status(), 200);
+    assert_eq!(post_hook(&hook, "x".repeat(5000)).await.status(), 413);
+    let unknown = hook.rsplit_once('/').unwrap().0.to_string() + "/no-such-key";
+    assert_eq!(post_hook(&unknown, "{}").await.status(), 404);
+
+    // Two stored events per destination: the text and the unrecognized body. The busy one
+    // answers 429 to all three attempts, so both of its deliveries end dead.
+    eventually(
+        15,
+        "the busy destination's deliveries to be dead",
+        || async {
+            let dead = app
+                .deliveries(&format!("destination={busy_id}&status=dead"))
+                .await;
+            (dead.len() == 2).then_some(())
+        },
+    )
+    .await;
+    eventually(15, "the ok destination's deliveries", || async {
+        let done = app
+            .deliveries(&format!("destination={ok_id}&status=delivered"))
+            .await;
+        (done.len() == 2).then_some(())
+    })
+    .await;
+    let (_, events) = app
+        .get(&format!(
+            "/v1/events?channel={channel}&type=message.received"
+        ))
+        .await;
+    let conversation = events["items"][0]["data"]["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, reply) = app
+        .post(
+            &format!("/v1/conversations/{conversation}/messages"),
+            json!({"content": {"type": "text", "text": "hi"}}),
+        )
+        .await;
+    assert_eq!(status, 202, "{reply}");
+    let message = reply["id"].as_str().unwrap().to_string();
+    eventually(10, "the reply to be delivered", || async {
+        let (_, m) = app.get(&format!("/v1/messages/{message}")).await;
+        (m["status"] == "delivered").then_some(())
+    })
+    .await;
+
+    let text = scrape(&app).await;
+    let webhooks = |outcome: &str| {
+        sample(
+            &text,
+            "omnigate_webhooks_received_total",
+            &[("provider", "naver_talktalk"), ("outcome", outcome)],
+        )
+        .unwrap_or(0.0)
+    };
+    for outcome in ["accepted", "duplicate", "unrecognized", "too_large"] {
+        assert!(webhooks(outcome) >= 1.0, "{outcome}:\n{text}");
+    }
+    assert!(
+        sample(
+            &text,
+            "omnigate_webhooks_received_total",
+            &[("outcome", "unknown_key")]
+        )
+        .unwrap_or(0.0)
+            >= 1.0,
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            "omnigate_ingest_duration_seconds_count",
+            &[("provider", "naver_talktalk")]
+        )
+        .unwrap_or(0.0)
+            >= 3.0
+    );
+    assert!(
+        sample(
+            &text,
+            "omnigate_events_stored_total",
+            &[("provider", "naver_talktalk")]
+        )
+        .unwrap_or(0.0)
+            >= 2.0
+    );
+    let deliveries = |dest: &str, outcome: &str| {
+        sample(
+            &text,
+            "omnigate_deliveries_total",
+            &[("destination", dest), ("outcome", outcome)],
+        )
+    };
+    // The relay's `message.delivered` event reaches the ok destination too.
+    assert!(deliveries(&ok_id, "delivered").unwrap() >= 2.0, "{text}");
+    assert_eq!(deliveries(&busy_id, "failed"), Some(4.0), "{text}");
+    assert_eq!(deliveries(&busy_id, "dead"), Some(2.0), "{text}");
+    assert!(
+        sample(
+            &text,
+            "omnigate_delivery_duration_seconds_count",
+            &[("destination", &ok_id)]
+        )
+        .unwrap()
+            >= 2.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "omnigate_rate_limit_rejections_total",
+            &[("by", "destination"), ("name", &busy_id)]
+        ),
+        Some(6.0),
+        "{text}"
+    );
+    assert!(sample(&text, "omnigate_deliveries_dead", &[]).unwrap() >= 2.0);
+    assert!(sample(&text, "omnigate_deliveries_queued", &[]).is_some());
+    assert!(sample(&text, "omnigate_replies_queued", &[]).is_some());
+    assert!(
+        sample(
+            &text,
+            "omnigate_relay_calls_total",
+            &[("provider", "naver_talktalk"), ("outcome", "ok")]
+        )
+        .unwrap_or(0.0)
+            >= 1.0
+    );
+    assert!(
+        sample(
+            &text,
+            "omnigate_relay_call_duration_seconds_count",
+            &[("provider", "naver_talktalk")]
+        )
+        .unwrap_or(0.0)
+            >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn a_request_id_is_echoed_and_carried_to_deliveries_and_provider_calls() {
+    let naver_api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(NAVER_OK))
+        .mount(&naver_api)
+        .await;
+    let naver_base = naver_api.uri();
+    let app = spawn_with(move |s| {
+        s.providers.insert(
+            "naver_talktalk".into(),
+            ProviderSettings {
+                api_base: naver_base,
+            },
+        );
+    })
+    .await;
+    let helpdesk = helpdesk_ok().await;
+    let (channel, hook) = app.approved_naver_channel().await;
+    app.destination(
+        &helpdesk.uri(),
+        json!({"channels": [channel], "event_types": ["message.received"]}),
+    )
+    .await;
+
+    // Without one, the gateway makes one up; a caller's own id comes back as it was.
+    let plain = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+    let made = plain.headers()["x-request-id"].to_str().unwrap();
+    assert!(made.starts_with("req_"), "{made}");
+    let junk = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "has spaces in it")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(junk.headers()["x-request-id"], "has spaces in it");
+
+    let resp = reqwest::Client::new()
+        .post(&hook)
+        .header("content-type", "application/json")
+        .header("x-request-id", "naver-req-0001")
+        .body(naver_text("u1", "hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-request-id"], "naver-req-0001");
+    eventually(10, "the delivery", || async {
+        let reqs = helpdesk.received_requests().await.unwrap_or_default();
+        reqs.first().map(|r| {
+            assert_eq!(r.headers["x-request-id"], "naver-req-0001");
+        })
+    })
+    .await;
+
+    let (_, events) = app
+        .get(&format!(
+            "/v1/events?channel={channel}&type=message.received"
+        ))
+        .await;
+    let conversation = events["items"][0]["data"]["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sent = app
+        .http
+        .post(format!(
+            "{}/v1/conversations/{conversation}/messages",
+            app.base
+        ))
+        .bearer_auth(TOKEN)
+        .header("x-request-id", "helpdesk-req-42")
+        .json(&json!({"content": {"type": "text", "text": "hi"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    assert_eq!(sent.headers()["x-request-id"], "helpdesk-req-42");
+    eventually(10, "the provider call", || async {
+        let reqs = naver_api.received_requests().await.unwrap_or_default();
+        reqs.first().map(|r| {
+            assert_eq!(r.headers["x-request-id"], "helpdesk-req-42");
+        })
+    })
+    .await;
+
+    // Problems carry it too, so a refused call can be found in the logs.
+    let refused = app
+        .http
+        .get(format!("{}/v1/channels", app.base))
+        .header("x-request-id", "op-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.headers()["x-request-id"], "op-7");
+}
+
+#[tokio::test]
+async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log_path = dir.path().join("gateway.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
+        .arg("serve")
+        .env("OMNIGATE__STORE__PATH", dir.path().join("data"))
+        .env("OMNIGATE__SERVER__PORT", port.to_string())
+        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
+        .env("OMNIGATE__LOG__FORMAT", "json")
+        .env("OMNIGATE__LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let app = TestApp::process(port, dir.path());
+    let ready = format!("{}/readyz", app.base);
+    eventually(20, "the gateway to be ready", || async {
+        reqwest::get(&ready)
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+
+    let created = app
+        .http
+        .post(format!("{}/v1/channels", app.base))
+        .bearer_auth(TOKEN)
+        .header("x-request-id", "op-create-channel")
+        .json(&json!({"provider": "naver_talktalk", "name": "Shop",
+                      "credentials": {"account_id": "wc8b1i", "send_api_key": SEND_API_KEY}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    app.post(&format!("/v1/channels/{id}/approve"), json!({}))
+        .await;
+    let hook = pending["webhook_url"].as_str().unwrap().to_string();
+    let key = hook.rsplit('/').next().unwrap().to_string();
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app.destination(&helpdesk.uri(), json!({})).await;
+    let body = naver_text("u1", "the-visitor-said-something-private");
+    assert_eq!(post_hook(&hook, body).await.status(), 200);
+    assert_eq!(post_hook(&hook, "{broken body marker").await.status(), 200);
+    wait_received(&helpdesk, &secret, 2).await;
+    signal(&child, "TERM");
+    let mut child = child;
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    for line in logs.lines().filter(|l| l.starts_with('{')) {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    assert!(
+        logs.contains("op-create-channel"),
+        "the request id is logged:\n{logs}"
+    );
+    for secret_or_body in [
+        SEND_API_KEY,
+        TOKEN,
+        &key,
+        &secret,
+        "the-visitor-said-something-private",
+        "broken body marker",
+    ] {
+        assert!(
+            !logs.contains(secret_or_body),
+            "{secret_or_body} leaked into the logs:\n{logs}"
+        );
+    }
+}

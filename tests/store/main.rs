@@ -1,0 +1,48 @@
+//! The store conformance suite: every case runs unchanged against the embedded engine and the
+//! redis engine (the Redis at `REDIS_URL`, each test under its own key prefix).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cases;
+mod harness;
+
+/// Runs a case against both engines.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod on_embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = crate::harness::embedded().await;
+                    crate::cases::$name(h.store.clone()).await;
+                }
+            )*
+        }
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = crate::harness::redis().await;
+                    crate::cases::$name(h.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    append_stores_once_per_provider_id,
+    held_events_are_released_in_order_on_approval,
+    a_lane_delivers_in_event_order_and_is_leased_to_one_worker,
+    retries_wait_for_their_time,
+    dead_letters_are_retried_and_replayed,
+    deleting_a_destination_kills_its_queue_and_links,
+    helpdesk_links_keep_the_first_value_unless_replaced,
+    a_gone_destination_is_disabled_and_its_lanes_wait,
+    replies_go_out_one_at_a_time_per_conversation,
+    channels_follow_their_state_machine,
+    tokens_are_kept_hashed_and_listed,
+    events_are_listed_by_filter_and_page,
+);
+
+mod redis_only;
+mod replicas;

@@ -1,0 +1,437 @@
+//! Scale-out with the real binary: several replicas on loopback ports share one Redis. A
+//! replica killed with SIGKILL loses nothing that was acked; Redis going away and coming back
+//! (with AOF) needs no replica restart, and webhooks acked meanwhile are delivered in order.
+
+use std::collections::{HashMap, HashSet};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::harness::redis_url;
+
+const TOKEN: &str = "ogt_replica-test-admin-token-0123456789";
+const MASTER_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed (SIGKILL) when dropped, so a failing test leaves nothing behind.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    fn kill_9(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
+    secs: u64,
+    what: &str,
+    mut check: impl FnMut() -> Fut,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+struct Replica {
+    base: String,
+    proc: Proc,
+}
+
+async fn replica(redis: &str, prefix: &str, data: &Path) -> Replica {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
+        .arg("serve")
+        .env("OMNIGATE__STORE__KIND", "redis")
+        .env("OMNIGATE__STORE__PATH", data)
+        .env("OMNIGATE__REDIS__URL", redis)
+        .env("OMNIGATE__REDIS__KEY_PREFIX", prefix)
+        .env("OMNIGATE__REDIS__TIMEOUT", "500ms")
+        .env("OMNIGATE__SECRETS__MASTER_KEY", MASTER_KEY)
+        .env("OMNIGATE__SERVER__PORT", port.to_string())
+        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
+        .env(
+            "OMNIGATE__DELIVERY__RETRY_SCHEDULE",
+            "0s,200ms,200ms,200ms,200ms,200ms",
+        )
+        .env("OMNIGATE__DELIVERY__JITTER", "0")
+        .env("OMNIGATE__DELIVERY__REQUEST_TIMEOUT", "2s")
+        .env("OMNIGATE__DELIVERY__LEASE_MARGIN", "1s")
+        .env("OMNIGATE__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let proc = Proc(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let url = format!("{base}/readyz");
+    eventually(20, "a replica to be ready", || async {
+        reqwest::get(&url)
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+    Replica { base, proc }
+}
+
+async fn admin(base: &str, path: &str, body: Value) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status == 200 || status == 201, "{path}: {status} {body}");
+    body
+}
+
+/// An approved Naver channel and a destination to `sink`; returns (webhook path, secret).
+async fn set_up(base: &str, sink: &MockServer) -> (String, String) {
+    let ch = admin(
+        base,
+        "/v1/channels",
+        json!({"provider": "naver_talktalk", "name": "Shop",
+               "credentials": {"account_id": "wc8b1i", "send_api_key": "ct_wc8b1i_Pb1AXDQ0RZWuCccp"}}),
+    )
+    .await;
+    let id = ch["id"].as_str().unwrap();
+    let pending = admin(
+        base,
+        &format!("/v1/channels/{id}/approval-request"),
+        json!({}),
+    )
+    .await;
+    admin(base, &format!("/v1/channels/{id}/approve"), json!({})).await;
+    let url = pending["webhook_url"].as_str().unwrap();
+    let path = url[url.find("/hooks/").unwrap()..].to_string();
+    let d = admin(
+        base,
+        "/v1/destinations",
+        json!({"url": format!("{}/hook", sink.uri()), "event_types": ["message.received"]}),
+    )
+    .await;
+    (path, d["secret"].as_str().unwrap().to_string())
+}
+
+/// Posts a Naver text message; true when the replica acked it (200).
+async fn send(base: &str, path: &str, user: &str, text: &str) -> bool {
+    let body = json!({"event": "send", "user": user,
+                      "textContent": {"text": text, "inputType": "typing"}});
+    match reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/json;charset=UTF-8")
+        .timeout(Duration::from_secs(5))
+        .body(body.to_string())
+        .send()
+        .await
+    {
+        Ok(r) => r.status() == 200,
+        Err(_) => false,
+    }
+}
+
+/// What the sink received, verified: (webhook-id, user, text) in arrival order.
+async fn received(sink: &MockServer, secret: &str) -> Vec<(String, String, String)> {
+    let wh = standardwebhooks::Webhook::new(secret).unwrap();
+    let mut out = Vec::new();
+    for r in sink.received_requests().await.unwrap_or_default() {
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in r.headers.iter() {
+            headers.insert(
+                http::HeaderName::from_bytes(k.as_str().as_bytes()).unwrap(),
+                http::HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+            );
+        }
+        wh.verify(&r.body, &headers).expect("a valid signature");
+        let p: Value = serde_json::from_slice(&r.body).unwrap();
+        let id = r
+            .headers
+            .get("webhook-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        out.push((
+            id,
+            p["data"]["conversation"]["provider_ref"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            p["data"]["message"]["content"]["text"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        ));
+    }
+    out
+}
+
+/// Waits until every acked text arrived, then checks: each conversation got its acked texts in
+/// the order they were acked (a duplicate only right after itself), and a text that arrived twice
+/// came with the same webhook-id.
+async fn assert_delivered_in_order(
+    sink: &MockServer,
+    secret: &str,
+    acked: &HashMap<String, Vec<String>>,
+) {
+    let wanted: usize = acked.values().map(Vec::len).sum();
+    let got = eventually(40, "every acked webhook at the helpdesk", || async {
+        let got = received(sink, secret).await;
+        let distinct: HashSet<&str> = got.iter().map(|(_, _, t)| t.as_str()).collect();
+        (distinct.len() >= wanted).then_some(got)
+    })
+    .await;
+    let mut id_of: HashMap<String, String> = HashMap::new();
+    for (id, _, text) in &got {
+        let first = id_of.entry(text.clone()).or_insert_with(|| id.clone());
+        assert_eq!(first, id, "{text} arrived twice with different webhook-ids");
+    }
+    for (user, texts) in acked {
+        // Arrivals as positions in the acked order: never backwards (a re-sent event repeats
+        // the one before it, nothing overtakes), and every acked one is there.
+        let positions: Vec<usize> = got
+            .iter()
+            .filter(|(_, u, _)| u == user)
+            .map(|(_, _, text)| {
+                texts
+                    .iter()
+                    .position(|t| t == text)
+                    .unwrap_or_else(|| panic!("{text} was never acked"))
+            })
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] <= w[1]),
+            "conversation {user} out of order: {positions:?}"
+        );
+        let mut distinct = positions.clone();
+        distinct.dedup();
+        assert_eq!(
+            distinct,
+            (0..texts.len()).collect::<Vec<_>>(),
+            "conversation {user} incomplete"
+        );
+    }
+}
+
+/// A helpdesk slow enough (`delay_ms` an answer) that replicas have deliveries in flight.
+async fn sink(delay_ms: u64) -> MockServer {
+    let sink = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(delay_ms)))
+        .mount(&sink)
+        .await;
+    sink
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
+    let prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
+    let redis = redis_url();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut replicas = Vec::new();
+    for d in &dirs {
+        replicas.push(replica(&redis, &prefix, d.path()).await);
+    }
+    let sink = sink(150).await;
+    let (path, secret) = set_up(&replicas[0].base, &sink).await;
+    let users: Vec<String> = (0..4).map(|u| format!("user-{u}")).collect();
+    let mut acked: HashMap<String, Vec<String>> = HashMap::new();
+    let mut alive = [true; 3];
+    let mut i = 0;
+    // (replica, user, text, whether that replica is up) for the next `n` webhooks.
+    let mut spread = |n: usize, alive: [bool; 3]| -> Vec<(usize, String, String, bool)> {
+        (0..n)
+            .map(|_| {
+                i += 1;
+                let user = users[i % users.len()].clone();
+                let text = format!("{user} #{i}");
+                (i % 3, user, text, alive[i % 3])
+            })
+            .collect()
+    };
+    // Webhooks spread across the three replicas.
+    for (r, user, text, up) in spread(30, alive) {
+        assert_eq!(send(&replicas[r].base, &path, &user, &text).await, up);
+        acked.entry(user).or_default().push(text);
+    }
+    // A burst for one conversation on replica 1, which starts delivering it at once (the helpdesk
+    // takes 150 ms an event), then dies mid-stream with that conversation leased.
+    for n in 0..10 {
+        let text = format!("burst #{n}");
+        assert!(send(&replicas[1].base, &path, "user-burst", &text).await);
+        acked.entry("user-burst".into()).or_default().push(text);
+    }
+    replicas[1].proc.kill_9();
+    alive[1] = false;
+    let burst_done = received(&sink, &secret)
+        .await
+        .iter()
+        .filter(|(_, u, _)| u == "user-burst")
+        .count();
+    assert!(burst_done < 10, "the burst was still in flight at the kill");
+    // The others carry on; replica 1 acks nothing any more.
+    for (r, user, text, up) in spread(30, alive) {
+        let ok = send(&replicas[r].base, &path, &user, &text).await;
+        assert_eq!(ok, up, "a live replica acks, a dead one cannot");
+        if ok {
+            acked.entry(user).or_default().push(text);
+        }
+    }
+    assert_delivered_in_order(&sink, &secret, &acked).await;
+    drop(replicas);
+    crate::harness::forget_prefix(&prefix);
+}
+
+/// A Redis of the test's own, with AOF on, that can be stopped and started again.
+struct OwnRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    proc: Option<Proc>,
+}
+
+impl OwnRedis {
+    async fn start() -> OwnRedis {
+        let mut r = OwnRedis {
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            proc: None,
+        };
+        r.up().await;
+        r
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn up(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        self.proc = Some(Proc(child));
+        let url = self.url();
+        eventually(10, "redis-server to answer", || async {
+            let client = redis::Client::open(url.as_str()).ok()?;
+            let mut c = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING").query_async::<String>(&mut c).await.ok()
+        })
+        .await;
+    }
+
+    fn down(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill_9();
+        }
+    }
+}
+
+async fn readyz(base: &str) -> Value {
+    reqwest::get(format!("{base}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_acked_while_redis_is_down_are_delivered_in_order_after_it_returns() {
+    let mut redis = OwnRedis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = replica(&redis.url(), "og", dir.path()).await;
+    let sink = sink(20).await;
+    let (path, secret) = set_up(&gw.base, &sink).await;
+    let mut acked: HashMap<String, Vec<String>> = HashMap::new();
+    let mut i = 0;
+    let mut send_round = |n: usize| {
+        let batch: Vec<(String, String)> = (0..n)
+            .map(|_| {
+                i += 1;
+                let user = format!("user-{}", i % 2);
+                (user.clone(), format!("{user} #{i}"))
+            })
+            .collect();
+        batch
+    };
+    for (user, text) in send_round(6) {
+        assert!(send(&gw.base, &path, &user, &text).await);
+        acked.entry(user).or_default().push(text);
+    }
+    // Redis dies (SIGKILL: its AOF, fsynced on every write, keeps what was acked).
+    redis.down();
+    for (user, text) in send_round(8) {
+        assert!(
+            send(&gw.base, &path, &user, &text).await,
+            "webhooks are acked while Redis is down"
+        );
+        acked.entry(user).or_default().push(text);
+    }
+    let ready = readyz(&gw.base).await;
+    assert_eq!(ready["store"], "degraded", "{ready}");
+    redis.up().await;
+    for (user, text) in send_round(6) {
+        assert!(send(&gw.base, &path, &user, &text).await);
+        acked.entry(user).or_default().push(text);
+    }
+    assert_delivered_in_order(&sink, &secret, &acked).await;
+    eventually(10, "the replica to be ready again", || async {
+        (readyz(&gw.base).await["store"] == "ok").then_some(())
+    })
+    .await;
+    // The same replica, never restarted, keeps delivering.
+    assert!(send(&gw.base, &path, "user-9", "after the outage").await);
+    eventually(10, "a webhook after the outage", || async {
+        let got = received(&sink, &secret).await;
+        got.iter()
+            .any(|(_, _, t)| t == "after the outage")
+            .then_some(())
+    })
+    .await;
+    drop(gw);
+}
