@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY connectors ./connectors
 COPY bench ./bench
+COPY fuzz ./fuzz
 COPY config ./config
 COPY src ./src
 RUN cargo build --release --locked --bin omnigate \

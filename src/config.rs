@@ -22,7 +22,41 @@ pub struct Settings {
     #[serde(default)]
     pub log: LogSettings,
     #[serde(default)]
+    pub security: SecuritySettings,
+    #[serde(default)]
     pub redis: RedisSettings,
+}
+
+/// Outbound safety and flood control (`[security]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SecuritySettings {
+    /// Lets destinations, Chatwoot base URLs and provider API bases reach loopback, private,
+    /// link-local and metadata addresses. Off: those are refused (server-side request forgery).
+    pub allow_private_destinations: bool,
+    /// Sustained webhooks per second per webhook key; 0 turns the limit off.
+    pub webhook_rate_per_second: u32,
+    /// Webhooks one key may send at once above the sustained rate.
+    pub webhook_burst: u32,
+    /// Sustained admin API requests per second per token; 0 turns the limit off.
+    pub api_rate_per_second: u32,
+    /// Requests one token may make at once above the sustained rate.
+    pub api_burst: u32,
+    /// Largest total size of a request's headers, in bytes; larger is 431.
+    pub max_header_bytes: usize,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            allow_private_destinations: false,
+            webhook_rate_per_second: 200,
+            webhook_burst: 1000,
+            api_rate_per_second: 100,
+            api_burst: 200,
+            max_header_bytes: 32 * 1024,
+        }
+    }
 }
 
 /// The `redis` store engine: replicas sharing one Redis.
@@ -247,6 +281,19 @@ impl Settings {
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");
         }
+        if self.security.max_header_bytes == 0 {
+            return bad("security.max_header_bytes must be at least 1");
+        }
+        if !self.security.allow_private_destinations {
+            for (provider, p) in &self.providers {
+                if crate::egress::literal_is_private(p.api_base.trim()) {
+                    return Err(config::ConfigError::Message(format!(
+                        "providers.{provider}.api_base is a private address; set \
+                         security.allow_private_destinations = true to allow it"
+                    )));
+                }
+            }
+        }
         let public = self.server.public_base();
         if !(public.starts_with("http://") || public.starts_with("https://")) {
             return bad("server.public_url must start with http:// or https://");
@@ -295,15 +342,24 @@ mod tests {
         );
         std::env::set_var("OMNIGATE__RELAY__RETRY_SCHEDULE", "0s,250ms,1m");
         std::env::set_var("OMNIGATE__SERVER__PORT", "9191");
+        // A loopback API base is refused until private destinations are allowed.
+        let refused = Settings::load(Path::new("config"));
+        std::env::set_var("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true");
         let loaded = Settings::load(Path::new("config"));
         for key in [
             "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
             "OMNIGATE__RELAY__RETRY_SCHEDULE",
             "OMNIGATE__SERVER__PORT",
+            "OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS",
         ] {
             std::env::remove_var(key);
         }
+        let refused = refused.expect_err("a private API base is refused by default");
+        assert!(refused
+            .to_string()
+            .contains("providers.naver_talktalk.api_base"));
         let s = loaded.expect("loads");
+        assert!(s.security.allow_private_destinations);
         assert_eq!(
             s.api_base("naver_talktalk", "unused"),
             "http://127.0.0.1:9/naver"

@@ -6,6 +6,7 @@ pub mod config;
 pub mod connectors;
 pub mod crypto;
 pub mod domain;
+pub mod egress;
 pub mod files;
 pub mod forwarder;
 pub mod helpdesk;

@@ -105,10 +105,12 @@ impl Application {
             relay_wake: relay_wake.clone(),
             helpdesk_client: helpdesk_client(&settings)?,
             channels: Default::default(),
+            limits: http::Limits::new(&settings.security),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(http::guard))
                 .wrap(actix_web::middleware::from_fn(http::request_id))
                 .wrap(tracing_actix())
                 .configure(http::configure)
@@ -116,7 +118,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
         .run();
-        let forwarder = Forwarder::new(store.clone(), &settings.delivery)?;
+        let forwarder = Forwarder::new(
+            store.clone(),
+            &settings.delivery,
+            settings.security.allow_private_destinations,
+        )?;
         let relay = Relay::new(
             store.clone(),
             Registry::default(),
@@ -165,11 +171,11 @@ impl Application {
 
 /// The client for calls back into a helpdesk outside the forwarder (Chatwoot message status).
 pub fn helpdesk_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(settings.delivery.request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
-        .build()?)
+    Ok(
+        crate::egress::client_builder(settings.security.allow_private_destinations)
+            .timeout(settings.delivery.request_timeout)
+            .build()?,
+    )
 }
 
 fn tracing_actix() -> actix_web::middleware::Logger {

@@ -44,3 +44,9 @@ pub const RATE_LIMITED: &str = "omnigate_rate_limit_rejections_total";
 pub const QUEUED_DELIVERIES: &str = "omnigate_deliveries_queued";
 pub const DEAD_DELIVERIES: &str = "omnigate_deliveries_dead";
 pub const QUEUED_REPLIES: &str = "omnigate_replies_queued";
+pub const HTTP_PROBLEMS: &str = "omnigate_http_problems_total";
+
+/// Counts one problem answer by its code and status.
+pub fn problem(status: u16, code: &'static str) {
+    metrics::counter!(HTTP_PROBLEMS, "code" => code, "status" => status.to_string()).increment(1);
+}

@@ -37,9 +37,9 @@ pub struct AttemptReport {
 pub async fn chatwoot(
     client: &reqwest::Client,
     store: &dyn crate::store::Store,
-    dest: &Destination,
-    settings: &crate::domain::destination::ChatwootSettings,
+    (dest, settings): (&Destination, &crate::domain::destination::ChatwootSettings),
     job: &DeliveryJob,
+    allow_private: bool,
 ) -> AttemptReport {
     use crate::helpdesk::chatwoot::api::{Api, CallError};
     use crate::helpdesk::chatwoot::deliver::{Delivery, Written};
@@ -52,6 +52,7 @@ pub async fn chatwoot(
         },
         store,
         destination_id: &dest.id,
+        allow_private,
     };
     let result = delivery.run(job).await;
     let (outcome, status_code, error) = match result {

@@ -33,6 +33,7 @@ pub struct Forwarder {
     /// Lanes a worker holds now; `true` once the lane was claimed again meanwhile (a new event
     /// arrived after the worker's last look), so the worker hands it back when it stops.
     in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
+    allow_private: bool,
 }
 
 fn now_ms() -> i64 {
@@ -60,13 +61,17 @@ fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::A
 }
 
 impl Forwarder {
-    pub fn new(store: Arc<dyn Store>, settings: &DeliverySettings) -> anyhow::Result<Forwarder> {
-        // One client for every delivery: connection pools with keep-alive, TLS roots parsed once.
-        let client = reqwest::Client::builder()
+    /// `allow_private`: `security.allow_private_destinations` (see [`crate::egress`]).
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: &DeliverySettings,
+        allow_private: bool,
+    ) -> anyhow::Result<Forwarder> {
+        // One client for every delivery: connection pools with keep-alive, TLS roots parsed
+        // once, no redirects, inward addresses refused at connect time.
+        let client = crate::egress::client_builder(allow_private)
             .timeout(settings.request_timeout)
             .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(90))
             .build()?;
         Ok(Forwarder {
@@ -80,6 +85,7 @@ impl Forwarder {
             lease: settings.request_timeout + settings.lease_margin,
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
+            allow_private,
         })
     }
 
@@ -204,8 +210,15 @@ impl Forwarder {
             }
             let report = match &dest.chatwoot {
                 Some(settings) => {
-                    attempt::chatwoot(&self.client, self.store.as_ref(), &dest, settings, &job)
-                        .await
+                    let target = (&dest, settings);
+                    attempt::chatwoot(
+                        &self.client,
+                        self.store.as_ref(),
+                        target,
+                        &job,
+                        self.allow_private,
+                    )
+                    .await
                 }
                 None => attempt::attempt(&self.client, &dest, &job).await,
             };

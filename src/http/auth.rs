@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, AppState};
@@ -32,43 +32,61 @@ fn unauthorized(detail: &str) -> ApiError {
 
 pub const ROLE_HELPDESK: &str = "helpdesk";
 
-/// A caller allowed to relay replies: a helpdesk token or an admin token.
+/// A caller allowed to relay replies and read events: a helpdesk token or an admin token.
 #[derive(Debug, Clone)]
 pub struct Relayer {
     pub role: String,
 }
 
-type Authenticated = Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+type Resolved = Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
 
-/// Resolves the bearer token to its role.
-fn authenticate(req: &HttpRequest) -> Authenticated {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let header = req
-        .headers()
+/// A caller's role, resolved by the guard middleware before the handler runs.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub String);
+
+/// The bearer token of a request.
+pub fn bearer(headers: &actix_web::http::header::HeaderMap) -> Result<String, ApiError> {
+    let header = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .ok_or_else(|| unauthorized("send the token as Authorization: Bearer <token>"))?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))
+}
+
+/// The role of a token: the bootstrap admin token, or one minted through `/v1/tokens`.
+pub async fn resolve(
+    state: &AppState,
+    token: Result<String, ApiError>,
+) -> Result<String, ApiError> {
+    let hash = token_hash(&token?);
+    if let Some(known) = &state.tokens.configured_hash {
+        if bool::from(known.as_bytes().ct_eq(hash.as_bytes())) {
+            return Ok(ROLE_ADMIN.to_string());
+        }
+    }
+    match state.store.token_role(&hash).await {
+        Ok(Some(role)) => Ok(role),
+        Ok(None) => Err(unauthorized("the token is not valid")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Resolves the bearer token to its role (already done by the guard for `/v1` routes).
+fn authenticate(req: &HttpRequest) -> Resolved {
+    if let Some(Authenticated(role)) = req.extensions().get::<Authenticated>().cloned() {
+        return Box::pin(async move { Ok(role) });
+    }
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let token = bearer(req.headers());
     Box::pin(async move {
         let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-        let header = header
-            .ok_or_else(|| unauthorized("send the token as Authorization: Bearer <token>"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header must be \"Bearer <token>\""))?;
-        let hash = token_hash(token);
-        if let Some(known) = &state.tokens.configured_hash {
-            if bool::from(known.as_bytes().ct_eq(hash.as_bytes())) {
-                return Ok(ROLE_ADMIN.to_string());
-            }
-        }
-        match state.store.token_role(&hash).await {
-            Ok(Some(role)) => Ok(role),
-            Ok(None) => Err(unauthorized("the token is not valid")),
-            Err(e) => Err(e.into()),
-        }
+        resolve(&state, token).await
     })
 }
 

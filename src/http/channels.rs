@@ -142,6 +142,7 @@ async fn create(
     let connector = connector_for(&state, &body.provider)?;
     let name = valid_name(&body.name)?;
     check_config(connector, &body.credentials, &body.settings)?;
+    super::guard::credentials_allowed(&state, &body.credentials).await?;
     let now = crate::domain::envelope::now();
     let channel = Channel {
         id: crate::ids::channel_id(),
@@ -253,6 +254,9 @@ async fn update(
         credentials.as_ref().unwrap_or(&current.credentials),
         body.settings.as_ref().unwrap_or(&current.settings),
     )?;
+    if let Some(credentials) = &credentials {
+        super::guard::credentials_allowed(&state, credentials).await?;
+    }
     let patch = ChannelPatch {
         name,
         credentials,

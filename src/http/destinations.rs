@@ -135,6 +135,10 @@ fn valid_url(url: &str) -> ApiResult<String> {
     Ok(parsed.to_string())
 }
 
+fn is_webhook_kind<T>(chatwoot: &Option<T>) -> bool {
+    chatwoot.is_none()
+}
+
 fn valid_types(types: &[String]) -> ApiResult<()> {
     if types.is_empty() {
         return Err(ApiError::invalid(
@@ -231,6 +235,12 @@ async fn create(
     };
     valid_types(&body.event_types)?;
     valid_channels(&state, &body.channels).await?;
+    let field = if is_webhook_kind(&chatwoot) {
+        "url"
+    } else {
+        "base_url"
+    };
+    super::guard::outbound_allowed(&state, &url, field).await?;
     let now = crate::domain::envelope::now();
     let secret = new_secret();
     let is_webhook = chatwoot.is_none();
@@ -363,6 +373,14 @@ async fn update(
         Some(settings) => Some(settings.base_url.clone()),
         None => body.url.as_deref().map(valid_url).transpose()?,
     };
+    if let Some(url) = &url {
+        let field = if is_webhook_kind(&chatwoot) {
+            "url"
+        } else {
+            "base_url"
+        };
+        super::guard::outbound_allowed(&state, url, field).await?;
+    }
     if let Some(types) = &body.event_types {
         valid_types(types)?;
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi};
 
-use super::auth::Admin;
+use super::auth::Relayer;
 use super::schemas::{self, Problem};
 use super::{json, views, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
@@ -60,11 +60,11 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
         (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
-    security(("admin" = []))
+    security(("admin" = []), ("helpdesk" = []))
 )]
 #[get("/v1/events")]
 async fn list(
-    _admin: Admin,
+    _caller: Relayer,
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -135,11 +135,11 @@ struct ShowQuery {
         (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such event", body = Problem, content_type = "application/problem+json")
     ),
-    security(("admin" = []))
+    security(("admin" = []), ("helpdesk" = []))
 )]
 #[get("/v1/events/{id}")]
 async fn show(
-    _admin: Admin,
+    _caller: Relayer,
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<ShowQuery>,

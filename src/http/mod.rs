@@ -9,6 +9,7 @@ mod chatwoot_fields;
 mod deliveries;
 mod destinations;
 mod events;
+mod guard;
 mod health;
 mod hooks;
 mod openapi;
@@ -30,6 +31,7 @@ use crate::connectors::Registry;
 use crate::store::Store;
 
 pub use auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
+pub use guard::{guard, Limits};
 pub use problem::{ApiError, ApiResult};
 pub use request_id::middleware as request_id;
 
@@ -45,6 +47,8 @@ pub struct AppState {
     pub helpdesk_client: reqwest::Client,
     /// The ingress's webhook-key lookups.
     pub channels: channel_cache::ChannelCache,
+    /// Flood control and header limits, checked before handlers run.
+    pub limits: Limits,
 }
 
 /// Largest admin JSON body.

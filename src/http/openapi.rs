@@ -23,7 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(openapi_json),
-    modifiers(&BearerTokens),
+    modifiers(&BearerTokens, &FloodControl),
     tags(
         (name = "channels", description = "Provider accounts and their approval"),
         (name = "destinations", description = "Helpdesk endpoints, and replays to them"),
@@ -54,6 +54,51 @@ impl Modify for BearerTokens {
             let mut scheme = Http::new(HttpAuthScheme::Bearer);
             scheme.description = Some(what.to_string());
             components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
+    }
+}
+
+/// What the guard middleware answers before any handler (`super::guard`): 429 on the
+/// webhook and API routes, 431 everywhere. Added to every operation that already documents a
+/// problem answer, in the same shape.
+struct FloodControl;
+
+impl Modify for FloodControl {
+    fn modify(&self, doc: &mut Document) {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let limited = path.starts_with("/hooks/") || path.starts_with("/v1/");
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                let problem = responses.iter().find_map(|(status, r)| match r {
+                    utoipa::openapi::RefOr::T(r) if status.starts_with('4') => Some(r.clone()),
+                    _ => None,
+                });
+                let Some(problem) = problem else { continue };
+                let mut add = |status: &str, description: &str| {
+                    let mut r = problem.clone();
+                    r.description = description.to_string();
+                    r.headers.clear();
+                    responses
+                        .entry(status.to_string())
+                        .or_insert(utoipa::openapi::RefOr::T(r));
+                };
+                if limited {
+                    add(
+                        "429",
+                        "`rate_limited`: over the webhook URL's or token's rate (`Retry-After`)",
+                    );
+                }
+                add("431", "`headers_too_large`");
+            }
         }
     }
 }

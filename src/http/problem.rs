@@ -13,6 +13,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub extra: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -22,7 +24,13 @@ impl ApiError {
             code,
             detail: detail.into(),
             extra: Map::new(),
+            retry_after: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -78,7 +86,11 @@ impl ResponseError for ApiError {
         if let Some(obj) = body.as_object_mut() {
             obj.extend(self.extra.clone());
         }
+        crate::telemetry::problem(self.status.as_u16(), self.code);
         let mut resp = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            resp.insert_header(("Retry-After", seconds.to_string()));
+        }
         resp.content_type("application/problem+json");
         if self.status == StatusCode::UNAUTHORIZED {
             resp.insert_header(("WWW-Authenticate", "Bearer"));

@@ -19,9 +19,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
-    /// `helpdesk` (relay only) or `admin`.
+    /// `helpdesk` (relay only) or `admin`; also accepted as `scope`.
+    #[serde(alias = "scope")]
     #[schema(value_type = super::schemas::TokenRole)]
     role: String,
+    /// Also accepted as `name`.
+    #[serde(alias = "name")]
     #[schema(min_length = 1, max_length = 200)]
     label: String,
 }

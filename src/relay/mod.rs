@@ -44,10 +44,9 @@ impl Relay {
         settings: Arc<Settings>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Relay> {
-        let client = reqwest::Client::builder()
+        let client = crate::egress::client_builder(settings.security.allow_private_destinations)
             .timeout(settings.relay.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.relay.request_timeout.min(Duration::from_secs(5)))
             .build()?;
         Ok(Relay {
             store,

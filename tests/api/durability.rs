@@ -29,6 +29,7 @@ async fn start_binary(dir: &Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
         .arg("serve")
         .env("OMNIGATE__STORE__PATH", dir)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
         .env("OMNIGATE__SERVER__PORT", port.to_string())
         .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
         .env(

@@ -14,6 +14,7 @@ mod cli;
 mod crisp;
 mod durability;
 mod forwarding;
+mod hardening;
 mod ingest;
 mod livechat;
 mod observability;

@@ -346,6 +346,7 @@ async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
         .env("OMNIGATE__STORE__PATH", dir.path().join("data"))
         .env("OMNIGATE__SERVER__PORT", port.to_string())
         .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
         .env("OMNIGATE__LOG__FORMAT", "json")
         .env("OMNIGATE__LOG__LEVEL", "info")
         .env_remove("RUST_LOG")

@@ -77,6 +77,7 @@ async fn replica(redis: &str, prefix: &str, data: &Path) -> Replica {
         .env("OMNIGATE__SECRETS__MASTER_KEY", MASTER_KEY)
         .env("OMNIGATE__SERVER__PORT", port.to_string())
         .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
         .env(
             "OMNIGATE__DELIVERY__RETRY_SCHEDULE",
             "0s,200ms,200ms,200ms,200ms,200ms",

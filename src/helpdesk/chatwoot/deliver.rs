@@ -31,6 +31,8 @@ pub struct Delivery<'a> {
     pub api: Api<'a>,
     pub store: &'a dyn Store,
     pub destination_id: &'a str,
+    /// `security.allow_private_destinations`: attachment links may name inward addresses.
+    pub allow_private: bool,
 }
 
 fn store_error(e: StoreError) -> CallError {
@@ -268,7 +270,11 @@ impl Delivery<'_> {
     /// posted as a link).
     async fn fetch(&self, url: &str) -> Option<(String, Vec<u8>)> {
         let parsed = reqwest::Url::parse(url).ok()?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        // The link comes from a provider payload: an inward address is never fetched (names are
+        // checked by the client's resolver).
+        if !matches!(parsed.scheme(), "http" | "https")
+            || !crate::egress::callable(&parsed, self.allow_private)
+        {
             return None;
         }
         let name = parsed

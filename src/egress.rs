@@ -1,0 +1,223 @@
+//! Outbound safety: the gateway calls URLs that API callers and providers choose (destinations,
+//! Chatwoot base URLs, attachment links), so without a check it could be made to reach its own
+//! network (server-side request forgery): loopback, private ranges, link-local and the cloud
+//! metadata endpoint. Unless `security.allow_private_destinations` is set, such URLs are refused
+//! when they are registered, and every outbound client resolves names through
+//! [`GuardedResolver`], which drops those addresses at connect time too (a name that resolved to
+//! a public address when it was registered may not point inward later). Redirects are never
+//! followed, so a public URL cannot bounce a request inward either.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+/// Whether an address is one the gateway must not call by default.
+pub fn forbidden(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => forbidden_v4(v4),
+            None => forbidden_v6(v6),
+        },
+    }
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local() // 169.254.0.0/16, with the 169.254.169.254 metadata endpoint
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0 // 0.0.0.0/8
+        || (a == 100 && (64..128).contains(&b)) // 100.64.0.0/10, carrier-grade NAT
+        || (a == 192 && b == 0 && c == 0) // 192.0.0.0/24, IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // 198.18.0.0/15, benchmarking
+        || a >= 240 // reserved
+}
+
+fn forbidden_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // fc00::/7, unique local (fd00:ec2::254 is AWS metadata)
+        || (first & 0xffc0) == 0xfe80 // fe80::/10, link-local
+        || (first & 0xffc0) == 0xfec0 // fec0::/10, site-local (deprecated)
+        || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && forbidden_v4(v4))
+}
+
+/// The URL's host as an address literal, when it is one.
+fn literal(url: &reqwest::Url) -> Option<IpAddr> {
+    // The URL parser has already normalised literals (`2130706433` is `127.0.0.1`).
+    let host = url.host_str()?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
+}
+
+/// Whether `url` names a forbidden address literally (no DNS): for configuration checks.
+pub fn literal_is_private(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| literal(&u))
+        .is_some_and(forbidden)
+}
+
+/// Why a URL may not be called.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// How long a registration waits for DNS.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Checks a URL an API caller registers: an address literal is checked as it is; a name is
+/// resolved and refused if any of its addresses is forbidden. A name that does not resolve
+/// now is accepted (the resolver checks it again on every connection).
+pub async fn check_url(url: &str, allow_private: bool) -> Result<(), Refused> {
+    if allow_private {
+        return Ok(());
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| Refused(format!("{url}: {e}")))?;
+    let host = parsed.host_str().unwrap_or_default().to_string();
+    if let Some(ip) = literal(&parsed) {
+        return if forbidden(ip) {
+            Err(Refused(format!(
+                "{host} is a loopback, private, link-local or reserved address"
+            )))
+        } else {
+            Ok(())
+        };
+    }
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let lookup = tokio::net::lookup_host((host.as_str(), port));
+    let Ok(Ok(addrs)) = tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await else {
+        return Ok(());
+    };
+    for addr in addrs {
+        if forbidden(addr.ip()) {
+            return Err(Refused(format!(
+                "{host} resolves to {}, a loopback, private, link-local or reserved address",
+                addr.ip()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a URL at call time without DNS (the resolver covers names): for URLs that arrive in
+/// provider payloads, such as attachment links.
+pub fn callable(url: &reqwest::Url, allow_private: bool) -> bool {
+    allow_private || !literal(url).is_some_and(forbidden)
+}
+
+/// Resolves names with the system resolver and keeps only addresses the gateway may call.
+#[derive(Debug, Default)]
+pub struct GuardedResolver;
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> =
+                found.into_iter().filter(|a| !forbidden(a.ip())).collect();
+            if allowed.is_empty() {
+                let refused = std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!("{host} resolves only to private or reserved addresses (refused)"),
+                );
+                return Err(Box::new(refused) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// A client builder for every outbound call: no redirects, the gateway's user agent, and the
+/// guarded resolver unless private destinations are allowed.
+pub fn client_builder(allow_private: bool) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")));
+    if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(Arc::new(GuardedResolver))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inward_addresses_are_forbidden_and_public_ones_are_not() {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(forbidden(bad.parse().unwrap()), "{bad}");
+        }
+        for good in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(!forbidden(good.parse().unwrap()), "{good}");
+        }
+    }
+
+    #[tokio::test]
+    async fn registered_urls_are_checked_on_literals_and_resolved_names() {
+        for bad in [
+            "http://127.0.0.1:8080/x",
+            "http://[::1]/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://localhost:9/x",
+            "http://2130706433/x",
+        ] {
+            assert!(check_url(bad, false).await.is_err(), "{bad}");
+            assert!(check_url(bad, true).await.is_ok(), "{bad} when allowed");
+        }
+        assert!(check_url("https://93.184.216.34/in", false).await.is_ok());
+        assert!(literal_is_private("http://10.0.0.1"));
+        assert!(!literal_is_private("https://api.crisp.chat"));
+    }
+
+    #[tokio::test]
+    async fn the_guarded_client_never_connects_to_a_name_that_resolves_inward() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let guarded = client_builder(false).build().unwrap();
+        let err = guarded
+            .get(format!("http://localhost:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("refused"), "{err:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!accepted.is_finished(), "no connection was made");
+        // With private destinations allowed, the same call connects.
+        let open = client_builder(true).build().unwrap();
+        let _ = open
+            .get(format!("http://localhost:{port}/"))
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        assert!(accepted.await.unwrap(), "the listener saw the allowed call");
+    }
+}

@@ -1,0 +1,170 @@
+//! Checks made before any handler runs, so none of them costs a body read: oversized headers
+//! (431), flood control per webhook key, per helpdesk callback URL and per API token (429 with
+//! `Retry-After`), and the
+//! authentication of admin API calls (401 before a byte of the body is read; the handler's
+//! extractor then only checks the token's role).
+
+use std::hash::Hash;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::auth::{self, Authenticated};
+use super::{ApiError, AppState};
+use crate::config::SecuritySettings;
+
+/// Keys a limiter remembers before it forgets those back at a full bucket.
+const MAX_TRACKED_KEYS: usize = 10_000;
+
+/// A rate limit per key (webhook key or token hash).
+struct Limiter<K: Hash + Eq + Clone> {
+    inner: Option<DefaultKeyedRateLimiter<K>>,
+}
+
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    fn new(per_second: u32, burst: u32) -> Self {
+        let inner = NonZeroU32::new(per_second).map(|rate| {
+            let burst = NonZeroU32::new(burst.max(per_second)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Limiter { inner }
+    }
+
+    /// `Err(seconds to wait)` when the key is over its limit.
+    fn check(&self, key: &K) -> Result<(), u64> {
+        let Some(limiter) = &self.inner else {
+            return Ok(());
+        };
+        if limiter.len() > MAX_TRACKED_KEYS {
+            limiter.retain_recent();
+        }
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+/// The flood-control state, shared by every worker.
+#[derive(Clone)]
+pub struct Limits {
+    webhooks: Arc<Limiter<String>>,
+    tokens: Arc<Limiter<String>>,
+    max_header_bytes: usize,
+}
+
+impl Limits {
+    pub fn new(s: &SecuritySettings) -> Limits {
+        Limits {
+            webhooks: Arc::new(Limiter::new(s.webhook_rate_per_second, s.webhook_burst)),
+            tokens: Arc::new(Limiter::new(s.api_rate_per_second, s.api_burst)),
+            max_header_bytes: s.max_header_bytes,
+        }
+    }
+}
+
+fn rate_limited(what: &str, retry_after: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests for this {what}; retry after {retry_after} s"),
+    )
+    .retry_after(retry_after.max(1))
+}
+
+async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(());
+    };
+    let limits = &state.limits;
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if header_bytes > limits.max_header_bytes {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request's headers are larger than {} bytes",
+                limits.max_header_bytes
+            ),
+        ));
+    }
+    let path = req.path();
+    if let Some(rest) = path.strip_prefix("/hooks/") {
+        let key = rest.split('/').next().unwrap_or_default().to_string();
+        return limits
+            .webhooks
+            .check(&key)
+            .map_err(|wait| rate_limited("webhook URL", wait));
+    }
+    if let Some(rest) = path.strip_prefix("/v1/helpdesks/") {
+        // A helpdesk's callback URL takes no bearer token (it is signed) and is a webhook URL
+        // too: limited per destination.
+        let key = format!("helpdesk:{}", rest.split('/').nth(1).unwrap_or_default());
+        return limits
+            .webhooks
+            .check(&key)
+            .map_err(|wait| rate_limited("callback URL", wait));
+    }
+    if path.starts_with("/v1/") {
+        let token = auth::bearer(req.headers());
+        if let Ok(token) = &token {
+            let hash = crate::crypto::token_hash(token);
+            limits
+                .tokens
+                .check(&hash)
+                .map_err(|wait| rate_limited("token", wait))?;
+        }
+        let role = auth::resolve(&state, token).await?;
+        req.extensions_mut().insert(Authenticated(role));
+    }
+    Ok(())
+}
+
+/// The middleware: refuses early, or hands the request on.
+pub async fn guard<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match check(&req).await {
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+/// Refuses a URL an API caller registers when it points inward (see [`crate::egress`]):
+/// 422 `url_not_allowed` naming the field.
+pub async fn outbound_allowed(state: &AppState, url: &str, field: &str) -> Result<(), ApiError> {
+    let allow = state.settings.security.allow_private_destinations;
+    crate::egress::check_url(url, allow).await.map_err(|e| {
+        ApiError::invalid(
+            "url_not_allowed",
+            format!("{field}: {e}; set security.allow_private_destinations to allow it"),
+        )
+        .with("field", field.to_string())
+    })
+}
+
+/// The same check for a channel's credentials that name a base URL (Chatwoot's `base_url`).
+pub async fn credentials_allowed(
+    state: &AppState,
+    credentials: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
+    match credentials.get("base_url").and_then(|v| v.as_str()) {
+        Some(url) => outbound_allowed(state, url, "credentials.base_url").await,
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,95 @@
+//! Outbound safety: with `security.allow_private_destinations` off (the default), URLs that
+//! reach loopback, private, link-local or metadata addresses are refused when registered, and a
+//! provider API base pointing inward stops the gateway from starting.
+
+use serde_json::json;
+
+use super::support::*;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn destinations_and_chatwoot_base_urls_may_not_point_inward() {
+    let app = spawn_with(|s| s.security.allow_private_destinations = false).await;
+    for url in [
+        "http://127.0.0.1:9/in",
+        "http://localhost:9/in",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/in",
+        "http://10.0.0.7/in",
+        "http://2130706433/in",
+    ] {
+        let body = counted(&app, 422, "url_not_allowed", || {
+            app.http
+                .post(format!("{}/v1/destinations", app.base))
+                .bearer_auth(TOKEN)
+                .json(&json!({"url": url}))
+                .send()
+        })
+        .await;
+        assert_eq!(body["field"], "url", "{url}");
+    }
+    let body = counted(&app, 422, "url_not_allowed", || {
+        app.http
+            .post(format!("{}/v1/destinations", app.base))
+            .bearer_auth(TOKEN)
+            .json(
+                &json!({"kind": "chatwoot", "base_url": "http://192.168.1.20:3000",
+                          "account_id": 1, "inbox_id": 1, "api_access_token": "t",
+                          "inbox_secret": "s"}),
+            )
+            .send()
+    })
+    .await;
+    assert_eq!(body["field"], "base_url");
+    // A public address is fine; changing it to an inward one is not.
+    let (id, _) = app.destination("https://93.184.216.34/in", json!({})).await;
+    let body = counted(&app, 422, "url_not_allowed", || {
+        app.http
+            .patch(format!("{}/v1/destinations/{id}", app.base))
+            .bearer_auth(TOKEN)
+            .json(&json!({"url": "http://127.0.0.1:6379/"}))
+            .send()
+    })
+    .await;
+    assert_eq!(body["field"], "url");
+    let (_, d) = app.get(&format!("/v1/destinations/{id}")).await;
+    assert_eq!(d["url"], "https://93.184.216.34/in", "unchanged");
+    // A Chatwoot channel's own base URL is a provider API base chosen through the API.
+    let body = counted(&app, 422, "url_not_allowed", || {
+        app.http
+            .post(format!("{}/v1/channels", app.base))
+            .bearer_auth(TOKEN)
+            .json(&json!({"provider": "chatwoot", "name": "Inward",
+                          "credentials": {"base_url": "http://127.0.0.1:3000", "account_id": 7,
+                                          "api_access_token": "t", "webhook_secret": "s"}}))
+            .send()
+    })
+    .await;
+    assert_eq!(body["field"], "credentials.base_url");
+    let (_, channels) = app.get("/v1/channels").await;
+    assert_eq!(channels["items"], json!([]));
+    let (_, dests) = app.get("/v1/destinations").await;
+    assert_eq!(dests["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_provider_api_base_pointing_inward_is_a_configuration_error() {
+    let out = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_omnigate"))
+            .arg("migrate")
+            .env(
+                "OMNIGATE__PROVIDERS__CRISP__API_BASE",
+                "http://169.254.169.254",
+            )
+            .env(
+                "OMNIGATE__STORE__PATH",
+                std::env::temp_dir().join("omnigate-never-created"),
+            )
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("providers.crisp.api_base"));
+}

@@ -1,0 +1,11 @@
+//! Hostile input, floods, outbound safety, faults, crashes and secrets: what a gateway on the
+//! public internet meets, each asserted by what a user would notice.
+
+mod catalogue;
+mod crash;
+mod egress;
+mod faults;
+mod floods;
+mod relay_faults;
+mod secrets;
+mod support;
