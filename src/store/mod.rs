@@ -43,6 +43,45 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What a channel transition changes, decided from the channel as it is now (the same rule for
+/// every engine; each applies it atomically its own way).
+#[derive(Debug)]
+pub struct PlannedTransition {
+    pub change: StateChange,
+    /// The channel's first webhook key, when it gets one with this change.
+    pub webhook_key: Option<String>,
+}
+
+/// Decides `transition` for `ch`: an error for an illegal one, `Ok(None)` when it changes
+/// nothing (asking again while pending hands out the same URL).
+pub fn plan_transition(
+    ch: &Channel,
+    transition: Transition,
+    actor: &str,
+    reason: Option<String>,
+) -> StoreResult<Option<PlannedTransition>> {
+    let to = ch
+        .state
+        .apply(transition)
+        .ok_or(StoreError::InvalidTransition {
+            from: ch.state.as_str(),
+            transition: transition.name(),
+        })?;
+    if to == ch.state {
+        return Ok(None);
+    }
+    Ok(Some(PlannedTransition {
+        change: StateChange {
+            from: ch.state,
+            state: to,
+            at: crate::domain::envelope::now(),
+            actor: actor.to_string(),
+            reason,
+        },
+        webhook_key: ch.webhook_key.is_none().then(crate::ids::webhook_key),
+    }))
+}
+
 /// One normalized event ready to store: the gateway has built its envelope and ids.
 #[derive(Debug, Clone)]
 pub struct NewEvent {

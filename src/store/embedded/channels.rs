@@ -56,7 +56,7 @@ pub fn find(
 }
 
 pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Channel>> {
-    let sql = format!("SELECT {COLUMNS} FROM channels ORDER BY created_ms, id");
+    let sql = format!("SELECT {COLUMNS} FROM channels ORDER BY created_ms, rowid");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], |r| from_row(r, cipher))?;
     let mut out = Vec::new();

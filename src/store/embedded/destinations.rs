@@ -84,7 +84,7 @@ pub fn find(conn: &Connection, cipher: &Cipher, id: &str) -> StoreResult<Option<
 }
 
 pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Destination>> {
-    let sql = format!("SELECT {COLUMNS} FROM destinations ORDER BY created_ms, id");
+    let sql = format!("SELECT {COLUMNS} FROM destinations ORDER BY created_ms, rowid");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], |r| from_row(r, cipher))?;
     let mut out = Vec::new();

@@ -24,9 +24,10 @@ use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
 use crate::domain::destination::Destination;
 use crate::domain::envelope;
 use crate::store::{
-    AppendOutcome, AttemptRecord, ChannelPatch, ConversationRef, Delivery, DeliveryJob,
-    DeliveryQuery, DestinationPatch, EventQuery, Lane, MessageProgress, NewEvent, QueueStats,
-    RelayedMessage, Store, StoreError, StoreResult, StoredEvent, TokenInfo,
+    plan_transition, AppendOutcome, AttemptRecord, ChannelPatch, ConversationRef, Delivery,
+    DeliveryJob, DeliveryQuery, DestinationPatch, EventQuery, Lane, MessageProgress, NewEvent,
+    PlannedTransition, QueueStats, RelayedMessage, Store, StoreError, StoreResult, StoredEvent,
+    TokenInfo,
 };
 
 use pool::ReadPool;
@@ -204,25 +205,14 @@ impl Store for EmbeddedStore {
         let (id, actor) = (id.to_string(), actor.to_string());
         self.write(move |ctx, cipher| {
             let ch = channels::find(&ctx.conn, cipher, "id", &id)?.ok_or(StoreError::NotFound)?;
-            let to = ch
-                .state
-                .apply(transition)
-                .ok_or(StoreError::InvalidTransition {
-                    from: ch.state.as_str(),
-                    transition: transition.name(),
-                })?;
-            if to == ch.state {
-                // Asking again while pending: nothing changes, the same URL is handed out.
+            let Some(PlannedTransition {
+                change,
+                webhook_key,
+            }) = plan_transition(&ch, transition, &actor, reason)?
+            else {
                 return Ok((ch, None));
-            }
-            let webhook_key = ch.webhook_key.is_none().then(crate::ids::webhook_key);
-            let change = StateChange {
-                from: ch.state,
-                state: to,
-                at: envelope::now(),
-                actor,
-                reason,
             };
+            let to = change.state;
             channels::set_state(&ctx.conn, &ch, to, &change, webhook_key.as_deref())?;
             let updated =
                 channels::find(&ctx.conn, cipher, "id", &id)?.ok_or(StoreError::NotFound)?;
@@ -467,7 +457,7 @@ impl Store for EmbeddedStore {
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
         self.read(|conn, _| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, role, label, created_ms FROM api_tokens ORDER BY created_ms, id",
+                "SELECT id, role, label, created_ms FROM api_tokens ORDER BY created_ms, rowid",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(TokenInfo {

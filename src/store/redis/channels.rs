@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
 use crate::domain::envelope;
-use crate::store::{ChannelPatch, StoreError, StoreResult, TokenInfo};
+use crate::store::{
+    plan_transition, ChannelPatch, PlannedTransition, StoreError, StoreResult, TokenInfo,
+};
 
 use super::{fmt_ms, int, now_ms, text, unreachable, Fields, RedisStore};
 
@@ -64,11 +66,12 @@ pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
         ("created_ms", now.to_string()),
         ("updated_ms", now.to_string()),
     ];
+    let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
         .hset_multiple(st.key(&["ch", &ch.id]), &fields)
         .ignore()
-        .zadd(st.key(&["channels"]), &ch.id, now)
+        .zadd(st.key(&["channels"]), &ch.id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;
@@ -178,25 +181,14 @@ pub async fn transition(
     // The script refuses when the state changed since it was read; then read and decide again.
     for _ in 0..5 {
         let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
-        let to = ch
-            .state
-            .apply(transition)
-            .ok_or(StoreError::InvalidTransition {
-                from: ch.state.as_str(),
-                transition: transition.name(),
-            })?;
-        if to == ch.state {
-            // Asking again while pending: nothing changes, the same URL is handed out.
+        let Some(PlannedTransition {
+            change,
+            webhook_key,
+        }) = plan_transition(&ch, transition, actor, reason.clone())?
+        else {
             return Ok((ch, None));
-        }
-        let webhook_key = ch.webhook_key.is_none().then(crate::ids::webhook_key);
-        let change = StateChange {
-            from: ch.state,
-            state: to,
-            at: envelope::now(),
-            actor: actor.to_string(),
-            reason: reason.clone(),
         };
+        let to = change.state;
         let at = chrono::DateTime::parse_from_rfc3339(&change.at)
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(|_| now_ms());
@@ -271,6 +263,7 @@ pub async fn create_token(
     label: &str,
 ) -> StoreResult<()> {
     let now = now_ms();
+    let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
         .hset_multiple(
@@ -285,7 +278,7 @@ pub async fn create_token(
         .ignore()
         .set(st.key(&["tokid", id]), hash)
         .ignore()
-        .zadd(st.key(&["tokens"]), id, now)
+        .zadd(st.key(&["tokens"]), id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;

@@ -96,11 +96,12 @@ pub async fn insert(st: &RedisStore, d: &Destination) -> StoreResult<()> {
     let mut fields = fields_of(st, d)?;
     fields.push(("created_ms", now.to_string()));
     fields.push(("updated_ms", now.to_string()));
+    let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
         .hset_multiple(st.key(&["dst", &d.id]), &fields)
         .ignore()
-        .zadd(st.key(&["dsts"]), &d.id, now)
+        .zadd(st.key(&["dsts"]), &d.id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;

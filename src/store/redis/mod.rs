@@ -142,6 +142,13 @@ impl RedisStore {
         Ok(store)
     }
 
+    /// The next number of the listing order of channels, destinations and tokens: creation
+    /// order, even for two created in the same millisecond.
+    async fn next_listing_order(&self) -> StoreResult<i64> {
+        let r = self.conn().incr(self.key(&["listing-order"]), 1).await;
+        self.ok(r)
+    }
+
     fn key(&self, parts: &[&str]) -> String {
         let mut k = self.prefix.clone();
         for p in parts {
