@@ -48,7 +48,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 
 fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let dir = &settings.store.path;
-    std::fs::create_dir_all(dir)
+    crate::files::create_private_dir(dir)
         .with_context(|| format!("creating the data directory {}", dir.display()))?;
     let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
     let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)

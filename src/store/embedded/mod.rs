@@ -63,7 +63,7 @@ fn open_writer(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
 impl EmbeddedStore {
     /// Opens (creating if needed) `{dir}/omnigate.db`, runs migrations and recovers the queue.
     pub fn open(dir: &Path, sync: Synchronous, cipher: Cipher) -> anyhow::Result<EmbeddedStore> {
-        std::fs::create_dir_all(dir)?;
+        crate::files::create_private_dir(dir)?;
         let path = dir.join("omnigate.db");
         let conn = open_writer(&path, sync)?;
         deliveries::release_all_holds(&conn)?;

@@ -46,7 +46,7 @@ fn internal(e: impl std::fmt::Display) -> StoreError {
 impl Spool {
     pub fn open(path: &Path) -> anyhow::Result<Spool> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::files::create_private_dir(dir)?;
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
