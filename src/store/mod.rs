@@ -5,6 +5,7 @@
 //! destination; a *lane* is (destination, conversation): deliveries in a lane go strictly in
 //! event order, lanes go in parallel.
 
+pub mod echo;
 pub mod embedded;
 pub mod redis;
 
@@ -335,6 +336,39 @@ pub struct DestinationPatch {
     pub enabled: Option<bool>,
     /// A `chatwoot` destination's settings, replaced whole.
     pub chatwoot: Option<ChatwootSettings>,
+}
+
+impl DestinationPatch {
+    /// Applies the patch (the same rule for every engine). Returns whether it re-enabled the
+    /// destination, whose queued lanes are then due again.
+    pub fn apply(self, d: &mut Destination) -> bool {
+        if let Some(url) = self.url {
+            d.url = url;
+        }
+        if let Some(types) = self.event_types {
+            d.event_types = types;
+        }
+        if let Some(channels) = self.channels {
+            d.channels = channels;
+        }
+        if let Some(raw) = self.include_raw {
+            d.include_raw = raw;
+        }
+        if let Some(settings) = self.chatwoot {
+            d.chatwoot = Some(settings);
+        }
+        let mut reenabled = false;
+        if let Some(enabled) = self.enabled {
+            reenabled = enabled && !d.enabled;
+            d.enabled = enabled;
+            d.disabled_reason = if enabled {
+                None
+            } else {
+                Some("disabled by an operator".into())
+            };
+        }
+        reenabled
+    }
 }
 
 /// What to change on a channel.

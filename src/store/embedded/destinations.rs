@@ -160,32 +160,9 @@ pub fn update(
 ) -> StoreResult<Destination> {
     ctx.destinations = None;
     let mut d = find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?;
-    if let Some(url) = patch.url {
-        d.url = url;
-    }
-    if let Some(types) = patch.event_types {
-        d.event_types = types;
-    }
-    if let Some(channels) = patch.channels {
-        d.channels = channels;
-    }
-    if let Some(raw) = patch.include_raw {
-        d.include_raw = raw;
-    }
-    if let Some(settings) = patch.chatwoot {
-        d.chatwoot = Some(settings);
-    }
-    if let Some(enabled) = patch.enabled {
-        if enabled && !d.enabled {
-            // Re-enabled: its queued lanes are due again.
-            ctx.wake = true;
-        }
-        d.enabled = enabled;
-        d.disabled_reason = if enabled {
-            None
-        } else {
-            Some("disabled by an operator".into())
-        };
+    if patch.apply(&mut d) {
+        // Re-enabled: its queued lanes are due again.
+        ctx.wake = true;
     }
     let kind_settings = sealed_settings(cipher, &d)?;
     ctx.conn.execute(

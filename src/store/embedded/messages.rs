@@ -12,9 +12,6 @@ use super::events;
 use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
 
-/// How long after a reply its echo is still attributed to it.
-const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
-
 const COLUMNS: &str = "id, conversation_id, channel_id, idempotency_key, content, status, attempts, \
                        steps, next_attempt_ms, error_code, error_message, echo_event_id, created_ms, \
                        updated_ms, finished_ms, request_id";
@@ -224,27 +221,6 @@ pub fn requeue_interrupted(ctx: &mut WriterCtx) -> StoreResult<u64> {
     Ok(n as u64)
 }
 
-/// The outbound content type a provider echo corresponds to.
-fn echoed_type(envelope: &Value) -> Option<(&'static str, Option<String>)> {
-    let content = envelope.pointer("/data/message/content")?;
-    match content.get("type")?.as_str()? {
-        "text" => Some((
-            "text",
-            content
-                .get("text")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-        )),
-        "image" => Some(("image", None)),
-        "unsupported"
-            if content.get("provider_type").and_then(Value::as_str) == Some("compositeContent") =>
-        {
-            Some(("cards", None))
-        }
-        _ => None,
-    }
-}
-
 /// If this echo is of a reply omnigate sent (same conversation, same content, recent, not yet
 /// matched), marks it `origin: "omnigate"` with the relayed message id, and links the message.
 pub fn attribute_echo(
@@ -254,7 +230,7 @@ pub fn attribute_echo(
     envelope: &mut Value,
     now: i64,
 ) -> StoreResult<()> {
-    let Some((kind, text)) = echoed_type(envelope) else {
+    let Some((kind, text)) = crate::store::echo::echoed_type(envelope) else {
         return Ok(());
     };
     let matched: Option<String> = ctx
@@ -266,7 +242,12 @@ pub fn attribute_echo(
              AND (?4 IS NULL OR json_extract(content, '$.text') = ?4) ORDER BY seq LIMIT 1",
         )?
         .query_row(
-            params![conversation_id, now - ECHO_WINDOW_MS, kind, text],
+            params![
+                conversation_id,
+                now - crate::store::echo::WINDOW_MS,
+                kind,
+                text
+            ],
             |r| r.get(0),
         )
         .optional()?;
@@ -277,12 +258,6 @@ pub fn attribute_echo(
         "UPDATE messages SET echo_event_id = ?2 WHERE id = ?1",
         params![message_id, event_id],
     )?;
-    if let Some(message) = envelope
-        .pointer_mut("/data/message")
-        .and_then(Value::as_object_mut)
-    {
-        message.insert("origin".into(), Value::String("omnigate".into()));
-        message.insert("relayed_message_id".into(), Value::String(message_id));
-    }
+    crate::store::echo::mark_relayed(envelope, &message_id);
     Ok(())
 }

@@ -114,32 +114,7 @@ pub async fn update(
     patch: DestinationPatch,
 ) -> StoreResult<Destination> {
     let mut d = get(st, id).await?.ok_or(StoreError::NotFound)?;
-    let mut wake = false;
-    if let Some(url) = patch.url {
-        d.url = url;
-    }
-    if let Some(types) = patch.event_types {
-        d.event_types = types;
-    }
-    if let Some(channels) = patch.channels {
-        d.channels = channels;
-    }
-    if let Some(raw) = patch.include_raw {
-        d.include_raw = raw;
-    }
-    if let Some(settings) = patch.chatwoot {
-        d.chatwoot = Some(settings);
-    }
-    if let Some(enabled) = patch.enabled {
-        // Re-enabled: its queued lanes are due again.
-        wake = enabled && !d.enabled;
-        d.enabled = enabled;
-        d.disabled_reason = if enabled {
-            None
-        } else {
-            Some("disabled by an operator".into())
-        };
-    }
+    let wake = patch.apply(&mut d);
     let key = st.key(&["dst", id]);
     let mut fields = fields_of(st, &d)?;
     fields.push(("updated_ms", now_ms().to_string()));

@@ -9,8 +9,6 @@ use crate::store::{MessageProgress, MessageStatus, RelayedMessage, StoreError, S
 
 use super::{fmt_ms, int, now_ms, text, Fields, RedisStore, SENDING_LEASE_MS};
 
-/// How long after a reply its echo is still attributed to it.
-const ECHO_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// How many of a conversation's latest replies an echo is compared with.
 const ECHO_CANDIDATES: isize = 50;
 
@@ -153,27 +151,6 @@ fn event_args(inv: &mut redis::ScriptInvocation<'_>, ev: &crate::store::NewEvent
         .arg(ev.envelope.to_string());
 }
 
-/// The outbound content type a provider echo corresponds to.
-fn echoed_type(envelope: &Value) -> Option<(&'static str, Option<String>)> {
-    let content = envelope.pointer("/data/message/content")?;
-    match content.get("type")?.as_str()? {
-        "text" => Some((
-            "text",
-            content
-                .get("text")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-        )),
-        "image" => Some(("image", None)),
-        "unsupported"
-            if content.get("provider_type").and_then(Value::as_str) == Some("compositeContent") =>
-        {
-            Some(("cards", None))
-        }
-        _ => None,
-    }
-}
-
 /// If this echo is of a reply omnigate sent (same conversation, same content, recent, not yet
 /// matched), marks it `origin: "omnigate"` with the relayed message id and returns that id; the
 /// append script links the message.
@@ -183,7 +160,7 @@ pub async fn attribute_echo(
     envelope: &mut Value,
     now: i64,
 ) -> StoreResult<Option<String>> {
-    let Some((kind, text_wanted)) = echoed_type(envelope) else {
+    let Some((kind, text_wanted)) = crate::store::echo::echoed_type(envelope) else {
         return Ok(None);
     };
     let ids: Vec<String> = st.ok(st
@@ -204,7 +181,7 @@ pub async fn attribute_echo(
         let content_text = m.content.get("text").and_then(Value::as_str);
         m.echo_event_id.is_none()
             && matches!(m.status, MessageStatus::Sending | MessageStatus::Delivered)
-            && int(f, "created_ms").unwrap_or(0) >= now - ECHO_WINDOW_MS
+            && int(f, "created_ms").unwrap_or(0) >= now - crate::store::echo::WINDOW_MS
             && content_type == Some(kind)
             && (text_wanted.is_none() || content_text == text_wanted.as_deref())
     });
@@ -212,15 +189,6 @@ pub async fn attribute_echo(
         return Ok(None);
     };
     let message_id = text(&f, "id").unwrap_or_default();
-    if let Some(message) = envelope
-        .pointer_mut("/data/message")
-        .and_then(Value::as_object_mut)
-    {
-        message.insert("origin".into(), Value::String("omnigate".into()));
-        message.insert(
-            "relayed_message_id".into(),
-            Value::String(message_id.clone()),
-        );
-    }
+    crate::store::echo::mark_relayed(envelope, &message_id);
     Ok(Some(message_id))
 }
