@@ -42,15 +42,7 @@ async fn start_binary(dir: &Path, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
-    let url = format!("http://127.0.0.1:{port}/readyz");
-    eventually(20, "the gateway to be ready", || async {
-        reqwest::get(&url)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
     child
 }
 

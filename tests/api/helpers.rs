@@ -247,6 +247,19 @@ where
     }
 }
 
+/// Waits until a gateway started as a process answers `/readyz` with 200 at `base`.
+pub async fn wait_ready(base: &str) {
+    let url = format!("{base}/readyz");
+    eventually(20, "the gateway to be ready", || async {
+        reqwest::get(&url)
+            .await
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    })
+    .await;
+}
+
 /// Waits until the helpdesk has received `n` requests and returns the verified payloads.
 pub async fn wait_received(server: &MockServer, secret: &str, n: usize) -> Vec<Value> {
     eventually(15, &format!("{n} deliveries"), || async {

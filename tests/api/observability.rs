@@ -356,15 +356,7 @@ async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
         .spawn()
         .unwrap();
     let app = TestApp::process(port, dir.path());
-    let ready = format!("{}/readyz", app.base);
-    eventually(20, "the gateway to be ready", || async {
-        reqwest::get(&ready)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
+    wait_ready(&app.base).await;
 
     let created = app
         .http

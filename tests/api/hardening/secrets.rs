@@ -132,15 +132,7 @@ async fn planted_secrets_never_reach_logs_answers_or_the_data_directory() {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    let ready = format!("http://127.0.0.1:{port}/readyz");
-    eventually(20, "the gateway to be ready", || async {
-        reqwest::get(&ready)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
     let mut r = Recorder {
         app: TestApp::process(port, data.path()),
         answers: Vec::new(),
