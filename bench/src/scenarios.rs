@@ -171,14 +171,33 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
     .await?;
     settle().await;
     let idle = gw.rss().0;
-    let (_, hook) = gw.naver_channel("wnormal").await?;
     println!("\n### 1b. The same with `store.synchronous = \"normal\"` (no fsync per commit)\n");
     println!("Ceiling figures are the ones measured above in this run.\n");
+    ingest_rows(&gw, "wnormal", wrk, &ceilings, s.ingest_seconds).await?;
+    memory.add(
+        "omnigate, ingest with synchronous = normal",
+        idle,
+        gw.rss().1,
+    );
+    drop(gw);
+    redis_ingest(o, wrk, &ceilings, memory).await
+}
+
+/// Ingest into a new channel of `gw` at each connection count, one table row each against the
+/// ceiling measured before, then the totals.
+async fn ingest_rows(
+    gw: &Gateway,
+    account: &str,
+    wrk: &Wrk,
+    ceilings: &[(u32, f64)],
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let (_, hook) = gw.naver_channel(account).await?;
     println!("| connections | ceiling req/s | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
     println!("|---:|---:|---:|---|---:|");
     let (mut sent, mut refused) = (0, 0);
-    for &(c, ceiling_rps) in &ceilings {
-        let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
+    for &(c, ceiling_rps) in ceilings {
+        let or = wrk.run(&hook, c, seconds, 0).await?;
         sent += or.requests;
         refused += or.non_2xx;
         println!(
@@ -191,13 +210,7 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
     }
     let stored = gw.metric("omnigate_events_stored_total").await;
     println!("\nwebhooks sent: {sent}, answered non-2xx: {refused}, events stored: {stored:.0}");
-    memory.add(
-        "omnigate, ingest with synchronous = normal",
-        idle,
-        gw.rss().1,
-    );
-    drop(gw);
-    redis_ingest(o, wrk, &ceilings, memory).await
+    Ok(())
 }
 
 /// Ingest on the Redis engine, when a Redis answers at `REDIS_URL`; its keys are removed after.
@@ -236,24 +249,7 @@ async fn redis_ingest(
         let gw = Gateway::start(&o.gateway, &env).await?;
         settle().await;
         let idle = gw.rss().0;
-        let (_, hook) = gw.naver_channel("wredis").await?;
-        println!("| connections | ceiling req/s | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling |");
-        println!("|---:|---:|---:|---|---:|");
-        let (mut sent, mut refused) = (0, 0);
-        for &(c, ceiling_rps) in ceilings {
-            let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
-            sent += or.requests;
-            refused += or.non_2xx;
-            println!(
-                "| {c} | {ceiling_rps:.0} | {:.0} | {} / {} | {} |",
-                or.rps,
-                or.p50,
-                or.p99,
-                ratio(or.rps, ceiling_rps)
-            );
-        }
-        let stored = gw.metric("omnigate_events_stored_total").await;
-        println!("\nwebhooks sent: {sent}, answered non-2xx: {refused}, events stored: {stored:.0}");
+        ingest_rows(&gw, "wredis", wrk, ceilings, s.ingest_seconds).await?;
         memory.add("omnigate on Redis, ingest", idle, gw.rss().1);
         anyhow::Ok(())
     }
