@@ -322,7 +322,67 @@ pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredEvent>> {
         .optional()?)
 }
 
+/// Events in sequence order after `q.after_seq`. A filtered listing takes the events the
+/// index already covers through it, then scans only the events stored since.
 pub fn list(conn: &Connection, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+    let after = q.after_seq.unwrap_or(0);
+    let limit = q.limit as i64;
+    let Some(key) = super::index::key_of(q) else {
+        return scan(conn, q, after, limit);
+    };
+    let indexed = super::index::watermark(conn);
+    let mut found = if indexed > after {
+        by_key(conn, &key, q, after, indexed, limit)?
+    } else {
+        Vec::new()
+    };
+    let rest = limit - found.len() as i64;
+    if rest > 0 {
+        found.extend(scan(conn, q, after.max(indexed), rest)?);
+    }
+    Ok(found)
+}
+
+/// Through the index: the events under `key` in (after, indexed], checked against every filter.
+fn by_key(
+    conn: &Connection,
+    key: &str,
+    q: &EventQuery,
+    after: i64,
+    indexed: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let sql = format!(
+        "SELECT e.seq, e.id, e.channel_id, e.conversation_id, e.type, e.envelope, e.raw \
+         FROM {ix}.event_keys AS k CROSS JOIN events AS e \
+         WHERE k.key = ?1 AND k.seq > ?2 AND k.seq <= ?3 AND e.seq = k.seq \
+         AND (?4 IS NULL OR e.channel_id = ?4) AND (?5 IS NULL OR e.conversation_id = ?5) \
+         AND (?6 IS NULL OR e.type = ?6) ORDER BY k.seq LIMIT ?7",
+        ix = super::index::ATTACHED
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            key,
+            after,
+            indexed,
+            q.channel,
+            q.conversation,
+            q.event_type,
+            limit
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Through the event log itself, from `after` on.
+fn scan(
+    conn: &Connection,
+    q: &EventQuery,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredEvent>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE seq > ?1 \
          AND (?2 IS NULL OR channel_id = ?2) AND (?3 IS NULL OR conversation_id = ?3) \
@@ -330,13 +390,7 @@ pub fn list(conn: &Connection, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> 
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![
-            q.after_seq.unwrap_or(0),
-            q.channel,
-            q.conversation,
-            q.event_type,
-            q.limit as i64
-        ],
+        params![after, q.channel, q.conversation, q.event_type, limit],
         from_row,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -165,6 +165,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE events ADD COLUMN request_id TEXT;
     ALTER TABLE messages ADD COLUMN request_id TEXT;
     "#,
+    // 5: events are found by conversation, channel and type through the separate event index
+    // (`index.rs`), built off the ingest path; these indexes cost every stored event a write.
+    r#"
+    DROP INDEX events_conversation;
+    DROP INDEX events_channel;
+    DROP INDEX events_type;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ mod channels;
 mod deliveries;
 mod destinations;
 mod events;
+mod index;
 mod messages;
 pub mod migrations;
 mod pool;
@@ -35,6 +36,8 @@ use writer::{Durability, Writer};
 
 pub struct EmbeddedStore {
     writer: Writer,
+    /// `None` when the event index could not be opened (listings then scan).
+    indexer: Option<index::Indexer>,
     reads: Arc<ReadPool>,
     cipher: Cipher,
     notify: Arc<Notify>,
@@ -68,9 +71,12 @@ impl EmbeddedStore {
         let conn = open_writer(&path, sync)?;
         deliveries::release_all_holds(&conn)?;
         let notify = Arc::new(Notify::new());
+        let index_path = dir.join(index::FILE);
+        let indexer = index::Indexer::start(&path, &index_path);
         Ok(EmbeddedStore {
             writer: Writer::start(conn, sync, notify.clone())?,
-            reads: Arc::new(ReadPool::new(path, 8)),
+            indexer,
+            reads: Arc::new(ReadPool::new(path, 8).attach(index_path, index::ATTACHED)),
             cipher,
             notify,
         })
@@ -118,6 +124,9 @@ impl Store for EmbeddedStore {
     }
 
     async fn close(&self) {
+        if let Some(indexer) = &self.indexer {
+            indexer.close();
+        }
         self.writer.close();
     }
 

@@ -13,6 +13,8 @@ use crate::store::{StoreError, StoreResult};
 
 pub struct ReadPool {
     path: PathBuf,
+    /// A database each connection attaches (as `schema`), when it can.
+    attach: Option<(PathBuf, &'static str)>,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
     running: tokio::sync::Semaphore,
@@ -22,10 +24,18 @@ impl ReadPool {
     pub fn new(path: PathBuf, size: usize) -> ReadPool {
         ReadPool {
             path,
+            attach: None,
             idle: Mutex::new(Vec::new()),
             max_idle: size,
             running: tokio::sync::Semaphore::new(size),
         }
+    }
+
+    /// Each connection also attaches the database at `path` read-only as `schema` (a
+    /// connection that cannot, because the file is missing, goes without it).
+    pub fn attach(mut self, path: PathBuf, schema: &'static str) -> ReadPool {
+        self.attach = Some((path, schema));
+        self
     }
 
     fn take(&self) -> StoreResult<Connection> {
@@ -39,6 +49,16 @@ impl ReadPool {
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        if let Some((path, schema)) = &self.attach {
+            if path.exists() {
+                if let Err(e) = conn.execute(
+                    &format!("ATTACH DATABASE ?1 AS {schema}"),
+                    [path.to_string_lossy()],
+                ) {
+                    tracing::warn!(error = %e, path = %path.display(), "cannot attach to a read connection");
+                }
+            }
+        }
         Ok(conn)
     }
 
