@@ -78,6 +78,13 @@ impl Options {
     }
 }
 
+const USAGE: &str = "usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] \
+[--drain-events N] [--gateway <path>]
+  --quick          seconds-long smoke run with tiny sizes
+  --only LIST      run only these scenarios (comma-separated)
+  --drain-events N events to accept while the helpdesk is down (default 1000000)
+  --gateway PATH   the omnigate binary to measure (default target/release/omnigate)";
+
 fn parse_args() -> anyhow::Result<Options> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut sizes = Sizes::full();
@@ -86,10 +93,16 @@ fn parse_args() -> anyhow::Result<Options> {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             "--quick" => sizes = Sizes::quick(),
             "--only" => {
                 i += 1;
-                let list = args.get(i).ok_or_else(|| anyhow::anyhow!("--only needs a list"))?;
+                let list = args
+                    .get(i)
+                    .ok_or_else(|| anyhow::anyhow!("--only needs a list"))?;
                 only = Some(list.split(',').map(str::to_string).collect());
             }
             "--drain-events" => {
@@ -106,9 +119,7 @@ fn parse_args() -> anyhow::Result<Options> {
                     .ok_or_else(|| anyhow::anyhow!("--gateway needs a path"))?
                     .into();
             }
-            other => anyhow::bail!(
-                "unknown argument {other}; usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] [--drain-events N] [--gateway <path>]"
-            ),
+            other => anyhow::bail!("unknown argument {other}\n{USAGE}"),
         }
         i += 1;
     }

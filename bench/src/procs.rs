@@ -20,6 +20,34 @@ pub fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system) a process has used, in microseconds (`/proc/<pid>/stat`).
+pub fn cpu_micros(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_micros(&stat, 11)
+}
+
+/// CPU time of this process's children that have ended and been waited for, in microseconds.
+fn children_cpu_micros() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_cpu_micros(&stat, 13)
+}
+
+/// The sum of the two clock-tick fields at `first` and `first + 1`, counted after the command
+/// name's closing parenthesis (utime is 11, cutime 13), in microseconds (Linux's USER_HZ is 100).
+fn stat_cpu_micros(stat: &str, first: usize) -> u64 {
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|f| f.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ticks =
+        fields.get(first).copied().unwrap_or(0) + fields.get(first + 1).copied().unwrap_or(0);
+    ticks * 10_000
+}
+
 /// The disk's own commit latency, the floor under every durable acknowledgement: appends 4 KiB
 /// and `fdatasync`s it `n` times in `dir`. Returns (p50, p99) in microseconds.
 pub fn fsync_probe(dir: &Path, n: usize) -> std::io::Result<(u64, u64)> {
@@ -219,6 +247,10 @@ impl Ceiling {
     pub fn rss(&self) -> (u64, u64) {
         rss_kib(self.child.id())
     }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Ceiling {
@@ -255,6 +287,8 @@ pub struct WrkResult {
     pub p99: String,
     pub requests: u64,
     pub non_2xx: u64,
+    /// CPU time wrk itself used, in microseconds.
+    pub cpu_us: u64,
 }
 
 pub struct Wrk {
@@ -298,9 +332,18 @@ impl Wrk {
         body_bytes: usize,
     ) -> anyhow::Result<WrkResult> {
         let mut cmd = self.command(url, connections, seconds, body_bytes);
-        let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+        let (out, cpu_us) = tokio::task::spawn_blocking(move || {
+            let before = children_cpu_micros();
+            let out = cmd.output();
+            (out, children_cpu_micros().saturating_sub(before))
+        })
+        .await?;
+        let out = out?;
         anyhow::ensure!(out.status.success(), "wrk failed");
-        Ok(parse(&String::from_utf8_lossy(&out.stdout)))
+        Ok(WrkResult {
+            cpu_us,
+            ..parse(&String::from_utf8_lossy(&out.stdout))
+        })
     }
 
     /// Starts wrk sending `total` requests in all (each thread stops after its share); the
@@ -334,6 +377,16 @@ fn parse(report: &str) -> WrkResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_times_are_read_after_the_command_name() {
+        // pid (comm with ") " inside) state ppid ... utime=250 stime=50 cutime=7 cstime=3
+        let stat = "42 (a) b) S 1 2 3 4 5 6 7 8 9 10 250 50 7 3 20 0";
+        assert_eq!(stat_cpu_micros(stat, 11), 3_000_000);
+        assert_eq!(stat_cpu_micros(stat, 13), 100_000);
+        assert_eq!(stat_cpu_micros("garbage", 11), 0);
+        assert!(cpu_micros(std::process::id()) < u64::MAX);
+    }
 
     #[test]
     fn a_wrk_report_is_read() {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::procs::{free_port, fsync_probe, Ceiling, Gateway, Wrk, WrkResult};
+use crate::procs::{cpu_micros, free_port, fsync_probe, Ceiling, Gateway, Wrk, WrkResult};
 use crate::sink::{self, now_micros, Sink};
 use crate::Options;
 
@@ -124,19 +124,33 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
          can beat c / (fsync p50) (group commit shares one fsync between the requests in flight).\n",
         s.ingest_seconds
     );
-    println!("| connections | ceiling req/s | ceiling p50 / p99 | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling | fsync p50 / p99 | disk bound c / fsync p50 | omnigate / disk bound |");
-    println!("|---:|---:|---|---:|---|---:|---|---:|---:|");
+    println!(
+        "CPU per request: CPU time (user + system) the server process and wrk used during the \
+         point, divided by the requests answered. Both share the machine's {} cores, so no \
+         server can answer more than cores / (its CPU + wrk's CPU per request) per second.\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| connections | ceiling req/s | ceiling p50 / p99 | omnigate req/s | omnigate p50 / p99 | omnigate / ceiling | CPU µs per request, ceiling + wrk | CPU µs per request, omnigate + wrk | fsync p50 / p99 | disk bound c / fsync p50 | omnigate / disk bound |");
+    println!("|---:|---:|---|---:|---|---:|---:|---:|---|---:|---:|");
     let (mut sent, mut refused) = (0, 0);
     let mut ceilings = Vec::new();
+    let per_request = |server_us: u64, r: &WrkResult| {
+        let n = (r.requests as f64).max(1.0);
+        format!("{:.1} + {:.1}", server_us as f64 / n, r.cpu_us as f64 / n)
+    };
     for &c in &s.ingest_connections {
+        let before = cpu_micros(ceiling.pid());
         let cr = wrk.run(&ceiling.url, c, s.ingest_seconds, 0).await?;
+        let ceiling_cpu = cpu_micros(ceiling.pid()).saturating_sub(before);
         let (f50, f99) = fsync_probe(gw.data_dir(), FSYNC_SAMPLES)?;
+        let before = cpu_micros(gw.pid());
         let or = wrk.run(&hook, c, s.ingest_seconds, 0).await?;
+        let gw_cpu = cpu_micros(gw.pid()).saturating_sub(before);
         sent += or.requests;
         refused += or.non_2xx;
         let bound = c as f64 * 1e6 / f50.max(1) as f64;
         println!(
-            "| {c} | {:.0} | {} / {} | {:.0} | {} / {} | {} | {}ms / {}ms | {bound:.0} | {} |",
+            "| {c} | {:.0} | {} / {} | {:.0} | {} / {} | {} | {} | {} | {}ms / {}ms | {bound:.0} | {} |",
             cr.rps,
             cr.p50,
             cr.p99,
@@ -144,6 +158,8 @@ async fn ingest(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<(
             or.p50,
             or.p99,
             ratio(or.rps, cr.rps),
+            per_request(ceiling_cpu, &cr),
+            per_request(gw_cpu, &or),
             ms(f50),
             ms(f99),
             ratio(or.rps, bound)
