@@ -201,7 +201,7 @@ impl Indexer {
         };
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
-            .name("omnigate-store-indexer".into())
+            .name("store-indexer".into())
             .spawn(move || run(ix, events, stopped));
         match thread {
             Ok(thread) => Some(Indexer {

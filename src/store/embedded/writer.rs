@@ -66,7 +66,7 @@ impl Writer {
     ) -> anyhow::Result<Writer> {
         let (tx, rx) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
-            .name("omnigate-store-writer".into())
+            .name("store-writer".into())
             .spawn(move || run(conn, sync, rx, notify))?;
         Ok(Writer {
             sender: Mutex::new(Some(tx)),
