@@ -12,11 +12,12 @@
 //! file loses nothing: it is rebuilt in the background, and listings stay correct meanwhile.
 
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use super::fed_thread::FedThread;
 use crate::store::EventQuery;
 
 /// The index's file name in the data directory.
@@ -164,10 +165,9 @@ pub fn index_next(ix: &mut Connection, events: &Connection, chunk: i64) -> rusql
     Ok(count)
 }
 
-/// The indexer thread.
+/// The indexer thread (fed nothing: closing its channel stops it).
 pub struct Indexer {
-    stop: Mutex<Option<mpsc::Sender<()>>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    thread: FedThread<()>,
 }
 
 impl Indexer {
@@ -199,15 +199,8 @@ impl Indexer {
                 return None;
             }
         };
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("store-indexer".into())
-            .spawn(move || run(ix, events, stopped));
-        match thread {
-            Ok(thread) => Some(Indexer {
-                stop: Mutex::new(Some(stop)),
-                thread: Mutex::new(Some(thread)),
-            }),
+        match FedThread::spawn("store-indexer", move |stopped| run(ix, events, stopped)) {
+            Ok(thread) => Some(Indexer { thread }),
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the event indexer");
                 None
@@ -217,13 +210,7 @@ impl Indexer {
 
     /// Stops the thread (after the chunk it is on) and waits for it.
     pub fn close(&self) {
-        if let Ok(mut stop) = self.stop.lock() {
-            stop.take();
-        }
-        let handle = self.thread.lock().ok().and_then(|mut h| h.take());
-        if let Some(handle) = handle {
-            let _ = handle.join();
-        }
+        self.thread.close();
     }
 }
 

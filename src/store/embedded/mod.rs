@@ -5,6 +5,7 @@ mod channels;
 mod deliveries;
 mod destinations;
 mod events;
+mod fed_thread;
 mod index;
 mod messages;
 pub mod migrations;

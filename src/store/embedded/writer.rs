@@ -11,7 +11,6 @@
 //! durable commit (whose fsync covers the whole WAL) or checkpoint makes them durable too.
 
 use std::sync::mpsc;
-use std::sync::Mutex;
 
 use rusqlite::Connection;
 use tokio::sync::{oneshot, Notify};
@@ -20,6 +19,7 @@ use crate::config::Synchronous;
 use crate::store::{StoreError, StoreResult};
 
 use super::destinations::DestFilter;
+use super::fed_thread::FedThread;
 
 /// How many jobs one transaction takes at most.
 const MAX_BATCH: usize = 1024;
@@ -53,8 +53,7 @@ struct Job {
 }
 
 pub struct Writer {
-    sender: Mutex<Option<mpsc::Sender<Job>>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    thread: FedThread<Job>,
 }
 
 impl Writer {
@@ -64,14 +63,8 @@ impl Writer {
         sync: Synchronous,
         notify: std::sync::Arc<Notify>,
     ) -> anyhow::Result<Writer> {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let thread = std::thread::Builder::new()
-            .name("store-writer".into())
-            .spawn(move || run(conn, sync, rx, notify))?;
-        Ok(Writer {
-            sender: Mutex::new(Some(tx)),
-            thread: Mutex::new(Some(thread)),
-        })
+        let thread = FedThread::spawn("store-writer", move |jobs| run(conn, sync, jobs, notify))?;
+        Ok(Writer { thread })
     }
 
     /// Runs `f` inside the next group transaction and returns its result once committed.
@@ -91,13 +84,9 @@ impl Writer {
                 let _ = reply.send(outcome);
             })
         });
-        {
-            let guard = self.sender.lock().map_err(|_| StoreError::Closed)?;
-            let sender = guard.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(Job { durability, work })
-                .map_err(|_| StoreError::Closed)?;
-        }
+        self.thread
+            .send(Job { durability, work })
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| {
             StoreError::Internal(anyhow::anyhow!("the store could not begin a transaction"))
         })?
@@ -105,13 +94,7 @@ impl Writer {
 
     /// Stops taking jobs, lets the thread commit what it has, and waits for it.
     pub fn close(&self) {
-        if let Ok(mut guard) = self.sender.lock() {
-            guard.take();
-        }
-        let handle = self.thread.lock().ok().and_then(|mut h| h.take());
-        if let Some(handle) = handle {
-            let _ = handle.join();
-        }
+        self.thread.close();
     }
 }
 
