@@ -515,3 +515,56 @@ impl Store for EmbeddedStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The read pool's connections see the index the indexer thread keeps (attached under
+    /// `ix`), so filtered listings go through it rather than scanning the log.
+    #[tokio::test]
+    async fn read_connections_see_the_index_the_indexer_keeps() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path(), Synchronous::Normal, Cipher::new(&[3u8; 32]))
+            .expect("open");
+        let last: i64 = store
+            .write(|ctx, _| {
+                for n in 0..5 {
+                    ctx.conn.execute(
+                        "INSERT INTO events (id, channel_id, conversation_id, type, received_ms, \
+                         envelope) VALUES (?1, 'chn_a', 'cnv_a', 'message.received', 0, '{}')",
+                        [format!("evt_{n}")],
+                    )?;
+                }
+                Ok(ctx.conn.last_insert_rowid())
+            })
+            .await
+            .expect("write");
+        // The indexer rests up to a second between rounds.
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let seen = store
+                .read(|conn, _| Ok(index::watermark(conn)))
+                .await
+                .expect("read");
+            if seen == last {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the read connections never saw the index reach {last} (at {seen})"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let listed = store
+            .list_events(EventQuery {
+                conversation: Some("cnv_a".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("list");
+        assert_eq!(listed.len(), 5);
+        store.close().await;
+    }
+}
