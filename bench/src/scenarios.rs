@@ -577,6 +577,7 @@ async fn drain(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<()
     let filled_in = started.elapsed();
     let stored = gw.metric("omnigate_events_stored_total").await as u64;
     let rss_filled = gw.rss().0;
+    let listings = listing_times(&gw).await?;
 
     // The helpdesk comes back.
     let back = now_micros();
@@ -627,9 +628,64 @@ async fn drain(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<()
         "| peak RSS while draining (MiB) | {:.1} |",
         peak_rss as f64 / 1024.0
     );
+    println!(
+        "\n### 3b. Listing the filled store's events (`GET /v1/events`, 50 per page, median of \
+         {LISTING_RUNS} requests)\n"
+    );
+    println!("The baseline is the first page with no filter (50 rows read in order).\n");
+    println!("| query | ms | x baseline |");
+    println!("|---|---:|---:|");
+    let baseline = listings.first().map_or(1.0, |l| l.1);
+    for (what, ms) in &listings {
+        println!("| {what} | {ms:.2} | {:.1} |", ms / baseline);
+    }
     memory.add("omnigate, backlog fill and drain", idle, gw.rss().1);
     handle.stop(true).await;
     Ok(())
+}
+
+const LISTING_RUNS: usize = 5;
+
+/// Median times of a few event listings on a filled store: no filter (the baseline), one
+/// conversation, one channel, and a type with two events in the whole log (a sparse filter,
+/// which finds its page only by searching everything).
+async fn listing_times(gw: &Gateway) -> anyhow::Result<Vec<(String, f64)>> {
+    let first = gw.get("/v1/events?type=message.received&limit=1").await?;
+    let conversation = first["items"][0]["data"]["conversation"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let channel = first["items"][0]["data"]["channel"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let queries = [
+        ("no filter".to_string(), "limit=50".to_string()),
+        (
+            "one conversation (of 1,000)".to_string(),
+            format!("conversation={conversation}&limit=50"),
+        ),
+        (
+            "the channel".to_string(),
+            format!("channel={channel}&limit=50"),
+        ),
+        (
+            "type `channel.state_changed` (2 in the log)".to_string(),
+            "type=channel.state_changed&limit=50".to_string(),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (what, query) in queries {
+        let mut times = Vec::with_capacity(LISTING_RUNS);
+        for _ in 0..LISTING_RUNS {
+            let started = Instant::now();
+            gw.get(&format!("/v1/events?{query}")).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        out.push((what, times[LISTING_RUNS / 2]));
+    }
+    Ok(out)
 }
 
 async fn relay(o: &Options, memory: &mut Memory) -> anyhow::Result<()> {
