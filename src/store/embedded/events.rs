@@ -360,8 +360,9 @@ fn by_key(
          AND (?6 IS NULL OR e.type = ?6) ORDER BY k.seq LIMIT ?7",
         ix = super::index::ATTACHED
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
+    events(
+        conn,
+        &sql,
         params![
             key,
             after,
@@ -371,9 +372,7 @@ fn by_key(
             q.event_type,
             limit
         ],
-        from_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )
 }
 
 /// Through the event log itself, from `after` on.
@@ -388,10 +387,20 @@ fn scan(
          AND (?2 IS NULL OR channel_id = ?2) AND (?3 IS NULL OR conversation_id = ?3) \
          AND (?4 IS NULL OR type = ?4) ORDER BY seq LIMIT ?5"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
+    events(
+        conn,
+        &sql,
         params![after, q.channel, q.conversation, q.event_type, limit],
-        from_row,
-    )?;
+    )
+}
+
+/// The events a query selects (its columns in `COLUMNS` order).
+fn events(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<StoredEvent>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
