@@ -36,7 +36,8 @@ mod normalize;
 mod verify;
 
 use omnigate_connector_core::{
-    ChannelContext, ConfigError, Connector, InboundRequest, NormalizedEvent, VerifyError,
+    Capabilities, ChannelContext, ConfigError, Connector, InboundRequest, NormalizedEvent,
+    VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -55,8 +56,14 @@ impl Connector for Chatlio {
         PROVIDER
     }
 
-    fn topics(&self) -> &'static [&'static str] {
-        &TOPICS
+    fn capabilities(&self) -> Capabilities {
+        // One webhook URL per Chatlio webhook; omnigate calls no Chatlio API.
+        Capabilities {
+            topics: &TOPICS,
+            replies: false,
+            content_types: &[],
+            rate_limit: None,
+        }
     }
 
     fn secret_fields(&self) -> &'static [&'static str] {

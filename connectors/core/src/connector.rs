@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use crate::event::NormalizedEvent;
+use crate::credentials::{self, CredentialField};
+use crate::event::{Content, NormalizedEvent};
 use crate::reply::{CallOutcome, Capabilities, ProviderCall, ReplyContext, ReplyError};
 
 /// What the gateway knows of one inbound webhook request.
@@ -88,18 +89,103 @@ impl ConfigError {
 /// URL(s) the gateway builds itself.
 pub type ApprovalExtras = Map<String, Value>;
 
+/// What a provider's echo of an outbound message must match among the replies omnigate
+/// relayed in the same conversation: the reply's content type and, when set, its exact text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EchoKey {
+    pub content_type: &'static str,
+    pub text: Option<String>,
+}
+
+/// A webhook request exactly as the provider would send it for a channel: the inverse of
+/// `verify`, used by tests, fuzzing and tools that stand in for the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// Header names in lower case, as the gateway passes them.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
 /// One provider integration.
 pub trait Connector: Send + Sync + 'static {
     /// The provider id used in the API and the event model (`naver_talktalk`).
     fn provider(&self) -> &'static str;
 
     /// The topics of `/hooks/{key}/{topic}` this provider uses. Empty: the bare URL only.
+    /// Derived from [`Connector::capabilities`], where a provider with topics states them.
     fn topics(&self) -> &'static [&'static str] {
+        self.capabilities().topics
+    }
+
+    /// The credential fields a channel takes: name, required, secret or outbound URL, help
+    /// text and where to find the value. The API and console show them; the defaults of
+    /// [`Connector::outbound_urls`] and [`Connector::example_credentials`] read them.
+    fn credential_fields(&self) -> &'static [CredentialField] {
         &[]
     }
 
-    /// Credential fields that are secrets: stored encrypted, shown masked.
+    /// Credential fields that are secrets: stored encrypted, shown masked. Must name the
+    /// [`Connector::credential_fields`] of kind `Secret` (the registry's tests check it).
     fn secret_fields(&self) -> &'static [&'static str];
+
+    /// The credentials that are addresses the gateway will call, as (field, URL); each is
+    /// checked against loopback, private and metadata addresses when a channel is registered.
+    /// The default: the declared fields of kind `OutboundUrl`.
+    fn outbound_urls<'c>(
+        &self,
+        credentials: &'c Map<String, Value>,
+    ) -> Vec<(&'static str, &'c str)> {
+        credentials::outbound_urls(self.credential_fields(), credentials)
+    }
+
+    /// Credentials of a working example channel (fake values that pass
+    /// `validate_credentials`), for documentation, tests and fuzzing. The default: every
+    /// declared field's example.
+    fn example_credentials(&self) -> Map<String, Value> {
+        credentials::example(self.credential_fields())
+    }
+
+    /// Makes `body` into the request the provider would send at `at` (seconds since the epoch)
+    /// on a channel with `credentials`: signature headers, or a secret inside the body. `None`
+    /// when this body cannot be sent genuinely (LiveChat's secret needs a JSON object). The
+    /// default, for providers that sign nothing: the body alone.
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        at: i64,
+    ) -> Option<SignedRequest> {
+        let _ = (credentials, at);
+        Some(SignedRequest {
+            headers: Vec::new(),
+            body: body.to_vec(),
+        })
+    }
+
+    /// Which relayed reply an outbound message with `content` can be the provider's echo of.
+    /// The default: a text echo is a text reply with the same text, an image echo an image
+    /// reply; other content is never attributed. A provider that echoes richer replies as
+    /// content omnigate does not model (Naver's cards) maps that content here.
+    fn echo_key(&self, content: &Content) -> Option<EchoKey> {
+        match content {
+            Content::Text { text } => Some(EchoKey {
+                content_type: "text",
+                text: Some(text.clone()),
+            }),
+            Content::Image { .. } => Some(EchoKey {
+                content_type: "image",
+                text: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The reply `content` relayed when a helpdesk resolves a conversation, when the provider
+    /// has a notion of handing it back (Naver: the chatbot takes the thread back). The default:
+    /// nothing is sent.
+    fn resolve_action(&self) -> Option<Value> {
+        None
+    }
 
     /// Checks credentials (all fields present and well-formed) when a channel is created or
     /// changed.
@@ -142,17 +228,18 @@ pub trait Connector: Send + Sync + 'static {
         Some(Cow::Borrowed(body))
     }
 
-    /// What the provider can do. The default: inbound only, no replies.
+    /// What the provider can do. The default: inbound on the bare URL only, no replies.
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            topics: self.topics(),
+            topics: &[],
             replies: false,
             content_types: &[],
             rate_limit: None,
         }
     }
 
-    /// The provider API base used when the operator configures none.
+    /// The provider API base used when the operator configures none: the one place it is
+    /// stated (`providers.<id>.api_base` in the configuration only overrides it).
     fn default_api_base(&self) -> &'static str {
         ""
     }

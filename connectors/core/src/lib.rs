@@ -5,13 +5,19 @@
 
 pub mod allowlist;
 pub mod connector;
+pub mod credentials;
 pub mod event;
 pub mod outbound;
 pub mod reply;
+pub mod signature;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use connector::{
-    ApprovalExtras, ChannelContext, ConfigError, Connector, InboundRequest, VerifyError,
+    ApprovalExtras, ChannelContext, ConfigError, Connector, EchoKey, InboundRequest, SignedRequest,
+    VerifyError,
 };
+pub use credentials::{CredentialField, FieldKind};
 pub use event::{Contact, Content, Direction, EventType, Message, NormalizedEvent, ProviderEvent};
 pub use outbound::{Button, Card, OutboundContent, QuickReply};
 pub use reply::{CallOutcome, Capabilities, ProviderCall, RateLimit, ReplyContext, ReplyError};

@@ -93,6 +93,33 @@ impl OutboundContent {
             OutboundContent::HandoverTake => "handover_take",
         }
     }
+
+    /// The text of a reply for a provider that takes plain text only (`provider` names it in
+    /// the refusals): quick replies and other types are refused rather than silently dropped,
+    /// and so is blank text.
+    pub fn text_only(content: &Value, provider: &str) -> Result<String, ReplyError> {
+        match OutboundContent::parse(content)? {
+            OutboundContent::Text {
+                text,
+                quick_replies,
+            } => {
+                if text.trim().is_empty() {
+                    return Err(ReplyError::new("empty_text", "text must not be empty"));
+                }
+                if !quick_replies.is_empty() {
+                    return Err(ReplyError::new(
+                        "quick_replies_not_supported",
+                        format!("{provider} replies are plain text; quick replies cannot be sent"),
+                    ));
+                }
+                Ok(text)
+            }
+            other => Err(ReplyError::new(
+                "content_type_not_supported",
+                format!("{provider} replies can be text only, not {}", other.kind()),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +143,28 @@ mod tests {
             OutboundContent::parse(&json!({"type": "typing_on"})).unwrap(),
             OutboundContent::TypingOn
         );
+    }
+
+    #[test]
+    fn text_only_takes_non_blank_text_and_refuses_the_rest_by_rule() {
+        let ok = json!({"type": "text", "text": "Ships today"});
+        assert_eq!(
+            OutboundContent::text_only(&ok, "Example").as_deref(),
+            Ok("Ships today")
+        );
+        let code = |c: Value| OutboundContent::text_only(&c, "Example").unwrap_err().code;
+        assert_eq!(code(json!({"type": "text", "text": " "})), "empty_text");
+        assert_eq!(
+            code(
+                json!({"type": "text", "text": "a", "quick_replies": [{"title": "Y", "code": "y"}]})
+            ),
+            "quick_replies_not_supported"
+        );
+        assert_eq!(
+            code(json!({"type": "image", "url": "https://x/a.png"})),
+            "content_type_not_supported"
+        );
+        assert_eq!(code(json!({"type": "video"})), "invalid_content");
     }
 
     #[test]

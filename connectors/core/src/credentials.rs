@@ -1,0 +1,202 @@
+//! The credential fields a connector declares: name, whether required, what kind of value
+//! (a secret is stored encrypted and shown masked; an outbound URL is checked against private
+//! addresses before the gateway calls it), help text and where the operator finds the value.
+//! The gateway, the API and the console read these instead of knowing any provider, and the
+//! shared checks below give connectors the common part of `validate_credentials`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::connector::ConfigError;
+
+/// What kind of value a credential field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// A plain identifier, shown as entered.
+    Text,
+    /// A secret: stored encrypted, never shown in full.
+    Secret,
+    /// The address of an installation the gateway calls (a self-hosted helpdesk): checked
+    /// against loopback, private and metadata addresses at registration.
+    OutboundUrl,
+}
+
+/// One credential field of a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CredentialField {
+    /// The key in `credentials` (`webhook_secret`).
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: FieldKind,
+    /// What the value is, in one sentence.
+    pub help: &'static str,
+    /// Where in the provider's dashboard or API the operator finds it.
+    pub where_to_find: &'static str,
+    /// A well-formed (fake) value, for documentation, tests and fuzzing.
+    pub example: &'static str,
+}
+
+impl CredentialField {
+    pub fn is_secret(&self) -> bool {
+        self.kind == FieldKind::Secret
+    }
+}
+
+/// Names of the declared secret fields.
+pub fn secret_names(fields: &[CredentialField]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter(|f| f.is_secret())
+        .map(|f| f.name)
+        .collect()
+}
+
+/// Credentials made of every declared field's example: a channel that passes validation.
+pub fn example(fields: &[CredentialField]) -> Map<String, Value> {
+    fields
+        .iter()
+        .map(|f| (f.name.to_string(), Value::String(f.example.to_string())))
+        .collect()
+}
+
+/// The outbound URLs among `credentials`, as (field name, URL), for the SSRF check.
+pub fn outbound_urls<'c>(
+    fields: &[CredentialField],
+    credentials: &'c Map<String, Value>,
+) -> Vec<(&'static str, &'c str)> {
+    fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::OutboundUrl)
+        .filter_map(|f| Some((f.name, credentials.get(f.name)?.as_str()?)))
+        .collect()
+}
+
+/// Refuses the first field that is not declared, naming it. Checked first by connectors: a
+/// misspelt secret would otherwise be stored as a plain, unmasked credential.
+pub fn refuse_unknown(
+    provider: &str,
+    fields: &[CredentialField],
+    credentials: &Map<String, Value>,
+) -> Result<(), ConfigError> {
+    match credentials
+        .keys()
+        .find(|k| !fields.iter().any(|f| f.name == k.as_str()))
+    {
+        None => Ok(()),
+        Some(unknown) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            let known = match names.as_slice() {
+                [] => "it takes none".to_string(),
+                [one] => format!("the only one is {one}"),
+                many => many.join(", "),
+            };
+            Err(ConfigError::new(
+                unknown.as_str(),
+                format!("is not a {provider} credential ({known})"),
+            ))
+        }
+    }
+}
+
+/// A required, non-blank string field.
+pub fn required_str<'a>(
+    credentials: &'a Map<String, Value>,
+    field: &str,
+) -> Result<&'a str, ConfigError> {
+    match credentials.get(field) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(_)) | Some(Value::Null) | None => {
+            Err(ConfigError::new(field, "is required"))
+        }
+        Some(_) => Err(ConfigError::new(field, "must be a string")),
+    }
+}
+
+/// A required string field of at most `max` bytes (tokens far longer than the provider's are a
+/// paste error).
+pub fn bounded_str<'a>(
+    credentials: &'a Map<String, Value>,
+    field: &str,
+    max: usize,
+) -> Result<&'a str, ConfigError> {
+    let value = required_str(credentials, field)?;
+    if value.len() > max {
+        return Err(ConfigError::new(
+            field,
+            format!("is longer than {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const FIELDS: &[CredentialField] = &[
+        CredentialField {
+            name: "base_url",
+            required: true,
+            kind: FieldKind::OutboundUrl,
+            help: "The installation.",
+            where_to_find: "The browser's address bar.",
+            example: "https://chat.example.com",
+        },
+        CredentialField {
+            name: "token",
+            required: true,
+            kind: FieldKind::Secret,
+            help: "The token.",
+            where_to_find: "Profile settings.",
+            example: "tok-1",
+        },
+    ];
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name_with_the_known_ones_listed() {
+        let err = refuse_unknown("Example", FIELDS, &map(json!({"tokn": "x"}))).unwrap_err();
+        assert_eq!(err.field, "tokn");
+        assert_eq!(err.message, "is not a Example credential (base_url, token)");
+        assert_eq!(refuse_unknown("Example", FIELDS, &example(FIELDS)), Ok(()));
+        let err = refuse_unknown("Example", &FIELDS[1..], &map(json!({"x": 1}))).unwrap_err();
+        assert_eq!(
+            err.message,
+            "is not a Example credential (the only one is token)"
+        );
+    }
+
+    #[test]
+    fn secrets_and_outbound_urls_come_from_the_declarations() {
+        assert_eq!(secret_names(FIELDS), ["token"]);
+        let creds = example(FIELDS);
+        assert_eq!(
+            outbound_urls(FIELDS, &creds),
+            [("base_url", "https://chat.example.com")]
+        );
+    }
+
+    #[test]
+    fn required_strings_are_present_non_blank_strings_within_bounds() {
+        let creds = map(json!({"a": "x", "b": " ", "c": 5, "d": "toolong"}));
+        assert_eq!(required_str(&creds, "a"), Ok("x"));
+        assert_eq!(
+            required_str(&creds, "b").unwrap_err().message,
+            "is required"
+        );
+        assert_eq!(
+            required_str(&creds, "c").unwrap_err().message,
+            "must be a string"
+        );
+        assert_eq!(required_str(&creds, "z").unwrap_err().field, "z");
+        assert_eq!(
+            bounded_str(&creds, "d", 3).unwrap_err().message,
+            "is longer than 3 characters"
+        );
+    }
+}
