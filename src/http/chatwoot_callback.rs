@@ -10,8 +10,8 @@ use omnigate_connector_core::{ChannelContext, Connector, InboundRequest};
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::hooks::read_body;
 use super::schemas::{self, Problem};
+use super::webhooks::read_body;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::domain::destination::{ChatwootSettings, Destination};
@@ -135,7 +135,7 @@ async fn callback(
             return Ok(answer("duplicate", json!({})));
         }
     }
-    let request_id = super::request_id::of(&req);
+    let request_id = super::middleware::request_id::of(&req);
     let response = act(
         &state,
         &dest,

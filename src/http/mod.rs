@@ -1,24 +1,18 @@
 //! The HTTP surface: provider webhooks (`/hooks`), the admin API (`/v1`), health probes, and
 //! the OpenAPI document of all of it (`/openapi.json`).
 
-mod auth;
+mod admin;
 mod channel_cache;
-mod channels;
 mod chatwoot_callback;
 mod chatwoot_fields;
-mod deliveries;
-mod destinations;
-mod events;
-mod guard;
 mod health;
-mod hooks;
+mod middleware;
 mod openapi;
 mod problem;
 mod relay;
-mod request_id;
 mod schemas;
-mod tokens;
 mod views;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -30,10 +24,11 @@ use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::store::Store;
 
-pub use auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
-pub use guard::{guard, Limits};
+use admin::{channels, deliveries, destinations, events, tokens};
+pub use middleware::auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
+pub use middleware::guard::{guard, Limits};
+pub use middleware::request_id::middleware as request_id;
 pub use problem::{ApiError, ApiResult};
-pub use request_id::middleware as request_id;
 
 /// What every handler shares.
 pub struct AppState {
@@ -63,7 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
     .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
     .configure(health::configure)
-    .configure(hooks::configure)
+    .configure(webhooks::configure)
     .configure(channels::configure)
     .configure(destinations::configure)
     .configure(chatwoot_callback::configure)

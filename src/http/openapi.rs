@@ -58,7 +58,7 @@ impl Modify for BearerTokens {
     }
 }
 
-/// What the guard middleware answers before any handler (`super::guard`): 429 on the
+/// What the guard middleware answers before any handler (`super::middleware::guard`): 429 on the
 /// webhook and API routes, 431 everywhere. Added to every operation that already documents a
 /// problem answer, in the same shape.
 struct FloodControl;
@@ -110,14 +110,14 @@ pub fn document() -> &'static Document {
         let mut doc = Root::openapi();
         for part in [
             super::health::Doc::openapi(),
-            super::hooks::Doc::openapi(),
-            super::channels::Doc::openapi(),
-            super::destinations::Doc::openapi(),
+            super::webhooks::Doc::openapi(),
+            super::admin::channels::Doc::openapi(),
+            super::admin::destinations::Doc::openapi(),
             super::chatwoot_callback::Doc::openapi(),
-            super::events::Doc::openapi(),
-            super::deliveries::Doc::openapi(),
+            super::admin::events::Doc::openapi(),
+            super::admin::deliveries::Doc::openapi(),
             super::relay::Doc::openapi(),
-            super::tokens::Doc::openapi(),
+            super::admin::tokens::Doc::openapi(),
         ] {
             doc.merge(part);
         }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::{OpenApi, ToSchema};
 
-use super::auth::Relayer;
+use super::middleware::auth::Relayer;
 use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
@@ -133,7 +133,7 @@ async fn send(
         created_at: now.clone(),
         updated_at: now,
         finished_at: None,
-        request_id: super::request_id::of(&req),
+        request_id: super::middleware::request_id::of(&req),
     };
     let (stored, created) = state.store.queue_message(message).await?;
     if !created && stored.content != content {

@@ -43,16 +43,28 @@ fn literal(text: &str) -> Option<&str> {
     Some(&text[start..start + len])
 }
 
-/// Every `(METHOD, path)` registered in `src/http`: the attribute macros (`#[get("...")]`),
-/// `.route("...", web::get()...)` and `web::resource("...")` with its `.route(web::get())`s.
-fn registered() -> BTreeSet<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
-    let mut routes = BTreeSet::new();
+/// Every `.rs` file under `dir`, at any depth.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            out.push(path);
         }
+    }
+}
+
+/// Every `(METHOD, path)` registered anywhere in `src`: the attribute macros (`#[get("...")]`),
+/// `.route("...", web::get()...)` and `web::resource("...")` with its `.route(web::get())`s.
+fn registered() -> BTreeSet<(String, String)> {
+    let mut files = Vec::new();
+    sources(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
+    let mut routes = BTreeSet::new();
+    for path in files {
         let source = std::fs::read_to_string(&path).unwrap();
         for line in source.lines().map(str::trim) {
             for m in METHODS {

@@ -244,7 +244,12 @@ async fn ingest(
         Keep::AsReceived => Some(Arc::new(body)),
         Keep::Redacted(redacted) => Some(Arc::new(redacted)),
     };
-    let events = to_new_events(&channel, normalized, raw, super::request_id::of(req));
+    let events = to_new_events(
+        &channel,
+        normalized,
+        raw,
+        super::middleware::request_id::of(req),
+    );
     let count = events.len();
     let outcomes = state.store.append(&channel.id, events).await.map_err(|e| {
         let e = match e {

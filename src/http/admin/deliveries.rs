@@ -6,10 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi};
 
-use super::auth::Admin;
 use super::events::limit;
-use super::schemas::{self, Problem};
-use super::{json, ApiError, ApiResult, AppState};
+use crate::http::middleware::auth::Admin;
+use crate::http::schemas::{self, Problem};
+use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -137,4 +137,4 @@ async fn retry(
 /// This module's routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(paths(list, show, retry))]
-pub(super) struct Doc;
+pub(crate) struct Doc;

@@ -17,8 +17,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::auth::{self, Authenticated};
-use super::{ApiError, AppState};
 use crate::config::SecuritySettings;
+use crate::http::{ApiError, AppState};
 
 /// Keys a limiter remembers before it forgets those back at a full bucket.
 const MAX_TRACKED_KEYS: usize = 10_000;

@@ -7,10 +7,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
-use super::auth::Admin;
-use super::schemas::{self, Problem};
-use super::{json, optional_json, views, ApiError, ApiResult, AppState};
 use crate::domain::channel::{Channel, ChannelState, Transition};
+use crate::http::middleware::auth::Admin;
+use crate::http::schemas::{self, Problem};
+use crate::http::{json, optional_json, views, ApiError, ApiResult, AppState};
 use crate::store::{ChannelPatch, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -142,7 +142,7 @@ async fn create(
     let connector = connector_for(&state, &body.provider)?;
     let name = valid_name(&body.name)?;
     check_config(connector, &body.credentials, &body.settings)?;
-    super::guard::credentials_allowed(&state, &body.credentials).await?;
+    crate::http::middleware::guard::credentials_allowed(&state, &body.credentials).await?;
     let now = crate::domain::envelope::now();
     let channel = Channel {
         id: crate::ids::channel_id(),
@@ -255,7 +255,7 @@ async fn update(
         body.settings.as_ref().unwrap_or(&current.settings),
     )?;
     if let Some(credentials) = &credentials {
-        super::guard::credentials_allowed(&state, credentials).await?;
+        crate::http::middleware::guard::credentials_allowed(&state, credentials).await?;
     }
     let patch = ChannelPatch {
         name,
@@ -483,4 +483,4 @@ async fn history(
     revoke,
     history
 ))]
-pub(super) struct Doc;
+pub(crate) struct Doc;

@@ -6,11 +6,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::{OpenApi, ToSchema};
 
-use super::auth::Admin;
-use super::chatwoot_fields::ChatwootFields;
-use super::schemas::{self, Problem};
-use super::{json, views, ApiError, ApiResult, AppState};
 use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::http::chatwoot_fields::ChatwootFields;
+use crate::http::middleware::auth::Admin;
+use crate::http::schemas::{self, Problem};
+use crate::http::{json, views, ApiError, ApiResult, AppState};
 use crate::store::{DestinationPatch, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -240,7 +240,7 @@ async fn create(
     } else {
         "base_url"
     };
-    super::guard::outbound_allowed(&state, &url, field).await?;
+    crate::http::middleware::guard::outbound_allowed(&state, &url, field).await?;
     let now = crate::domain::envelope::now();
     let secret = new_secret();
     let is_webhook = chatwoot.is_none();
@@ -379,7 +379,7 @@ async fn update(
         } else {
             "base_url"
         };
-        super::guard::outbound_allowed(&state, url, field).await?;
+        crate::http::middleware::guard::outbound_allowed(&state, url, field).await?;
     }
     if let Some(types) = &body.event_types {
         valid_types(types)?;
@@ -496,4 +496,4 @@ async fn replay(
 /// This module's routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(paths(create, list, show, update, remove, replay))]
-pub(super) struct Doc;
+pub(crate) struct Doc;

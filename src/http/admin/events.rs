@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi};
 
-use super::auth::Relayer;
-use super::schemas::{self, Problem};
-use super::{json, views, ApiError, ApiResult, AppState};
+use crate::http::middleware::auth::Relayer;
+use crate::http::schemas::{self, Problem};
+use crate::http::{json, views, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -155,4 +155,4 @@ async fn show(
 /// This module's routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(paths(list, show))]
-pub(super) struct Doc;
+pub(crate) struct Doc;

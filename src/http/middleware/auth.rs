@@ -9,8 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use subtle::ConstantTimeEq;
 
-use super::{ApiError, AppState};
 use crate::crypto::token_hash;
+use crate::http::{ApiError, AppState};
 
 pub const ROLE_ADMIN: &str = "admin";
 

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
-use super::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
-use super::schemas::{self, Problem};
-use super::{json, ApiError, ApiResult, AppState};
+use crate::http::middleware::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
+use crate::http::schemas::{self, Problem};
+use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::StoreError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct NewToken {
     /// `helpdesk` (relay only) or `admin`; also accepted as `scope`.
     #[serde(alias = "scope")]
-    #[schema(value_type = super::schemas::TokenRole)]
+    #[schema(value_type = crate::http::schemas::TokenRole)]
     role: String,
     /// Also accepted as `name`.
     #[serde(alias = "name")]
@@ -125,4 +125,4 @@ async fn remove(
 /// This module's routes in the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(paths(create, list, remove))]
-pub(super) struct Doc;
+pub(crate) struct Doc;

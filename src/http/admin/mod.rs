@@ -1,0 +1,7 @@
+//! The admin API (`/v1`): channels, destinations, events, deliveries and tokens.
+
+pub mod channels;
+pub mod deliveries;
+pub mod destinations;
+pub mod events;
+pub mod tokens;

@@ -1,0 +1,6 @@
+//! What runs around every handler: request ids, flood control and header limits, and the
+//! bearer-token extractors.
+
+pub mod auth;
+pub mod guard;
+pub mod request_id;
