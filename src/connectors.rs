@@ -1,5 +1,7 @@
 //! The connector registry: one line per provider crate. A provider is usable in the API once
-//! it is listed here; nothing else in the gateway changes when one is added.
+//! it is listed here; nothing else in the gateway changes when one is added. A crate under
+//! `connectors/` that is not listed fails the tests below, and so does a connector whose
+//! declarations (credential fields, secrets, topics, signing) do not hold together.
 
 use omnigate_connector_core::Connector;
 
@@ -42,6 +44,44 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use omnigate_connector_core::testing::{crate_dir, declaration_problems};
+
+    #[test]
+    fn every_crate_under_connectors_is_registered_and_every_provider_has_its_crate() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors");
+        let mut crates: Vec<String> = std::fs::read_dir(&root)
+            .expect("connectors/ is readable")
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("Cargo.toml"))
+                    .is_ok_and(|manifest| manifest.contains("[package]"))
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|dir| dir != "core")
+            .collect();
+        crates.sort();
+        let mut registered: Vec<String> = Registry::default()
+            .providers()
+            .into_iter()
+            .map(crate_dir)
+            .collect();
+        registered.sort();
+        assert_eq!(
+            crates, registered,
+            "each connectors/<crate> is one line in CONNECTORS (provider id = folder name, '-' as '_')"
+        );
+    }
+
+    #[test]
+    fn every_connector_declares_what_the_gateway_needs_consistently() {
+        let problems: Vec<String> = Registry::default()
+            .providers()
+            .into_iter()
+            .filter_map(|id| Registry::default().get(id))
+            .flat_map(declaration_problems)
+            .collect();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 
     #[test]
     fn provider_ids_are_unique_and_naver_and_chatlio_are_registered() {

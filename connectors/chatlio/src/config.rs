@@ -2,13 +2,24 @@
 //! channel needs no secret: the unguessable webhook key in each URL is what authenticates it.
 //! The one optional field names the widget the channel stands for.
 
-use omnigate_connector_core::ConfigError;
+use omnigate_connector_core::credentials::refuse_unknown;
+use omnigate_connector_core::{ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 /// The only credential field: the `widgetid` of the site's `<chatlio-widget>` embed element.
 /// Optional; it lets an operator with several widgets tell their channels apart, and it is the
 /// id Chatlio's Server API scopes requests by, should omnigate ever call it.
 pub const WIDGET_ID: &str = "widget_id";
+
+/// The credentials a Chatlio channel takes: none required, and no secret.
+pub const FIELDS: &[CredentialField] = &[CredentialField {
+    name: WIDGET_ID,
+    required: false,
+    kind: FieldKind::Text,
+    help: "The widget the channel stands for (8-4-4-4-12 hex); tells several widgets apart.",
+    where_to_find: "The widgetid attribute of the site's <chatlio-widget> embed code.",
+    example: "6e25c5f7-2227-4b9e-7299-6610bc951a7a",
+}];
 
 /// The embed code shows widget ids in the 8-4-4-4-12 hex shape of a UUID (not always a
 /// version-4 one, so only the shape is checked).
@@ -24,12 +35,7 @@ fn is_widget_id(s: &str) -> bool {
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields are refused first: a pasted Chatlio API key, say, would otherwise be stored
     // as a plain, unmasked credential.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| k.as_str() != WIDGET_ID) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Chatlio credential (the only one is the optional widget_id)",
-        ));
-    }
+    refuse_unknown("Chatlio", FIELDS, creds)?;
     match creds.get(WIDGET_ID) {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(s)) if is_widget_id(s) => Ok(()),

@@ -36,8 +36,8 @@ mod normalize;
 mod verify;
 
 use omnigate_connector_core::{
-    Capabilities, ChannelContext, ConfigError, Connector, InboundRequest, NormalizedEvent,
-    VerifyError,
+    Capabilities, ChannelContext, ConfigError, Connector, CredentialField, InboundRequest,
+    NormalizedEvent, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -69,6 +69,10 @@ impl Connector for Chatlio {
     fn secret_fields(&self) -> &'static [&'static str] {
         // The webhook key in the URL is the only secret, and the gateway owns it.
         &[]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

@@ -1,14 +1,50 @@
 //! Chatwoot channel credentials and settings: which Chatwoot (Cloud or self-hosted), which
 //! account, the access token replies are sent with, and the secret webhooks are signed with.
 
-use omnigate_connector_core::{allowlist, ConfigError};
+use omnigate_connector_core::credentials::{bounded_str, refuse_unknown, required_str};
+use omnigate_connector_core::{allowlist, ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 pub const BASE_URL: &str = "base_url";
 pub const ACCOUNT_ID: &str = "account_id";
 pub const API_ACCESS_TOKEN: &str = "api_access_token";
 pub const WEBHOOK_SECRET: &str = "webhook_secret";
-const FIELDS: [&str; 4] = [BASE_URL, ACCOUNT_ID, API_ACCESS_TOKEN, WEBHOOK_SECRET];
+
+/// The credentials a Chatwoot channel takes.
+pub const FIELDS: &[CredentialField] = &[
+    CredentialField {
+        name: BASE_URL,
+        required: true,
+        kind: FieldKind::OutboundUrl,
+        help: "The address of the Chatwoot installation, Cloud or self-hosted (a path prefix is allowed).",
+        where_to_find: "The dashboard's address up to /app, e.g. https://app.chatwoot.com.",
+        example: "https://chat.example.com",
+    },
+    CredentialField {
+        name: ACCOUNT_ID,
+        required: true,
+        kind: FieldKind::Text,
+        help: "The numeric account id, as a number or a digit string.",
+        where_to_find: "The number after /accounts/ in the dashboard URL.",
+        example: "7",
+    },
+    CredentialField {
+        name: API_ACCESS_TOKEN,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The access token of the agent or agent bot that replies are sent as.",
+        where_to_find: "Profile settings > Access Token, or Settings > Bots for an agent bot.",
+        example: "cw-agent-token-8c1e",
+    },
+    CredentialField {
+        name: WEBHOOK_SECRET,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The secret Chatwoot signs webhooks with.",
+        where_to_find: "Settings > Integrations > Webhooks, shown for the webhook once it is saved.",
+        example: "cw-webhook-secret-5b1d",
+    },
+];
 
 /// How far a signed `X-Chatwoot-Timestamp` may be from the receive time, either way.
 pub const TOLERANCE_SETTING: &str = "signature_tolerance_seconds";
@@ -19,16 +55,6 @@ const MAX_TOLERANCE_SECONDS: u64 = 86_400;
 
 /// Tokens and secrets far longer than Chatwoot's (24 to 64 characters) are a paste error.
 const MAX_SECRET_LEN: usize = 512;
-
-fn required_str<'a>(creds: &'a Map<String, Value>, field: &str) -> Result<&'a str, ConfigError> {
-    match creds.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | Some(Value::Null) | None => {
-            Err(ConfigError::new(field, "is required"))
-        }
-        Some(_) => Err(ConfigError::new(field, "must be a string")),
-    }
-}
 
 /// An http(s) address with a host, without query, fragment or whitespace; a path prefix is
 /// allowed for installations served under one.
@@ -59,13 +85,7 @@ pub fn account_id(creds: &Map<String, Value>) -> Option<String> {
 }
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
-    // Unknown fields first: a misspelt secret would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Chatwoot credential (base_url, account_id, api_access_token, webhook_secret)",
-        ));
-    }
+    refuse_unknown("Chatwoot", FIELDS, creds)?;
     let base = required_str(creds, BASE_URL)?;
     if !is_base_url(base) {
         return Err(ConfigError::new(
@@ -84,12 +104,7 @@ pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigErro
         Some(_) => {}
     }
     for field in [API_ACCESS_TOKEN, WEBHOOK_SECRET] {
-        if required_str(creds, field)?.len() > MAX_SECRET_LEN {
-            return Err(ConfigError::new(
-                field,
-                format!("is longer than {MAX_SECRET_LEN} characters"),
-            ));
-        }
+        bounded_str(creds, field, MAX_SECRET_LEN)?;
     }
     Ok(())
 }
@@ -137,7 +152,7 @@ mod tests {
     #[test]
     fn all_four_credentials_are_required_and_a_missing_one_is_named() {
         assert_eq!(validate_credentials(&map(full())), Ok(()));
-        for field in FIELDS {
+        for field in FIELDS.iter().map(|f| f.name) {
             let mut creds = map(full());
             creds.remove(field);
             assert_eq!(validate_credentials(&creds).unwrap_err().field, field);

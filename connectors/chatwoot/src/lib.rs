@@ -26,8 +26,9 @@ mod reply;
 mod verify;
 
 use omnigate_connector_core::{
-    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, InboundRequest,
-    NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
+    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
+    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, SignedRequest,
+    VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -48,6 +49,19 @@ impl Connector for Chatwoot {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[config::API_ACCESS_TOKEN, config::WEBHOOK_SECRET]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body, at)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

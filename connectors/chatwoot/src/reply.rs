@@ -16,27 +16,7 @@ pub const CONTENT_TYPES: &[&str] = &["text"];
 /// upload of the file itself, and quick replies (`input_select`) show only in the web widget,
 /// so they are refused rather than silently dropped.
 pub fn validate(content: &Value) -> Result<String, ReplyError> {
-    match OutboundContent::parse(content)? {
-        OutboundContent::Text {
-            text,
-            quick_replies,
-        } => {
-            if !quick_replies.is_empty() {
-                return Err(ReplyError::new(
-                    "quick_replies_not_supported",
-                    "Chatwoot replies are plain text; quick replies cannot be sent",
-                ));
-            }
-            if text.trim().is_empty() {
-                return Err(ReplyError::new("empty_text", "text must not be empty"));
-            }
-            Ok(text)
-        }
-        other => Err(ReplyError::new(
-            "content_type_not_supported",
-            format!("Chatwoot replies can be text only, not {}", other.kind()),
-        )),
-    }
+    OutboundContent::text_only(content, "Chatwoot")
 }
 
 fn misconfigured(what: &str) -> ReplyError {

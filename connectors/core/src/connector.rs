@@ -97,6 +97,24 @@ pub struct EchoKey {
     pub text: Option<String>,
 }
 
+impl EchoKey {
+    /// The rule every provider shares: a text echo is a text reply with the same text, an
+    /// image echo an image reply; other content is never attributed.
+    pub fn plain(content: &Content) -> Option<EchoKey> {
+        match content {
+            Content::Text { text } => Some(EchoKey {
+                content_type: "text",
+                text: Some(text.clone()),
+            }),
+            Content::Image { .. } => Some(EchoKey {
+                content_type: "image",
+                text: None,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// A webhook request exactly as the provider would send it for a channel: the inverse of
 /// `verify`, used by tests, fuzzing and tools that stand in for the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,17 +185,7 @@ pub trait Connector: Send + Sync + 'static {
     /// reply; other content is never attributed. A provider that echoes richer replies as
     /// content omnigate does not model (Naver's cards) maps that content here.
     fn echo_key(&self, content: &Content) -> Option<EchoKey> {
-        match content {
-            Content::Text { text } => Some(EchoKey {
-                content_type: "text",
-                text: Some(text.clone()),
-            }),
-            Content::Image { .. } => Some(EchoKey {
-                content_type: "image",
-                text: None,
-            }),
-            _ => None,
-        }
+        EchoKey::plain(content)
     }
 
     /// The reply `content` relayed when a helpdesk resolves a conversation, when the provider

@@ -1,14 +1,51 @@
 //! Crisp channel credentials and settings: the website the channel stands for, the plugin
 //! token replies are sent with, and (for plugin hooks only) the secret hooks are signed with.
 
-use omnigate_connector_core::{allowlist, ConfigError};
+use omnigate_connector_core::credentials::{refuse_unknown, required_str};
+use omnigate_connector_core::{allowlist, ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 pub const WEBSITE_ID: &str = "website_id";
 pub const IDENTIFIER: &str = "identifier";
 pub const KEY: &str = "key";
 pub const SIGNING_SECRET: &str = "signing_secret";
-const FIELDS: [&str; 4] = [WEBSITE_ID, IDENTIFIER, KEY, SIGNING_SECRET];
+
+/// The credentials a Crisp channel takes; without `signing_secret` it receives unsigned
+/// website hooks.
+pub const FIELDS: &[CredentialField] = &[
+    CredentialField {
+        name: WEBSITE_ID,
+        required: true,
+        kind: FieldKind::Text,
+        help: "The Crisp website id (a UUID): in reply URLs, and to recognize other websites' events.",
+        where_to_find: "Settings > Website Settings > Setup & Integrations > Website ID.",
+        example: "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+    },
+    CredentialField {
+        name: IDENTIFIER,
+        required: true,
+        kind: FieldKind::Text,
+        help: "The plugin token identifier, the user part of Basic authentication.",
+        where_to_find: "Crisp Marketplace > the plugin > Tokens (production token).",
+        example: "7b0c5e2a-94d1-4f3b-a8e6-1c2d3e4f5a6b",
+    },
+    CredentialField {
+        name: KEY,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The plugin token key, the password of Basic authentication.",
+        where_to_find: "Crisp Marketplace > the plugin > Tokens, next to the identifier.",
+        example: "crisp-plugin-key-0a1b2c3d",
+    },
+    CredentialField {
+        name: SIGNING_SECRET,
+        required: false,
+        kind: FieldKind::Secret,
+        help: "The plugin's hook signing secret; when set, every hook must be signed. Leave it out for website hooks.",
+        where_to_find: "Crisp Marketplace > the plugin > Settings > Hooks (signing secret).",
+        example: "crisp-plugin-signing-secret-71c2",
+    },
+];
 
 /// Opt-in window for `X-Crisp-Request-Timestamp`: Crisp documents neither the unit nor whether
 /// a retry keeps the first attempt's timestamp, so by default no window is applied (a wrong
@@ -16,16 +53,6 @@ const FIELDS: [&str; 4] = [WEBSITE_ID, IDENTIFIER, KEY, SIGNING_SECRET];
 pub const TOLERANCE_SETTING: &str = "signature_tolerance_seconds";
 const MAX_TOLERANCE_SECONDS: u64 = 86_400;
 const MAX_SECRET_LEN: usize = 512;
-
-fn required_str<'a>(creds: &'a Map<String, Value>, field: &str) -> Result<&'a str, ConfigError> {
-    match creds.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | Some(Value::Null) | None => {
-            Err(ConfigError::new(field, "is required"))
-        }
-        Some(_) => Err(ConfigError::new(field, "must be a string")),
-    }
-}
 
 /// The 8-4-4-4-12 hex shape of Crisp's website ids (it also ends up in the reply URL's path).
 pub fn is_uuid(s: &str) -> bool {
@@ -39,12 +66,7 @@ pub fn is_uuid(s: &str) -> bool {
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields first: a misspelt secret would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Crisp credential (website_id, identifier, key, signing_secret)",
-        ));
-    }
+    refuse_unknown("Crisp", FIELDS, creds)?;
     if !is_uuid(required_str(creds, WEBSITE_ID)?) {
         return Err(ConfigError::new(
             WEBSITE_ID,

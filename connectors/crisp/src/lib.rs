@@ -29,8 +29,9 @@ mod reply;
 mod verify;
 
 use omnigate_connector_core::{
-    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, InboundRequest,
-    NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
+    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
+    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, SignedRequest,
+    VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -51,6 +52,19 @@ impl Connector for Crisp {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[config::KEY, config::SIGNING_SECRET]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body, at)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

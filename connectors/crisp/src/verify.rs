@@ -8,13 +8,13 @@
 //! re-serialises the parsed JSON instead; omnigate does not, because a re-serialisation that
 //! differs from Crisp's in key order or escaping would refuse genuine hooks.)
 
-use hmac::{Hmac, Mac};
-use omnigate_connector_core::{allowlist, ChannelContext, InboundRequest, VerifyError};
-use sha2::Sha256;
+use omnigate_connector_core::signature::{self as sig, Hash};
+use omnigate_connector_core::{
+    allowlist, ChannelContext, InboundRequest, SignedRequest, VerifyError,
+};
+use serde_json::{Map, Value};
 
 use crate::config;
-
-type HmacSha256 = Hmac<Sha256>;
 
 pub const SIGNATURE_HEADER: &str = "x-crisp-signature";
 pub const TIMESTAMP_HEADER: &str = "x-crisp-request-timestamp";
@@ -23,23 +23,34 @@ pub const TIMESTAMP_HEADER: &str = "x-crisp-request-timestamp";
 /// in seconds. The two ranges cannot meet before the year 5138.
 const MILLIS_THRESHOLD: i64 = 100_000_000_000;
 
-fn mac(secret: &str, timestamp: &str, body: &[u8]) -> Option<HmacSha256> {
-    // HMAC accepts keys of any length, so this never fails; no panic path either way.
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(b"[");
-    mac.update(timestamp.as_bytes());
-    mac.update(b";");
-    mac.update(body);
-    mac.update(b"]");
-    Some(mac)
+/// What Crisp signs: `[{timestamp};{body}]`.
+fn signed<'a>(timestamp: &'a str, body: &'a [u8]) -> [&'a [u8]; 5] {
+    [b"[", timestamp.as_bytes(), b";", body, b"]"]
 }
 
 /// The `X-Crisp-Signature` value Crisp sends for `body` at `timestamp`: for tests and tools
 /// that stand in for Crisp.
 pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    mac(secret, timestamp, body)
-        .map(|m| hex::encode(m.finalize().into_bytes()))
-        .unwrap_or_default()
+    sig::hmac_hex(Hash::Sha256, secret.as_bytes(), &signed(timestamp, body))
+}
+
+/// The request a Crisp plugin hook carries for `body` at `at` (Crisp's timestamps are in
+/// milliseconds); a website-hook channel (no signing secret) gets the body alone.
+pub fn sign(credentials: &Map<String, Value>, body: &[u8], at: i64) -> Option<SignedRequest> {
+    let headers = match config::signing_secret(credentials) {
+        None => Vec::new(),
+        Some(secret) => {
+            let ts = at.saturating_mul(1000).to_string();
+            vec![
+                (SIGNATURE_HEADER.into(), signature(secret, &ts, body)),
+                (TIMESTAMP_HEADER.into(), ts),
+            ]
+        }
+    };
+    Some(SignedRequest {
+        headers,
+        body: body.to_vec(),
+    })
 }
 
 pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<(), VerifyError> {
@@ -54,11 +65,14 @@ pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<
     let timestamp = req
         .header(TIMESTAMP_HEADER)
         .ok_or(VerifyError::MissingSignature("X-Crisp-Request-Timestamp"))?;
-    let given = hex::decode(given.trim()).map_err(|_| VerifyError::BadSignature)?;
-    let mac = mac(secret, timestamp, req.body).ok_or(VerifyError::BadSignature)?;
+    let given = sig::decode_hex(given)?;
     // verify_slice compares in constant time.
-    mac.verify_slice(&given)
-        .map_err(|_| VerifyError::BadSignature)?;
+    sig::verify_hmac(
+        Hash::Sha256,
+        secret.as_bytes(),
+        &signed(timestamp, req.body),
+        &given,
+    )?;
     if let Some(tolerance) = config::tolerance(channel.settings) {
         let raw: i64 = timestamp
             .trim()

@@ -1,7 +1,8 @@
 //! LiveChat channel credentials: the secret key registered with the webhooks (LiveChat echoes it
 //! in every body) and the access token replies are sent with.
 
-use omnigate_connector_core::ConfigError;
+use omnigate_connector_core::credentials::{bounded_str, refuse_unknown};
+use omnigate_connector_core::{ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 /// The `secret_key` given to `register_webhook` (or the Developer Console).
@@ -10,42 +11,34 @@ pub const WEBHOOK_SECRET: &str = "webhook_secret";
 /// from `issue_bot_token`, or an agent's OAuth access token).
 pub const ACCESS_TOKEN: &str = "access_token";
 
-const FIELDS: [&str; 2] = [WEBHOOK_SECRET, ACCESS_TOKEN];
 const SECRET_MAX: usize = 512;
 const TOKEN_MAX: usize = 4096;
 
-fn required_str<'a>(creds: &'a Map<String, Value>, field: &str) -> Result<&'a str, ConfigError> {
-    match creds.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            Err(ConfigError::new(field, "is required"))
-        }
-        Some(_) => Err(ConfigError::new(field, "must be a string")),
-    }
-}
+/// The credentials a LiveChat channel takes.
+pub const FIELDS: &[CredentialField] = &[
+    CredentialField {
+        name: WEBHOOK_SECRET,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The secret_key registered with the webhooks; LiveChat copies it into every body.",
+        where_to_find: "Chosen by you when registering the webhooks (register_webhook, or the Developer Console).",
+        example: "livechat-webhook-secret-4d2e",
+    },
+    CredentialField {
+        name: ACCESS_TOKEN,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The Agent Chat API token, without a Bearer prefix.",
+        where_to_find: "A bot token from issue_bot_token, or an agent's OAuth token (Developer Console).",
+        example: "dal:Zx9-token",
+    },
+];
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields first: a misspelled secret would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a LiveChat credential (webhook_secret, access_token)",
-        ));
-    }
-    let secret = required_str(creds, WEBHOOK_SECRET)?;
-    if secret.len() > SECRET_MAX {
-        return Err(ConfigError::new(
-            WEBHOOK_SECRET,
-            format!("is longer than {SECRET_MAX} characters"),
-        ));
-    }
-    let token = required_str(creds, ACCESS_TOKEN)?;
-    if token.len() > TOKEN_MAX {
-        return Err(ConfigError::new(
-            ACCESS_TOKEN,
-            format!("is longer than {TOKEN_MAX} characters"),
-        ));
-    }
+    refuse_unknown("LiveChat", FIELDS, creds)?;
+    bounded_str(creds, WEBHOOK_SECRET, SECRET_MAX)?;
+    let token = bounded_str(creds, ACCESS_TOKEN, TOKEN_MAX)?;
     // The token goes into a header after "Bearer ": whitespace or control characters mean a
     // pasted prefix or a broken copy, and would only fail later at send time.
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {

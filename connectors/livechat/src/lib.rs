@@ -25,8 +25,9 @@ mod verify;
 use std::borrow::Cow;
 
 use omnigate_connector_core::{
-    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, InboundRequest,
-    NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
+    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
+    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, SignedRequest,
+    VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -46,6 +47,19 @@ impl Connector for LiveChat {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[WEBHOOK_SECRET, ACCESS_TOKEN]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        _at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

@@ -13,31 +13,9 @@ use crate::config::ACCESS_TOKEN;
 
 pub const CONTENT_TYPES: &[&str] = &["text"];
 
-pub fn validate(content: &Value) -> Result<OutboundContent, ReplyError> {
-    let parsed = OutboundContent::parse(content)?;
-    match &parsed {
-        OutboundContent::Text {
-            text,
-            quick_replies,
-        } => {
-            if text.trim().is_empty() {
-                return Err(ReplyError::new("empty_text", "text must not be empty"));
-            }
-            if !quick_replies.is_empty() {
-                return Err(ReplyError::new(
-                    "quick_replies_not_supported",
-                    "LiveChat text messages carry no quick replies",
-                ));
-            }
-        }
-        other => {
-            return Err(ReplyError::new(
-                "content_type_not_supported",
-                format!("LiveChat replies take text, not {}", other.kind()),
-            ))
-        }
-    }
-    Ok(parsed)
+/// The reply's text: LiveChat text messages carry no quick replies, and nothing else is sent.
+pub fn validate(content: &Value) -> Result<String, ReplyError> {
+    OutboundContent::text_only(content, "LiveChat")
 }
 
 pub fn next_call(
@@ -45,13 +23,10 @@ pub fn next_call(
     content: &Value,
     done: &[Option<String>],
 ) -> Result<Option<ProviderCall>, ReplyError> {
-    let parsed = validate(content)?;
+    let text = validate(content)?;
     if !done.is_empty() {
         return Ok(None);
     }
-    let OutboundContent::Text { text, .. } = parsed else {
-        return Ok(None);
-    };
     let token = ctx
         .credentials
         .get(ACCESS_TOKEN)

@@ -5,9 +5,11 @@
 //! `credentials.webhook_secret` in constant time. The optional source allow list is checked
 //! first.
 
-use omnigate_connector_core::{allowlist, ChannelContext, InboundRequest, VerifyError};
+use omnigate_connector_core::{
+    allowlist, signature, ChannelContext, InboundRequest, SignedRequest, VerifyError,
+};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
+use serde_json::{Map, Value};
 
 use crate::config::WEBHOOK_SECRET;
 
@@ -58,17 +60,32 @@ pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
         .ok_or(VerifyError::BadSignature)?;
-    if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+    if signature::equal(sent.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(VerifyError::BadSignature)
     }
 }
 
+/// The request LiveChat sends for `body`: the registered secret copied into the body's
+/// `secret_key`. `None` when `body` is not a JSON object, which LiveChat never sends.
+pub fn sign(credentials: &Map<String, Value>, body: &[u8]) -> Option<SignedRequest> {
+    let secret = credentials.get(WEBHOOK_SECRET)?.as_str()?;
+    let mut object = match serde_json::from_slice::<Value>(body).ok()? {
+        Value::Object(object) => object,
+        _ => return None,
+    };
+    object.insert(FIELD.into(), Value::from(secret));
+    Some(SignedRequest {
+        headers: Vec::new(),
+        body: serde_json::to_vec(&object).ok()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Map, Value};
+    use serde_json::json;
 
     fn check(body: &[u8], settings: Value) -> Result<(), VerifyError> {
         let creds: Map<String, Value> = json!({"webhook_secret": "lc-whs-7"})

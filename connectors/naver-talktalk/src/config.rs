@@ -1,20 +1,33 @@
 //! Naver channel credentials and what an approval request hands the operator.
 
-use omnigate_connector_core::{ApprovalExtras, ConfigError};
+use omnigate_connector_core::credentials::{refuse_unknown, required_str};
+use omnigate_connector_core::{ApprovalExtras, ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
+
+/// The credentials a Naver channel takes.
+pub const FIELDS: &[CredentialField] = &[
+    CredentialField {
+        name: "account_id",
+        required: true,
+        kind: FieldKind::Text,
+        help: "The TalkTalk account id: letters, digits, '_' or '-'.",
+        where_to_find: "The end of the account's chat URL, https://talk.naver.com/{account_id}.",
+        example: "wc8b1i",
+    },
+    CredentialField {
+        name: "send_api_key",
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The send API (보내기 API) key, sent as issued in the Authorization header.",
+        where_to_find: "Partner Center > 개발자도구 > 챗봇API 설정.",
+        example: "ct_wc8b1i_Pb1AXDQ0RZWuCccpzdNL",
+    },
+];
 
 /// The address ranges Naver publishes for its webhook calls (changed 2021-06-23), for operators
 /// who want `allowed_source_ips`.
 pub const NAVER_SOURCE_RANGES: [&str; 3] =
     ["211.249.40.0/27", "211.249.68.0/27", "220.230.168.0/27"];
-
-fn required_str<'a>(creds: &'a Map<String, Value>, field: &str) -> Result<&'a str, ConfigError> {
-    match creds.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | None => Err(ConfigError::new(field, "is required")),
-        Some(_) => Err(ConfigError::new(field, "must be a string")),
-    }
-}
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     let account_id = required_str(creds, "account_id")?;
@@ -35,16 +48,7 @@ pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigErro
             "is longer than 512 characters",
         ));
     }
-    if let Some((field, _)) = creds
-        .iter()
-        .find(|(k, _)| !matches!(k.as_str(), "account_id" | "send_api_key"))
-    {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Naver TalkTalk credential",
-        ));
-    }
-    Ok(())
+    refuse_unknown("Naver TalkTalk", FIELDS, creds)
 }
 
 pub fn approval_extras(creds: &Map<String, Value>, channel_key: &str) -> ApprovalExtras {

@@ -28,8 +28,9 @@ mod reply;
 mod verify;
 
 use omnigate_connector_core::{
-    ApprovalExtras, CallOutcome, Capabilities, ChannelContext, ConfigError, Connector,
-    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
+    ApprovalExtras, CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, Content,
+    CredentialField, EchoKey, InboundRequest, NormalizedEvent, ProviderCall, ReplyContext,
+    ReplyError, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -49,6 +50,10 @@ impl Connector for NaverTalkTalk {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &["send_api_key"]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -87,6 +92,25 @@ impl Connector for NaverTalkTalk {
 
     fn validate_settings(&self, settings: &Map<String, Value>) -> Result<(), ConfigError> {
         omnigate_connector_core::allowlist::validate_with(settings, &verify::PRESETS)
+    }
+
+    fn echo_key(&self, content: &Content) -> Option<EchoKey> {
+        match content {
+            // A relayed card reply comes back as `compositeContent`, which the event model
+            // keeps as unsupported content.
+            Content::Unsupported { provider_type } if provider_type == "compositeContent" => {
+                Some(EchoKey {
+                    content_type: "cards",
+                    text: None,
+                })
+            }
+            other => EchoKey::plain(other),
+        }
+    }
+
+    fn resolve_action(&self) -> Option<Value> {
+        // The chatbot takes the thread back, which Partner Center shows as finished ([완료]).
+        Some(serde_json::json!({"type": "handover_take"}))
     }
 
     fn approval_extras(

@@ -2,20 +2,26 @@
 //! omnigate calls no Tawk.to API (it has none to post into a live chat), so nothing else is
 //! needed.
 
-use omnigate_connector_core::ConfigError;
+use omnigate_connector_core::credentials::refuse_unknown;
+use omnigate_connector_core::{ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 pub const WEBHOOK_SECRET: &str = "webhook_secret";
+
+/// The one credential a Tawk.to channel takes.
+pub const FIELDS: &[CredentialField] = &[CredentialField {
+    name: WEBHOOK_SECRET,
+    required: true,
+    kind: FieldKind::Secret,
+    help: "The secret key Tawk.to signs the webhook with (HMAC-SHA1).",
+    where_to_find: "Administration > Settings > Webhooks > the webhook > Secret Key.",
+    example: "tawk-webhook-secret-3e9a",
+}];
 const MAX_SECRET_LEN: usize = 512;
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields first: a pasted REST API key, say, would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| k.as_str() != WEBHOOK_SECRET) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Tawk.to credential (the only one is webhook_secret)",
-        ));
-    }
+    refuse_unknown("Tawk.to", FIELDS, creds)?;
     match creds.get(WEBHOOK_SECRET) {
         Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_SECRET_LEN => Ok(()),
         Some(Value::String(s)) if !s.trim().is_empty() => Err(ConfigError::new(

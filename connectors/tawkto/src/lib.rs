@@ -21,7 +21,8 @@ mod normalize;
 mod verify;
 
 use omnigate_connector_core::{
-    ChannelContext, ConfigError, Connector, InboundRequest, NormalizedEvent, VerifyError,
+    ChannelContext, ConfigError, Connector, CredentialField, InboundRequest, NormalizedEvent,
+    SignedRequest, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -41,6 +42,19 @@ impl Connector for Tawkto {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[config::WEBHOOK_SECRET]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        _at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

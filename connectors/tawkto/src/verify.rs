@@ -3,31 +3,36 @@
 //! signs no timestamp, so there is no window; retries are recognized by `X-Hook-Event-Id`
 //! instead. The optional source allow list is checked first.
 
-use hmac::{Hmac, Mac};
-use omnigate_connector_core::{allowlist, ChannelContext, InboundRequest, VerifyError};
-use serde_json::Value;
-use sha1::Sha1;
+use omnigate_connector_core::signature::{self as sig, Hash};
+use omnigate_connector_core::{
+    allowlist, ChannelContext, InboundRequest, SignedRequest, VerifyError,
+};
+use serde_json::{Map, Value};
 
 use crate::config::WEBHOOK_SECRET;
-
-type HmacSha1 = Hmac<Sha1>;
 
 pub const SIGNATURE_HEADER: &str = "x-tawk-signature";
 pub const EVENT_ID_HEADER: &str = "x-hook-event-id";
 
-fn mac(secret: &str, body: &[u8]) -> Option<HmacSha1> {
-    // HMAC accepts keys of any length, so this never fails; no panic path either way.
-    let mut mac = HmacSha1::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(body);
-    Some(mac)
-}
-
 /// The `X-Tawk-Signature` value Tawk.to sends for `body`: for tests and tools that stand in
 /// for Tawk.to.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    mac(secret, body)
-        .map(|m| hex::encode(m.finalize().into_bytes()))
-        .unwrap_or_default()
+    sig::hmac_hex(Hash::Sha1, secret.as_bytes(), &[body])
+}
+
+/// The event id a stand-in request carries (Tawk.to's are UUIDs, the same on a retry).
+pub const EXAMPLE_EVENT_ID: &str = "2f8e6d4c-1a3b-4c5d-8e7f-9a0b1c2d3e4f";
+
+/// The request Tawk.to sends for `body`, with the id [`EXAMPLE_EVENT_ID`].
+pub fn sign(credentials: &Map<String, Value>, body: &[u8]) -> Option<SignedRequest> {
+    let secret = credentials.get(WEBHOOK_SECRET)?.as_str()?;
+    Some(SignedRequest {
+        headers: vec![
+            (SIGNATURE_HEADER.into(), signature(secret, body)),
+            (EVENT_ID_HEADER.into(), EXAMPLE_EVENT_ID.into()),
+        ],
+        body: body.to_vec(),
+    })
 }
 
 pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<(), VerifyError> {
@@ -43,11 +48,8 @@ pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .ok_or(VerifyError::BadSignature)?;
-    let given = hex::decode(given.trim()).map_err(|_| VerifyError::BadSignature)?;
-    let mac = mac(secret, req.body).ok_or(VerifyError::BadSignature)?;
-    // verify_slice compares in constant time.
-    mac.verify_slice(&given)
-        .map_err(|_| VerifyError::BadSignature)
+    let given = sig::decode_hex(given)?;
+    sig::verify_hmac(Hash::Sha1, secret.as_bytes(), &[req.body], &given)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Sunshine channel credentials: the app and API key that replies are sent with, and the
 //! webhook's shared secret that inbound requests are checked against.
 
-use omnigate_connector_core::ConfigError;
+use omnigate_connector_core::credentials::{bounded_str, refuse_unknown, required_str};
+use omnigate_connector_core::{ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 /// The Sunshine app id (`app.id` in webhooks, `{appId}` in API paths).
@@ -13,18 +14,43 @@ pub const KEY_SECRET: &str = "key_secret";
 /// The webhook's shared secret, sent back by Sunshine as `X-API-Key`.
 pub const WEBHOOK_SECRET: &str = "webhook_secret";
 
-const FIELDS: [&str; 4] = [APP_ID, KEY_ID, KEY_SECRET, WEBHOOK_SECRET];
 const SECRET_MAX: usize = 512;
 
-fn required_str<'a>(creds: &'a Map<String, Value>, field: &str) -> Result<&'a str, ConfigError> {
-    match creds.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            Err(ConfigError::new(field, "is required"))
-        }
-        Some(_) => Err(ConfigError::new(field, "must be a string")),
-    }
-}
+/// The credentials a Sunshine Conversations channel takes.
+pub const FIELDS: &[CredentialField] = &[
+    CredentialField {
+        name: APP_ID,
+        required: true,
+        kind: FieldKind::Text,
+        help: "The Sunshine app id ({appId} in API paths): letters, digits, '_' or '-'.",
+        where_to_find: "Admin Center > Apps and integrations > Conversations API (App ID).",
+        example: "6a1f0c2b9d4e8a7b3c5d1e2f",
+    },
+    CredentialField {
+        name: KEY_ID,
+        required: true,
+        kind: FieldKind::Text,
+        help: "The API key id (app_... or int_...), the Basic-auth user name.",
+        where_to_find: "Admin Center > Apps and integrations > Conversations API > Create API key.",
+        example: "app_5f4eaef81e3dcc117c7ba48b",
+    },
+    CredentialField {
+        name: KEY_SECRET,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The API key secret, the Basic-auth password.",
+        where_to_find: "Shown once when the API key is created.",
+        example: "sunshine-key-secret-Zx9",
+    },
+    CredentialField {
+        name: WEBHOOK_SECRET,
+        required: true,
+        kind: FieldKind::Secret,
+        help: "The webhook's shared secret, sent back by Sunshine as X-API-Key.",
+        where_to_find: "The secret in the answer to the webhook's creation (or the integration's webhook settings).",
+        example: "sunshine-webhook-secret-9c1f",
+    },
+];
 
 /// Ids go into URL paths and the Basic-auth user name, so only the characters Sunshine ids are
 /// made of are accepted: nothing that could change the path or split `key_id:key_secret`.
@@ -36,12 +62,7 @@ fn is_id(s: &str) -> bool {
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields first: a misspelled secret would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| !FIELDS.contains(&k.as_str())) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Sunshine Conversations credential (app_id, key_id, key_secret, webhook_secret)",
-        ));
-    }
+    refuse_unknown("Sunshine Conversations", FIELDS, creds)?;
     let app_id = required_str(creds, APP_ID)?;
     if !is_id(app_id) {
         return Err(ConfigError::new(
@@ -57,13 +78,7 @@ pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigErro
         ));
     }
     for field in [KEY_SECRET, WEBHOOK_SECRET] {
-        let secret = required_str(creds, field)?;
-        if secret.len() > SECRET_MAX {
-            return Err(ConfigError::new(
-                field,
-                format!("is longer than {SECRET_MAX} characters"),
-            ));
-        }
+        bounded_str(creds, field, SECRET_MAX)?;
     }
     Ok(())
 }
@@ -85,7 +100,7 @@ mod tests {
     #[test]
     fn all_four_fields_are_required_and_each_missing_one_is_named() {
         assert_eq!(validate_credentials(&creds(full())), Ok(()));
-        for field in FIELDS {
+        for field in FIELDS.iter().map(|f| f.name) {
             let mut c = creds(full());
             c.remove(field);
             assert_eq!(validate_credentials(&c).unwrap_err().field, field);

@@ -26,8 +26,9 @@ mod reply;
 mod verify;
 
 use omnigate_connector_core::{
-    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, InboundRequest,
-    NormalizedEvent, ProviderCall, ReplyContext, ReplyError, VerifyError,
+    CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
+    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, SignedRequest,
+    VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -47,6 +48,19 @@ impl Connector for ZendeskSunshine {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[KEY_SECRET, WEBHOOK_SECRET]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        _at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

@@ -2,8 +2,10 @@
 //! HMAC, no timestamp). It is compared with `credentials.webhook_secret` in constant time before
 //! the body is looked at; the optional source allow list is checked first.
 
-use omnigate_connector_core::{allowlist, ChannelContext, InboundRequest, VerifyError};
-use subtle::ConstantTimeEq;
+use omnigate_connector_core::{
+    allowlist, signature, ChannelContext, InboundRequest, SignedRequest, VerifyError,
+};
+use serde_json::{Map, Value};
 
 use crate::config::WEBHOOK_SECRET;
 
@@ -23,17 +25,26 @@ pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
         .ok_or(VerifyError::BadSignature)?;
-    if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+    if signature::equal(sent.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
         Err(VerifyError::BadSignature)
     }
 }
 
+/// The request Sunshine sends: the webhook's shared secret in `X-API-Key`.
+pub fn sign(credentials: &Map<String, Value>, body: &[u8]) -> Option<SignedRequest> {
+    let secret = credentials.get(WEBHOOK_SECRET)?.as_str()?;
+    Some(SignedRequest {
+        headers: vec![("x-api-key".into(), secret.into())],
+        body: body.to_vec(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Map, Value};
+    use serde_json::json;
 
     fn check(headers: &[(&str, &str)], creds: Value, settings: Value) -> Result<(), VerifyError> {
         let headers: Vec<(String, String)> = headers
