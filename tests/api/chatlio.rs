@@ -15,14 +15,6 @@ const TOPICS: [&str; 5] = [
 const VISITOR: &str = "7c1e9a52-4f0b-4e1d-8a6b-2f3c4d5e6f70";
 const FIRST_CHAT: &str = "a41f0c3e-9d2b-4c55-7e10-b2a9c8d7e6f5";
 
-fn chatlio_fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/chatlio/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 async fn create_chatlio_channel(app: &TestApp) -> Value {
     let (status, ch) = app
         .post(
@@ -37,19 +29,14 @@ async fn create_chatlio_channel(app: &TestApp) -> Value {
 
 /// A Chatlio channel taken through approval; returns (channel id, the approval response).
 async fn approved_chatlio_channel(app: &TestApp) -> (String, Value) {
-    let id = create_chatlio_channel(app).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+    let ch = app
+        .approved_channel(
+            "chatlio",
+            json!({"widget_id": "6e25c5f7-2227-4b9e-7299-6610bc951a7a"}),
+            Value::Null,
+        )
         .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, approved) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{approved}");
-    (id, pending)
+    (ch.id, ch.approval)
 }
 
 fn url_of(approval: &Value, topic: &str) -> String {
@@ -141,7 +128,7 @@ async fn each_chatlio_webhook_reaches_the_helpdesk_as_its_own_event_type() {
         ("offline-message", "offline-message.json"),
         ("transcript", "transcript.json"),
     ] {
-        let resp = post_hook(&url_of(&approval, topic), chatlio_fixture(name)).await;
+        let resp = post_hook(&url_of(&approval, topic), fixture("chatlio", name)).await;
         assert_eq!(resp.status(), 200, "{topic}");
     }
     let got = wait_received(&helpdesk, &secret, 7).await; // five events and two state changes
@@ -238,14 +225,14 @@ async fn the_bare_url_and_unknown_topics_answer_404_and_store_nothing() {
         format!("{bare}/Transcript"),
         format!("{bare}/offline"),
     ] {
-        let resp = post_hook(&url, chatlio_fixture("transcript.json")).await;
+        let resp = post_hook(&url, fixture("chatlio", "transcript.json")).await;
         assert_eq!(resp.status(), 404, "{url}");
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["code"], "unknown_webhook_key");
     }
     assert!(events_of(&app, &id, "").await.is_empty());
     assert_eq!(
-        post_hook(&transcript_url, chatlio_fixture("transcript.json"))
+        post_hook(&transcript_url, fixture("chatlio", "transcript.json"))
             .await
             .status(),
         200,
@@ -258,7 +245,7 @@ async fn the_bare_url_and_unknown_topics_answer_404_and_store_nothing() {
 async fn an_unreadable_chatlio_payload_is_acked_and_kept_raw_as_unrecognized() {
     let app = spawn_app().await;
     let (id, approval) = approved_chatlio_channel(&app).await;
-    let truncated = chatlio_fixture("transcript-truncated.json");
+    let truncated = fixture("chatlio", "transcript-truncated.json");
     let resp = post_hook(&url_of(&approval, "transcript"), truncated.clone()).await;
     assert_eq!(resp.status(), 200);
     let resp = post_hook(
@@ -292,7 +279,7 @@ async fn a_reply_to_a_chatlio_conversation_is_refused_naming_the_provider() {
     let (id, approval) = approved_chatlio_channel(&app).await;
     let resp = post_hook(
         &url_of(&approval, "new-conversation"),
-        chatlio_fixture("new-conversation.json"),
+        fixture("chatlio", "new-conversation.json"),
     )
     .await;
     assert_eq!(resp.status(), 200);

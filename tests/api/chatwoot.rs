@@ -14,42 +14,30 @@ use crate::helpers::*;
 const SECRET: &str = "cw-webhook-secret-5b1d";
 const TOKEN_VALUE: &str = "cw-agent-token-9f2e";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/chatwoot/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// A Chatwoot channel taken through approval; returns (channel id, webhook URL).
 async fn approved_channel(app: &TestApp, base_url: &str, settings: Value) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "chatwoot", "name": "Northwind support",
-                   "credentials": {"base_url": base_url, "account_id": 7,
-                                   "api_access_token": TOKEN_VALUE, "webhook_secret": SECRET},
-                   "settings": settings}),
+    let ch = app
+        .approved_channel(
+            "chatwoot",
+            json!({"base_url": base_url, "account_id": 7,
+                   "api_access_token": TOKEN_VALUE, "webhook_secret": SECRET}),
+            settings,
         )
         .await;
-    assert_eq!(status, 201, "{ch}");
-    assert_ne!(ch["credentials"]["api_access_token"], TOKEN_VALUE, "masked");
-    assert_ne!(ch["credentials"]["webhook_secret"], SECRET, "masked");
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    assert_ne!(
+        ch.created["credentials"]["api_access_token"], TOKEN_VALUE,
+        "masked"
+    );
+    assert_ne!(
+        ch.created["credentials"]["webhook_secret"], SECRET,
+        "masked"
+    );
+    let url = ch.url();
+    (ch.id, url)
 }
 
 /// POSTs `body` as Chatwoot does, signed with `secret` at `ts`, as delivery `delivery`.
@@ -97,10 +85,10 @@ async fn a_signed_chatwoot_message_reaches_the_helpdesk_as_the_visitors_message_
         )
         .await;
     let (_, hook) = approved_channel(&app, "https://chat.northwind.example", json!({})).await;
-    let incoming = fixture("message-incoming.json");
+    let incoming = fixture("chatwoot", "message-incoming.json");
     let resp = post_signed(&hook, &incoming, SECRET, now(), "d-1").await;
     assert_eq!(resp.status(), 200);
-    let outgoing = fixture("message-outgoing.json");
+    let outgoing = fixture("chatwoot", "message-outgoing.json");
     let resp = post_signed(&hook, &outgoing, SECRET, now(), "d-2").await;
     assert_eq!(resp.status(), 200);
 
@@ -126,7 +114,7 @@ async fn a_signed_chatwoot_message_reaches_the_helpdesk_as_the_visitors_message_
 async fn wrong_and_missing_signatures_are_refused_with_401_and_nothing_is_stored() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app, "https://chat.northwind.example", json!({})).await;
-    let body = fixture("message-incoming.json");
+    let body = fixture("chatwoot", "message-incoming.json");
 
     let wrong = post_signed(&hook, &body, "not-the-secret", now(), "d-1").await;
     assert_eq!(refused(wrong).await, (401, "signature_invalid".into()));
@@ -141,7 +129,7 @@ async fn wrong_and_missing_signatures_are_refused_with_401_and_nothing_is_stored
 async fn stale_or_future_timestamps_are_refused_within_a_window_the_channel_can_widen() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app, "https://chat.northwind.example", json!({})).await;
-    let body = fixture("message-incoming.json");
+    let body = fixture("chatwoot", "message-incoming.json");
     let old = post_signed(&hook, &body, SECRET, now() - 600, "d-old").await;
     assert_eq!(refused(old).await, (401, "timestamp_out_of_window".into()));
     let future = post_signed(&hook, &body, SECRET, now() + 600, "d-future").await;
@@ -166,7 +154,7 @@ async fn stale_or_future_timestamps_are_refused_within_a_window_the_channel_can_
 async fn a_redelivered_webhook_is_stored_once_but_the_same_text_in_a_new_delivery_is_kept() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app, "https://chat.northwind.example", json!({})).await;
-    let body = fixture("message-incoming.json");
+    let body = fixture("chatwoot", "message-incoming.json");
     // Chatwoot refreshes the timestamp on a retry and keeps the delivery id.
     for ts in [now() - 5, now()] {
         let resp = post_signed(&hook, &body, SECRET, ts, "d-retried").await;
@@ -219,7 +207,7 @@ async fn a_reply_goes_to_the_channels_own_chatwoot_with_its_token_and_comes_back
     })
     .await;
     let (channel, hook) = approved_channel(&app, &chatwoot.uri(), json!({})).await;
-    let body = fixture("message-incoming.json");
+    let body = fixture("chatwoot", "message-incoming.json");
     assert_eq!(
         post_signed(&hook, &body, SECRET, now(), "d-1")
             .await
@@ -298,7 +286,7 @@ async fn a_reply_chatwoot_refuses_is_reported_failed_with_its_status_and_never_r
     })
     .await;
     let (channel, hook) = approved_channel(&app, &chatwoot.uri(), json!({})).await;
-    let body = fixture("message-incoming.json");
+    let body = fixture("chatwoot", "message-incoming.json");
     assert_eq!(
         post_signed(&hook, &body, SECRET, now(), "d-1")
             .await

@@ -625,13 +625,13 @@ async fn a_reply_over_naver_s_limits_is_refused_and_marked_failed_in_chatwoot() 
 
 #[tokio::test]
 async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation() {
-    use crate::durability::{free_port, gateway, signal};
+    use crate::durability::gateway;
     let chatwoot = FakeChatwoot::start().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut gw = gateway(&dir, port).await;
+    let gw = gateway(&dir, port).await;
     let (status, d) = gw
-        .app
+        .app()
         .post(
             "/v1/destinations",
             json!({"kind": "chatwoot", "base_url": chatwoot.uri(), "account_id": ACCOUNT,
@@ -640,17 +640,16 @@ async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation()
         )
         .await;
     assert_eq!(status, 201, "{d}");
-    let (_, hook) = gw.app.approved_naver_channel().await;
+    let (_, hook) = gw.app().approved_naver_channel().await;
     post_hook(&hook, naver_text("u1", "before")).await;
     wait_count(&chatwoot, 1).await;
-    signal(&gw.child, "TERM");
-    gw.child.wait().unwrap();
+    assert!(gw.terminate().await.success());
 
-    let mut gw = gateway(&dir, port).await;
+    let gw = gateway(&dir, port).await;
     post_hook(&hook, naver_text("u1", "after")).await;
     wait_count(&chatwoot, 2).await;
     let (status, _) = gw
-        .app
+        .app()
         .post(
             &format!("/v1/destinations/{}/replay", d["id"].as_str().unwrap()),
             json!({"since": "2020-01-01T00:00:00Z"}),
@@ -669,8 +668,6 @@ async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation()
         assert_eq!(texts, [json!("before"), json!("after")]);
     });
     chatwoot.assert_nothing_refused();
-    signal(&gw.child, "KILL");
-    gw.child.wait().unwrap();
 }
 
 async fn wait_count(chatwoot: &FakeChatwoot, n: usize) {

@@ -16,14 +16,6 @@ const SIGNING_SECRET: &str = "crisp-plugin-signing-secret-71c2";
 const IDENTIFIER: &str = "7b0c5e2a-94d1-4f3b-a8e6-1c2d3e4f5a6b";
 const KEY: &str = "crisp-plugin-key-0a1b2c3d";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/crisp/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -35,25 +27,10 @@ async fn approved_channel(app: &TestApp, signed: bool, settings: Value) -> (Stri
     if signed {
         credentials["signing_secret"] = json!(SIGNING_SECRET);
     }
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "crisp", "name": "Boutique chat",
-                   "credentials": credentials, "settings": settings}),
-        )
-        .await;
-    assert_eq!(status, 201, "{ch}");
-    assert_ne!(ch["credentials"]["key"], KEY, "masked");
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    let ch = app.approved_channel("crisp", credentials, settings).await;
+    assert_ne!(ch.created["credentials"]["key"], KEY, "masked");
+    let url = ch.url();
+    (ch.id, url)
 }
 
 /// POSTs `body` as a Crisp plugin hook, signed with `secret` at `ts` (milliseconds).
@@ -98,7 +75,7 @@ async fn a_signed_plugin_hook_reaches_the_helpdesk_and_operator_messages_are_ech
         "message-send-text.json",
         "message-received-text.json",
     ] {
-        let resp = post_signed(&hook, &fixture(name), SIGNING_SECRET, now_ms()).await;
+        let resp = post_signed(&hook, &fixture("crisp", name), SIGNING_SECRET, now_ms()).await;
         assert_eq!(resp.status(), 200, "{name}");
     }
     let got = wait_received(&helpdesk, &secret, 3).await;
@@ -124,7 +101,7 @@ async fn wrong_missing_and_stale_signatures_are_refused_with_401_and_nothing_is_
     let app = spawn_app().await;
     let (id, hook) =
         approved_channel(&app, true, json!({"signature_tolerance_seconds": 300})).await;
-    let body = fixture("message-send-text.json");
+    let body = fixture("crisp", "message-send-text.json");
     let wrong = post_signed(&hook, &body, "not-the-secret", now_ms()).await;
     assert_eq!(refused(wrong).await, (401, "signature_invalid".into()));
     let unsigned = post_hook(&hook, body.clone()).await;
@@ -143,13 +120,13 @@ async fn wrong_missing_and_stale_signatures_are_refused_with_401_and_nothing_is_
 async fn a_website_hook_channel_takes_unsigned_hooks_on_its_secret_url() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app, false, json!({})).await;
-    let resp = post_hook(&hook, fixture("message-send-text.json")).await;
+    let resp = post_hook(&hook, fixture("crisp", "message-send-text.json")).await;
     assert_eq!(resp.status(), 200);
     let events = events_of(&app, &id, "").await;
     assert_eq!(types(&events), ["message.received"]);
     let wrong_key = hook.replace("/hooks/", "/hooks/x");
     assert_eq!(
-        post_hook(&wrong_key, fixture("message-send-text.json"))
+        post_hook(&wrong_key, fixture("crisp", "message-send-text.json"))
             .await
             .status(),
         404
@@ -160,7 +137,7 @@ async fn a_website_hook_channel_takes_unsigned_hooks_on_its_secret_url() {
 async fn a_retried_message_is_stored_once_by_its_fingerprint_never_by_its_text() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app, true, json!({})).await;
-    let body = fixture("message-send-text.json");
+    let body = fixture("crisp", "message-send-text.json");
     for _ in 0..2 {
         let resp = post_signed(&hook, &body, SIGNING_SECRET, now_ms()).await;
         assert_eq!(resp.status(), 200);
@@ -194,7 +171,7 @@ async fn a_reply_is_sent_to_crisp_as_the_plugin_operator() {
     })
     .await;
     let (channel, hook) = approved_channel(&app, true, json!({})).await;
-    let body = fixture("message-send-text.json");
+    let body = fixture("crisp", "message-send-text.json");
     assert_eq!(
         post_signed(&hook, &body, SIGNING_SECRET, now_ms())
             .await

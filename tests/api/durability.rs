@@ -2,8 +2,7 @@
 //! schema is versioned.
 
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
@@ -12,55 +11,14 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::*;
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub struct Gateway {
-    pub child: Child,
-    pub app: TestApp,
-}
-
-async fn start_binary(dir: &Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
-        .arg("serve")
-        .env("OMNIGATE__STORE__PATH", dir)
-        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
-        .env("OMNIGATE__SERVER__PORT", port.to_string())
-        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
-        .env(
-            "OMNIGATE__DELIVERY__RETRY_SCHEDULE",
-            "0s,1s,1s,1s,1s,1s,1s,1s,1s,1s",
-        )
-        .env("OMNIGATE__DELIVERY__JITTER", "0")
-        .env("OMNIGATE__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+/// The binary on `port` with its data in `dir`, retrying every second.
+pub async fn gateway(dir: &tempfile::TempDir, port: u16) -> GatewayProcess {
+    GatewayProcess::builder()
+        .data(dir.path())
+        .port(port)
+        .retries("0s,1s,1s,1s,1s,1s,1s,1s,1s,1s")
         .spawn()
-        .expect("the binary starts");
-    wait_ready(&format!("http://127.0.0.1:{port}")).await;
-    child
-}
-
-pub async fn gateway(dir: &tempfile::TempDir, port: u16) -> Gateway {
-    let child = start_binary(dir.path(), port).await;
-    Gateway {
-        child,
-        app: TestApp::process(port, dir.path()),
-    }
-}
-
-pub fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(ok.success());
+        .await
 }
 
 #[tokio::test]
@@ -70,13 +28,13 @@ async fn every_acked_webhook_survives_kill_9_and_is_delivered_after_restart() {
     let helpdesk_port = free_port(); // nothing listens yet: the helpdesk is down
     let mut gw = gateway(&dir, port).await;
     let (_, secret) = gw
-        .app
+        .app()
         .destination(
             &format!("http://127.0.0.1:{helpdesk_port}/in"),
             json!({"event_types": ["message.received"]}),
         )
         .await;
-    let (_, url) = gw.app.approved_naver_channel().await;
+    let (_, url) = gw.app().approved_naver_channel().await;
     for i in 0..20 {
         let who = if i % 2 == 0 { "alice" } else { "bob" };
         assert_eq!(
@@ -86,8 +44,7 @@ async fn every_acked_webhook_survives_kill_9_and_is_delivered_after_restart() {
             200
         );
     }
-    signal(&gw.child, "KILL");
-    gw.child.wait().unwrap();
+    gw.kill_9();
 
     let listener = TcpListener::bind(("127.0.0.1", helpdesk_port)).unwrap();
     let helpdesk = MockServer::builder().listener(listener).start().await;
@@ -95,7 +52,7 @@ async fn every_acked_webhook_survives_kill_9_and_is_delivered_after_restart() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&helpdesk)
         .await;
-    let mut gw = gateway(&dir, port).await;
+    let _gw = gateway(&dir, port).await;
     let got = wait_received(&helpdesk, &secret, 20).await;
     for who in ["alice", "bob"] {
         let texts: Vec<String> = got
@@ -116,8 +73,6 @@ async fn every_acked_webhook_survives_kill_9_and_is_delivered_after_restart() {
             .collect();
         assert_eq!(unique, expected, "every acked message of {who}, in order");
     }
-    signal(&gw.child, "KILL");
-    gw.child.wait().unwrap();
 }
 
 #[tokio::test]
@@ -129,15 +84,15 @@ async fn sigterm_stops_gracefully_and_loses_nothing() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
         .mount(&helpdesk)
         .await;
-    let mut gw = gateway(&dir, port).await;
+    let gw = gateway(&dir, port).await;
     let (_, secret) = gw
-        .app
+        .app()
         .destination(
             &helpdesk.uri(),
             json!({"event_types": ["message.received"]}),
         )
         .await;
-    let (_, url) = gw.app.approved_naver_channel().await;
+    let (_, url) = gw.app().approved_naver_channel().await;
     for i in 0..5 {
         assert_eq!(
             post_hook(&url, naver_text("carol", &format!("c{i}")))
@@ -146,13 +101,10 @@ async fn sigterm_stops_gracefully_and_loses_nothing() {
             200
         );
     }
-    signal(&gw.child, "TERM");
-    let status = tokio::task::spawn_blocking(move || gw.child.wait().unwrap())
-        .await
-        .unwrap();
+    let status = gw.terminate().await;
     assert!(status.success(), "exit status {status:?}");
 
-    let mut gw = gateway(&dir, port).await;
+    let _gw = gateway(&dir, port).await;
     let got = wait_received(&helpdesk, &secret, 5).await;
     let mut texts: Vec<&str> = got
         .iter()
@@ -160,8 +112,6 @@ async fn sigterm_stops_gracefully_and_loses_nothing() {
         .collect();
     texts.dedup();
     assert_eq!(texts, ["c0", "c1", "c2", "c3", "c4"]);
-    signal(&gw.child, "KILL");
-    gw.child.wait().unwrap();
 }
 
 #[tokio::test]

@@ -25,7 +25,12 @@ async fn the_helpdesk_receives_each_naver_event_signed_and_in_order() {
         "echo.json",
         "leave.json",
     ] {
-        assert_eq!(post_hook(&url, fixture(name)).await.status(), 200);
+        assert_eq!(
+            post_hook(&url, fixture("naver_talktalk", name))
+                .await
+                .status(),
+            200
+        );
     }
     let got = wait_received(&helpdesk, &secret, 8).await; // six events and two state changes
     let got: Vec<_> = got
@@ -93,7 +98,9 @@ async fn an_event_arriving_as_its_lane_finishes_is_delivered_at_once() {
     for round in 1..=20usize {
         for _ in 0..3 {
             assert_eq!(
-                post_hook(&url, fixture("send-text.json")).await.status(),
+                post_hook(&url, fixture("naver_talktalk", "send-text.json"))
+                    .await
+                    .status(),
                 200
             );
         }
@@ -128,10 +135,10 @@ async fn destinations_get_only_what_their_filters_take_with_raw_when_asked() {
     let everything = helpdesk_ok().await;
     let (_, secret_e) = app.destination(&everything.uri(), json!({})).await;
 
-    post_hook(&url_a, fixture("open.json")).await;
-    post_hook(&url_a, fixture("send-text.json")).await;
-    post_hook(&url_b, fixture("send-text.json")).await;
-    post_hook(&url_a, fixture("echo.json")).await;
+    post_hook(&url_a, fixture("naver_talktalk", "open.json")).await;
+    post_hook(&url_a, fixture("naver_talktalk", "send-text.json")).await;
+    post_hook(&url_b, fixture("naver_talktalk", "send-text.json")).await;
+    post_hook(&url_a, fixture("naver_talktalk", "echo.json")).await;
 
     let all = wait_received(&everything, &secret_e, 4).await;
     assert_eq!(all.len(), 4);

@@ -11,7 +11,9 @@ use tempfile::TempDir;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-pub const TOKEN: &str = "ogt_test-admin-token-0123456789";
+pub use crate::process::{free_port, GatewayProcess};
+
+pub const TOKEN: &str = crate::process::ADMIN_TOKEN;
 pub const SEND_API_KEY: &str = "ct_wc8b1i_Pb1AXDQ0RZWuCccpzdNL";
 
 pub struct TestApp {
@@ -71,6 +73,32 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A channel created and approved by [`TestApp::approved_channel`].
+pub struct Channel {
+    pub id: String,
+    /// The answer to its creation (credentials masked).
+    pub created: Value,
+    /// The answer to its approval request (its webhook URL or URLs).
+    pub approval: Value,
+}
+
+impl Channel {
+    /// Its one webhook URL.
+    pub fn url(&self) -> String {
+        self.approval["webhook_url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("one webhook URL: {}", self.approval))
+            .to_string()
+    }
+}
+
+impl GatewayProcess {
+    /// The API of this gateway.
+    pub fn app(&self) -> TestApp {
+        TestApp::process(self.port, &self.data)
+    }
+}
+
 impl TestApp {
     /// A gateway running as its own process, on `port`, with its data in `data`.
     pub fn process(port: u16, data: &std::path::Path) -> TestApp {
@@ -109,6 +137,38 @@ impl TestApp {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
+    /// A channel of `provider` created with `credentials` and `settings` (`null` for none) and
+    /// taken through approval.
+    pub async fn approved_channel(
+        &self,
+        provider: &str,
+        credentials: Value,
+        settings: Value,
+    ) -> Channel {
+        let mut body = json!({"provider": provider, "name": format!("{provider} channel"),
+                              "credentials": credentials});
+        if !settings.is_null() {
+            body["settings"] = settings;
+        }
+        let (status, created) = self.post("/v1/channels", body).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().unwrap().to_string();
+        let (status, approval) = self
+            .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{approval}");
+        let (status, approved) = self
+            .post(&format!("/v1/channels/{id}/approve"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{approved}");
+        assert_eq!(approved["state"], "approved", "{approved}");
+        Channel {
+            id,
+            created,
+            approval,
+        }
+    }
+
     pub async fn create_naver_channel(&self) -> Value {
         let (status, ch) = self
             .post(
@@ -123,17 +183,15 @@ impl TestApp {
 
     /// A Naver channel taken through approval; returns (channel id, webhook URL).
     pub async fn approved_naver_channel(&self) -> (String, String) {
-        let ch = self.create_naver_channel().await;
-        let id = ch["id"].as_str().unwrap().to_string();
-        let (status, pending) = self
-            .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        let ch = self
+            .approved_channel(
+                "naver_talktalk",
+                json!({"account_id": "wc8b1i", "send_api_key": SEND_API_KEY}),
+                Value::Null,
+            )
             .await;
-        assert_eq!(status, 200, "{pending}");
-        let (status, approved) = self
-            .post(&format!("/v1/channels/{id}/approve"), json!({}))
-            .await;
-        assert_eq!(status, 200, "{approved}");
-        (id, pending["webhook_url"].as_str().unwrap().to_string())
+        let url = ch.url();
+        (ch.id, url)
     }
 
     /// Registers a destination; returns (id, signing secret).
@@ -185,10 +243,12 @@ pub fn naver_text(user: &str, text: &str) -> String {
     )
 }
 
-pub fn fixture(name: &str) -> Vec<u8> {
+/// A fixture of `provider` (its id, e.g. `zendesk_sunshine`), from its connector crate.
+pub fn fixture(provider: &str, name: &str) -> Vec<u8> {
     let path = format!(
-        "{}/connectors/naver-talktalk/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
+        "{}/connectors/{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR"),
+        provider.replace('_', "-")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -245,19 +305,6 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// Waits until a gateway started as a process answers `/readyz` with 200 at `base`.
-pub async fn wait_ready(base: &str) {
-    let url = format!("{base}/readyz");
-    eventually(20, "the gateway to be ready", || async {
-        reqwest::get(&url)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
 }
 
 /// Waits until the helpdesk has received `n` requests and returns the verified payloads.

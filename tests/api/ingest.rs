@@ -16,7 +16,7 @@ async fn the_five_core_naver_events_are_stored_normalized() {
         "echo.json",
         "leave.json",
     ] {
-        let resp = post_hook(&url, fixture(name)).await;
+        let resp = post_hook(&url, fixture("naver_talktalk", name)).await;
         assert_eq!(resp.status(), 200, "{name}");
         assert_eq!(
             resp.content_length(),

@@ -15,17 +15,9 @@ const WEBHOOK_SECRET: &str = "lc-fixture-secret";
 const ACCESS_TOKEN: &str = "dal:bot-token-0123456789";
 const CHAT: &str = "RZ4M2XK7QP";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/livechat/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// A fixture with its `secret_key` replaced, or removed when `None`.
 fn with_secret(name: &str, secret: Option<&str>) -> Vec<u8> {
-    let mut body: Value = serde_json::from_slice(&fixture(name)).unwrap();
+    let mut body: Value = serde_json::from_slice(&fixture("livechat", name)).unwrap();
     match secret {
         Some(s) => body["secret_key"] = json!(s),
         None => {
@@ -37,28 +29,19 @@ fn with_secret(name: &str, secret: Option<&str>) -> Vec<u8> {
 
 /// A LiveChat channel taken through approval; returns (channel id, webhook URL).
 async fn approved_channel(app: &TestApp) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "livechat", "name": "LiveChat",
-                   "credentials": {"webhook_secret": WEBHOOK_SECRET, "access_token": ACCESS_TOKEN}}),
+    let ch = app
+        .approved_channel(
+            "livechat",
+            json!({"webhook_secret": WEBHOOK_SECRET, "access_token": ACCESS_TOKEN}),
+            Value::Null,
         )
         .await;
-    assert_eq!(status, 201, "{ch}");
     assert_ne!(
-        ch["credentials"]["access_token"], ACCESS_TOKEN,
+        ch.created["credentials"]["access_token"], ACCESS_TOKEN,
         "secrets are masked"
     );
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    let url = ch.url();
+    (ch.id, url)
 }
 
 async fn post_livechat(url: &str, body: Vec<u8>) -> reqwest::Response {
@@ -89,7 +72,9 @@ async fn webhooks_with_the_right_secret_key_reach_the_helpdesk_in_order() {
         "chat-deactivated-by-agent.json",
     ] {
         assert_eq!(
-            post_livechat(&hook, fixture(name)).await.status(),
+            post_livechat(&hook, fixture("livechat", name))
+                .await
+                .status(),
             200,
             "{name}"
         );
@@ -144,10 +129,10 @@ async fn the_raw_body_a_helpdesk_receives_has_the_secret_key_redacted() {
     let (_, hook) = approved_channel(&app).await;
     // A mapped event and one no mapping understands (which always carries its raw body).
     let mut unknown: Value =
-        serde_json::from_slice(&fixture("incoming-event-customer-text.json")).unwrap();
+        serde_json::from_slice(&fixture("livechat", "incoming-event-customer-text.json")).unwrap();
     unknown["action"] = json!("thread_tagged");
     for body in [
-        fixture("incoming-event-customer-text.json"),
+        fixture("livechat", "incoming-event-customer-text.json"),
         unknown.to_string().into_bytes(),
     ] {
         assert_eq!(post_livechat(&hook, body).await.status(), 200);
@@ -204,7 +189,9 @@ async fn a_redelivered_webhook_is_stored_once_and_agent_messages_are_never_recei
         "incoming-event-agent-text.json",
     ] {
         assert_eq!(
-            post_livechat(&hook, fixture(name)).await.status(),
+            post_livechat(&hook, fixture("livechat", name))
+                .await
+                .status(),
             200,
             "{name}"
         );
@@ -242,7 +229,11 @@ async fn a_reply_is_sent_with_the_bearer_token_to_send_event() {
     })
     .await;
     let (id, hook) = approved_channel(&app).await;
-    post_livechat(&hook, fixture("incoming-event-customer-text.json")).await;
+    post_livechat(
+        &hook,
+        fixture("livechat", "incoming-event-customer-text.json"),
+    )
+    .await;
     let events = events_of(&app, &id, "&type=message.received").await;
     let conversation = events[0]["data"]["conversation"]["id"]
         .as_str()

@@ -4,6 +4,7 @@
 
 mod fake_chatwoot;
 mod helpers;
+mod process;
 
 mod admin;
 mod channels;

@@ -3,15 +3,12 @@
 //! bodies out.
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use omnigate::config::ProviderSettings;
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::durability::{free_port, signal};
 use crate::helpers::*;
 
 /// The value of every sample of `name` whose labels include `labels`, summed; `None` when no
@@ -338,25 +335,15 @@ async fn a_request_id_is_echoed_and_carried_to_deliveries_and_provider_calls() {
 #[tokio::test]
 async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let log_path = dir.path().join("gateway.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
-        .arg("serve")
-        .env("OMNIGATE__STORE__PATH", dir.path().join("data"))
-        .env("OMNIGATE__SERVER__PORT", port.to_string())
-        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
-        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
+    let gw = GatewayProcess::builder()
+        .data(&dir.path().join("data"))
         .env("OMNIGATE__LOG__FORMAT", "json")
         .env("OMNIGATE__LOG__LEVEL", "info")
-        .env_remove("RUST_LOG")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
+        .logs_to(&log_path)
         .spawn()
-        .unwrap();
-    let app = TestApp::process(port, dir.path());
-    wait_ready(&app.base).await;
+        .await;
+    let app = gw.app();
 
     let created = app
         .http
@@ -386,10 +373,7 @@ async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
     assert_eq!(post_hook(&hook, body).await.status(), 200);
     assert_eq!(post_hook(&hook, "{broken body marker").await.status(), 200);
     wait_received(&helpdesk, &secret, 2).await;
-    signal(&child, "TERM");
-    let mut child = child;
-    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(gw.terminate().await.success(), "a graceful stop");
 
     let logs = std::fs::read_to_string(&log_path).unwrap();
     for line in logs.lines().filter(|l| l.starts_with('{')) {

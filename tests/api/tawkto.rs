@@ -9,35 +9,17 @@ use crate::helpers::*;
 const SECRET: &str = "tawk-webhook-secret-3e9a";
 const CHAT: &str = "4c2a7e10-8b3f-11f1-a6d2-3b9e5f7c1d24";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/tawkto/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// A Tawk.to channel taken through approval; returns (channel id, webhook URL).
 async fn approved_channel(app: &TestApp) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "tawkto", "name": "Harbor Bikes chat",
-                   "credentials": {"webhook_secret": SECRET}}),
-        )
+    let ch = app
+        .approved_channel("tawkto", json!({"webhook_secret": SECRET}), Value::Null)
         .await;
-    assert_eq!(status, 201, "{ch}");
-    assert_ne!(ch["credentials"]["webhook_secret"], SECRET, "masked");
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    assert_ne!(
+        ch.created["credentials"]["webhook_secret"], SECRET,
+        "masked"
+    );
+    let url = ch.url();
+    (ch.id, url)
 }
 
 /// POSTs `body` as Tawk.to does, signed with `secret`, as event `event_id`.
@@ -78,7 +60,7 @@ async fn a_chat_reaches_the_helpdesk_from_its_first_message_to_its_transcript() 
         ("chat-end.json", "e-2"),
         ("chat-transcript.json", "e-3"),
     ] {
-        let resp = post_signed(&hook, &fixture(name), SECRET, event_id).await;
+        let resp = post_signed(&hook, &fixture("tawkto", name), SECRET, event_id).await;
         assert_eq!(resp.status(), 200, "{name}");
     }
     let got = wait_received(&helpdesk, &secret, 4).await;
@@ -118,7 +100,7 @@ async fn a_chat_reaches_the_helpdesk_from_its_first_message_to_its_transcript() 
 async fn wrong_and_missing_signatures_are_refused_with_401_and_nothing_is_stored() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app).await;
-    let body = fixture("chat-start.json");
+    let body = fixture("tawkto", "chat-start.json");
     let wrong = post_signed(&hook, &body, "not-the-secret", "e-1").await;
     assert_eq!(refused(wrong).await, (401, "signature_invalid".into()));
     let unsigned = post_hook(&hook, body.clone()).await;
@@ -130,7 +112,7 @@ async fn wrong_and_missing_signatures_are_refused_with_401_and_nothing_is_stored
 async fn a_retried_webhook_is_stored_once_by_its_event_id_never_by_content() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app).await;
-    let body = fixture("chat-start.json");
+    let body = fixture("tawkto", "chat-start.json");
     for _ in 0..2 {
         let resp = post_signed(&hook, &body, SECRET, "e-retried").await;
         assert_eq!(resp.status(), 200);
@@ -149,7 +131,7 @@ async fn a_retried_webhook_is_stored_once_by_its_event_id_never_by_content() {
 async fn a_reply_to_a_tawkto_chat_is_refused_with_409_naming_the_provider() {
     let app = spawn_app().await;
     let (id, hook) = approved_channel(&app).await;
-    let resp = post_signed(&hook, &fixture("chat-start.json"), SECRET, "e-1").await;
+    let resp = post_signed(&hook, &fixture("tawkto", "chat-start.json"), SECRET, "e-1").await;
     assert_eq!(resp.status(), 200);
     let conversation = events_of(&app, &id, "").await[0]["data"]["conversation"]["id"]
         .as_str()

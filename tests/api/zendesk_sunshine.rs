@@ -19,40 +19,23 @@ const KEY_SECRET: &str = "sunco-key-secret-0123";
 const WEBHOOK_SECRET: &str = "sunco-webhook-secret-4567";
 const CONVERSATION: &str = "c0ffee0123456789abcdef01";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/zendesk-sunshine/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 /// A Sunshine channel taken through approval; returns (channel id, webhook URL).
 async fn approved_channel(app: &TestApp) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "zendesk_sunshine", "name": "Zendesk messaging",
-                   "credentials": {"app_id": APP, "key_id": KEY_ID, "key_secret": KEY_SECRET,
-                                   "webhook_secret": WEBHOOK_SECRET}}),
+    let ch = app
+        .approved_channel(
+            "zendesk_sunshine",
+            json!({"app_id": APP, "key_id": KEY_ID, "key_secret": KEY_SECRET,
+                   "webhook_secret": WEBHOOK_SECRET}),
+            Value::Null,
         )
         .await;
-    assert_eq!(status, 201, "{ch}");
     assert_ne!(
-        ch["credentials"]["key_secret"], KEY_SECRET,
+        ch.created["credentials"]["key_secret"], KEY_SECRET,
         "secrets are masked"
     );
-    assert_ne!(ch["credentials"]["webhook_secret"], WEBHOOK_SECRET);
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    assert_ne!(ch.created["credentials"]["webhook_secret"], WEBHOOK_SECRET);
+    let url = ch.url();
+    (ch.id, url)
 }
 
 /// POSTs a body as Sunshine would, with `X-API-Key` when given.
@@ -80,7 +63,7 @@ async fn a_batch_with_the_right_secret_reaches_the_helpdesk_as_one_event_per_ele
     let (_, hook) = approved_channel(&app).await;
     let resp = post_sunshine(
         &hook,
-        fixture("batch-opened-then-messages.json"),
+        fixture("zendesk_sunshine", "batch-opened-then-messages.json"),
         Some(WEBHOOK_SECRET),
     )
     .await;
@@ -133,7 +116,12 @@ async fn a_wrong_or_missing_x_api_key_is_refused_with_401_and_nothing_is_stored(
         (Some(""), "signature_invalid"),
         (None, "signature_missing"),
     ] {
-        let resp = post_sunshine(&hook, fixture("message-user-text.json"), key).await;
+        let resp = post_sunshine(
+            &hook,
+            fixture("zendesk_sunshine", "message-user-text.json"),
+            key,
+        )
+        .await;
         assert_eq!(resp.status(), 401, "{key:?}");
         let problem: Value = resp.json().await.unwrap();
         assert_eq!(problem["code"], code, "{key:?}");
@@ -148,7 +136,7 @@ async fn a_redelivered_batch_is_stored_once_and_business_messages_are_never_rece
     for _ in 0..2 {
         let resp = post_sunshine(
             &hook,
-            fixture("batch-opened-then-messages.json"),
+            fixture("zendesk_sunshine", "batch-opened-then-messages.json"),
             Some(WEBHOOK_SECRET),
         )
         .await;
@@ -156,7 +144,7 @@ async fn a_redelivered_batch_is_stored_once_and_business_messages_are_never_rece
     }
     let resp = post_sunshine(
         &hook,
-        fixture("message-business-bot.json"),
+        fixture("zendesk_sunshine", "message-business-bot.json"),
         Some(WEBHOOK_SECRET),
     )
     .await;
@@ -203,7 +191,7 @@ async fn with_fake_sunshine(
     let (id, hook) = approved_channel(&app).await;
     post_sunshine(
         &hook,
-        fixture("message-user-text.json"),
+        fixture("zendesk_sunshine", "message-user-text.json"),
         Some(WEBHOOK_SECRET),
     )
     .await;
@@ -261,7 +249,7 @@ async fn a_reply_is_posted_to_the_sunshine_api_as_the_business_and_its_echo_is_r
     );
 
     // Sunshine then reports the business message back; the gateway knows it as its own.
-    let echo = String::from_utf8(fixture("message-business-bot.json"))
+    let echo = String::from_utf8(fixture("zendesk_sunshine", "message-business-bot.json"))
         .unwrap()
         .replace("6b20a1c3d5e7f90112233451", "6b20a1c3d5e7f90112233459")
         .replace("I can help with that. Is it about an order?", text);

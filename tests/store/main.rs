@@ -4,6 +4,8 @@
 
 mod cases;
 mod harness;
+#[path = "../api/process.rs"]
+mod process;
 
 /// Runs a case against both engines.
 macro_rules! conformance {

@@ -3,7 +3,6 @@
 //! (with AOF) needs no replica restart, and webhooks acked meanwhile are delivered in order.
 
 use std::collections::{HashMap, HashSet};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -14,16 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::harness::redis_url;
 
-const TOKEN: &str = "ogt_replica-test-admin-token-0123456789";
-const MASTER_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::process::{free_port, GatewayProcess, ADMIN_TOKEN as TOKEN};
 
 /// A child process killed (SIGKILL) when dropped, so a failing test leaves nothing behind.
 struct Proc(Child);
@@ -60,48 +50,17 @@ async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
     }
 }
 
-struct Replica {
-    base: String,
-    proc: Proc,
-}
-
-async fn replica(redis: &str, prefix: &str, data: &Path) -> Replica {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
-        .arg("serve")
-        .env("OMNIGATE__STORE__KIND", "redis")
-        .env("OMNIGATE__STORE__PATH", data)
-        .env("OMNIGATE__REDIS__URL", redis)
-        .env("OMNIGATE__REDIS__KEY_PREFIX", prefix)
+/// A replica of the gateway on the redis engine at `redis`, under `prefix`.
+async fn replica(redis: &str, prefix: &str, data: &Path) -> GatewayProcess {
+    GatewayProcess::builder()
+        .data(data)
+        .redis(redis, prefix)
         .env("OMNIGATE__REDIS__TIMEOUT", "500ms")
-        .env("OMNIGATE__SECRETS__MASTER_KEY", MASTER_KEY)
-        .env("OMNIGATE__SERVER__PORT", port.to_string())
-        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
-        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
-        .env(
-            "OMNIGATE__DELIVERY__RETRY_SCHEDULE",
-            "0s,200ms,200ms,200ms,200ms,200ms",
-        )
-        .env("OMNIGATE__DELIVERY__JITTER", "0")
+        .retries("0s,200ms,200ms,200ms,200ms,200ms")
         .env("OMNIGATE__DELIVERY__REQUEST_TIMEOUT", "2s")
         .env("OMNIGATE__DELIVERY__LEASE_MARGIN", "1s")
-        .env("OMNIGATE__LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
-        .expect("the binary starts");
-    let proc = Proc(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let url = format!("{base}/readyz");
-    eventually(20, "a replica to be ready", || async {
-        reqwest::get(&url)
-            .await
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    })
-    .await;
-    Replica { base, proc }
+        .await
 }
 
 async fn admin(base: &str, path: &str, body: Value) -> Value {
@@ -294,7 +253,7 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
         assert!(send(&replicas[1].base, &path, "user-burst", &text).await);
         acked.entry("user-burst".into()).or_default().push(text);
     }
-    replicas[1].proc.kill_9();
+    replicas[1].kill_9();
     alive[1] = false;
     let burst_done = received(&sink, &secret)
         .await

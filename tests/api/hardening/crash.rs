@@ -4,8 +4,6 @@
 //! helpdesk fails a third of its requests at random).
 
 use std::collections::HashSet;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,48 +35,21 @@ impl Respond for FlakyHelpdesk {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(dir: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
-        .arg("serve")
-        .env("OMNIGATE__STORE__PATH", dir)
-        .env("OMNIGATE__SERVER__PORT", port.to_string())
-        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
-        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
-        .env(
-            "OMNIGATE__DELIVERY__RETRY_SCHEDULE",
-            ["0s"; 1]
-                .into_iter()
-                .chain(["100ms"; 40])
-                .collect::<Vec<_>>()
-                .join(","),
-        )
-        .env("OMNIGATE__DELIVERY__JITTER", "0")
+/// The binary on `port` with its data in `dir`, retrying every 100 ms.
+async fn start(dir: &std::path::Path, port: u16) -> GatewayProcess {
+    let schedule = ["0s"; 1]
+        .into_iter()
+        .chain(["100ms"; 40])
+        .collect::<Vec<_>>()
+        .join(",");
+    GatewayProcess::builder()
+        .data(dir)
+        .port(port)
+        .retries(&schedule)
         .env("OMNIGATE__DELIVERY__REQUEST_TIMEOUT", "2s")
         .env("OMNIGATE__LOG__LEVEL", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
-        .expect("the binary starts");
-    wait_ready(&format!("http://127.0.0.1:{port}")).await;
-    child
-}
-
-fn kill(child: &mut Child) {
-    let ok = Command::new("kill")
-        .arg("-KILL")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    child.wait().unwrap();
+        .await
 }
 
 /// Posts webhooks until told to stop; returns the texts answered 200.
@@ -159,8 +130,8 @@ async fn sigkill_at_random_moments_loses_no_acked_webhook_and_fakes_no_delivery(
         .respond_with(flaky.clone())
         .mount(&helpdesk)
         .await;
-    let app = TestApp::process(port, dir.path());
     let mut child = start(dir.path(), port).await;
+    let app = child.app();
     app.destination(
         &helpdesk.uri(),
         json!({"event_types": ["message.received"]}),
@@ -180,7 +151,7 @@ async fn sigkill_at_random_moments_loses_no_acked_webhook_and_fakes_no_delivery(
         let run_for = rand::thread_rng().gen_range(150..900);
         tokio::time::sleep(Duration::from_millis(run_for)).await;
         // Killed while requests, commits and deliveries are in flight.
-        kill(&mut child);
+        child.kill_9();
         *stop.lock().unwrap() = true;
         for s in senders {
             acked.extend(s.await.unwrap());
@@ -188,7 +159,7 @@ async fn sigkill_at_random_moments_loses_no_acked_webhook_and_fakes_no_delivery(
     }
     assert!(acked.len() > 50, "the load was real: {} acked", acked.len());
 
-    let mut child = start(dir.path(), port).await;
+    let _child = start(dir.path(), port).await;
     let stored = stored_texts(&app).await;
     let texts: HashSet<&str> = stored.iter().map(|(_, t)| t.as_str()).collect();
     let lost: Vec<&String> = acked
@@ -217,5 +188,4 @@ async fn sigkill_at_random_moments_loses_no_acked_webhook_and_fakes_no_delivery(
             );
         }
     }
-    kill(&mut child);
 }

@@ -3,9 +3,6 @@
 //! its logs, in any API answer (beyond the one that shows a new secret once), or in the data
 //! directory, and a LiveChat secret sent inside a body never reaches the helpdesk.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,14 +21,6 @@ const LC_TOKEN: &str = "dal:PLANTED-livechat-token-19a";
 const TAWK_SECRET: &str = "PLANTED-tawk-secret-6cd";
 const DEST_TOKEN: &str = "PLANTED-cw-destination-token-2b8";
 const DEST_SECRET: &str = "PLANTED-cw-inbox-secret-d07";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Every call made, with its answer, so all answers can be searched afterwards.
 struct Recorder {
@@ -58,21 +47,13 @@ impl Recorder {
     /// Registers and approves a channel; returns (id, webhook URL).
     async fn channel(&mut self, provider: &str, credentials: Value) -> (String, String) {
         let ch = self
-            .post(
-                "/v1/channels",
-                json!({"provider": provider, "name": provider, "credentials": credentials}),
-            )
+            .app
+            .approved_channel(provider, credentials, Value::Null)
             .await;
-        let id = ch["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{ch}"))
-            .to_string();
-        let pending = self
-            .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-            .await;
-        self.post(&format!("/v1/channels/{id}/approve"), json!({}))
-            .await;
-        (id, pending["webhook_url"].as_str().unwrap().to_string())
+        self.answers.push(ch.created.to_string());
+        self.answers.push(ch.approval.to_string());
+        let url = ch.url();
+        (ch.id, url)
     }
 }
 
@@ -117,24 +98,17 @@ async fn planted_secrets_never_reach_logs_answers_or_the_data_directory() {
         .mount(&naver)
         .await;
     let sink = helpdesk_ok().await;
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_omnigate"))
-        .arg("serve")
-        .env("OMNIGATE__STORE__PATH", data.path())
-        .env("OMNIGATE__SERVER__PORT", port.to_string())
-        .env("OMNIGATE__ADMIN__TOKEN", TOKEN)
-        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
+    let log = logs.path().join("gateway.log");
+    let gw = GatewayProcess::builder()
+        .data(data.path())
         .env("OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE", naver.uri())
-        .env("OMNIGATE__DELIVERY__RETRY_SCHEDULE", "0s,200ms")
+        .retries("0s,200ms")
         .env("RUST_LOG", "debug")
-        .stdout(std::fs::File::create(logs.path().join("stdout")).unwrap())
-        .stderr(std::fs::File::create(logs.path().join("stderr")).unwrap())
-        .stdin(Stdio::null())
+        .logs_to(&log)
         .spawn()
-        .unwrap();
-    wait_ready(&format!("http://127.0.0.1:{port}")).await;
+        .await;
     let mut r = Recorder {
-        app: TestApp::process(port, data.path()),
+        app: gw.app(),
         answers: Vec::new(),
     };
 
@@ -308,21 +282,9 @@ async fn planted_secrets_never_reach_logs_answers_or_the_data_directory() {
             .unwrap(),
     );
 
-    // Stop it and let the logs settle.
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-
-    let log = [
-        std::fs::read(logs.path().join("stdout")).unwrap(),
-        std::fs::read(logs.path().join("stderr")).unwrap(),
-    ]
-    .concat();
+    // Stop it: a graceful stop flushes the logs.
+    assert!(gw.terminate().await.success(), "a graceful stop");
+    let log = std::fs::read(&log).unwrap();
     assert!(
         contains(&log, "DEBUG"),
         "the log ran at debug level: {} bytes",

@@ -114,34 +114,21 @@ pub const CHATWOOT_SECRET: &str = "cw-webhook-secret-5b1d";
 
 /// An approved Chatwoot channel (signed webhooks); returns (id, webhook URL).
 pub async fn chatwoot_channel(app: &TestApp) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": "chatwoot", "name": "Support",
-                   "credentials": {"base_url": "https://chat.example.com", "account_id": 7,
-                                   "api_access_token": "cw-agent-token-9f2e",
-                                   "webhook_secret": CHATWOOT_SECRET}}),
+    let ch = app
+        .approved_channel(
+            "chatwoot",
+            json!({"base_url": "https://chat.example.com", "account_id": 7,
+                   "api_access_token": "cw-agent-token-9f2e",
+                   "webhook_secret": CHATWOOT_SECRET}),
+            Value::Null,
         )
         .await;
-    assert_eq!(status, 201, "{ch}");
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
+    let url = ch.url();
+    (ch.id, url)
 }
 
 pub fn chatwoot_fixture() -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/chatwoot/tests/fixtures/message-incoming.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap()
+    fixture("chatwoot", "message-incoming.json")
 }
 
 /// POSTs `body` as Chatwoot does, signed with `secret` at `ts`, as delivery `delivery`.
