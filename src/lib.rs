@@ -12,6 +12,7 @@ pub mod forwarder;
 pub mod helpdesk;
 pub mod http;
 pub mod ids;
+pub mod ingress;
 pub mod relay;
 pub mod startup;
 pub mod store;

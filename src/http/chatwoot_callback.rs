@@ -11,7 +11,6 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::schemas::{self, Problem};
-use super::webhooks::read_body;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::domain::destination::{ChatwootSettings, Destination};
@@ -19,6 +18,7 @@ use crate::helpdesk::chatwoot::callback::{decide, resolve_action, Decision};
 use crate::helpdesk::chatwoot::{
     writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPLY,
 };
+use crate::ingress::{headers_of, read_body};
 use crate::store::{MessageStatus, RelayedMessage};
 
 const DELIVERY_HEADER: &str = "x-chatwoot-delivery";
@@ -39,15 +39,7 @@ fn answer(status: &str, extra: Value) -> HttpResponse {
 /// Checks `X-Chatwoot-Signature` with the inbox secret (timestamp within 5 minutes). An unsigned
 /// callback passes only when the destination allows it (Chatwoot before 4.13).
 fn verify(req: &HttpRequest, body: &[u8], s: &ChatwootSettings) -> ApiResult<()> {
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
-        })
-        .collect();
+    let headers = headers_of(req.headers());
     let signed = headers.iter().any(|(k, _)| k == SIGNATURE_HEADER);
     let secret = match (&s.inbox_secret, signed) {
         (_, false) if s.allow_unsigned_callbacks => return Ok(()),
@@ -114,7 +106,7 @@ async fn callback(
     let Some(settings) = dest.chatwoot.clone() else {
         return Err(ApiError::not_found("chatwoot destination"));
     };
-    let body = read_body(&req, payload, state.settings.server.max_body_bytes).await?;
+    let body = read_body(req.headers(), payload, state.settings.server.max_body_bytes).await?;
     verify(&req, &body, &settings)?;
     let parsed: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;

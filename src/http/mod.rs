@@ -2,7 +2,6 @@
 //! the OpenAPI document of all of it (`/openapi.json`).
 
 mod admin;
-mod channel_cache;
 mod chatwoot_callback;
 mod chatwoot_fields;
 mod health;
@@ -41,7 +40,7 @@ pub struct AppState {
     /// Calls back into helpdesks (Chatwoot message status).
     pub helpdesk_client: reqwest::Client,
     /// The ingress's webhook-key lookups.
-    pub channels: channel_cache::ChannelCache,
+    pub channels: crate::ingress::ChannelCache,
     /// Flood control and header limits, checked before handlers run.
     pub limits: Limits,
 }
