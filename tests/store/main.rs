@@ -44,6 +44,9 @@ conformance!(
     channels_follow_their_state_machine,
     tokens_are_kept_hashed_and_listed,
     events_are_listed_by_filter_and_page,
+    patching_a_destination_keeps_a_concurrent_gone_disable,
+    a_channel_approved_meanwhile_is_not_deleted,
+    channel_patches_neither_revive_nor_undo,
 );
 
 mod redis_only;

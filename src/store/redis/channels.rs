@@ -129,45 +129,46 @@ pub async fn list(st: &RedisStore) -> StoreResult<Vec<Channel>> {
 }
 
 pub async fn update(st: &RedisStore, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
-    let mut ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
+    let mut fields = vec![("updated_ms", now_ms().to_string())];
     if let Some(name) = patch.name {
-        ch.name = name;
+        fields.push(("name", name));
     }
-    if let Some(credentials) = patch.credentials {
-        ch.credentials = credentials;
+    if let Some(credentials) = &patch.credentials {
+        fields.push(("credentials", seal_credentials(st, credentials)?));
     }
     if let Some(settings) = patch.settings {
-        ch.settings = settings;
+        fields.push(("settings", Value::Object(settings).to_string()));
     }
-    let fields = [
-        ("name", ch.name.clone()),
-        ("credentials", seal_credentials(st, &ch.credentials)?),
-        ("settings", Value::Object(ch.settings.clone()).to_string()),
-        ("updated_ms", now_ms().to_string()),
-    ];
-    let r: Result<(), _> = st.conn().hset_multiple(st.key(&["ch", id]), &fields).await;
-    st.ok(r)?;
+    st.patch("ch", id, &fields, &[]).await?;
     get(st, id).await?.ok_or(StoreError::NotFound)
 }
 
 pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
-    let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
-    if ch.state == ChannelState::Approved {
-        return Err(StoreError::Conflict(
-            "an approved channel must be revoked before it is deleted".into(),
-        ));
+    // The script refuses when the state changed since it was read; then read and decide again.
+    for _ in 0..5 {
+        let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
+        if ch.state == ChannelState::Approved {
+            return Err(StoreError::Conflict(
+                "an approved channel must be revoked before it is deleted".into(),
+            ));
+        }
+        let r = st
+            .scripts
+            .delete_channel
+            .arg(&st.prefix)
+            .arg(id)
+            .arg(ch.state.as_str())
+            .invoke_async::<()>(&mut st.conn())
+            .await;
+        match r {
+            Ok(()) => return Ok(()),
+            Err(e) if e.code() == Some("RETRY") => continue,
+            Err(e) => return Err(st.fail(e)),
+        }
     }
-    let mut pipe = redis::pipe();
-    pipe.atomic()
-        .del(st.key(&["ch", id]))
-        .ignore()
-        .zrem(st.key(&["channels"]), id)
-        .ignore();
-    if let Some(key) = &ch.webhook_key {
-        pipe.del(st.key(&["chkey", key])).ignore();
-    }
-    let r: Result<(), _> = pipe.query_async(&mut st.conn()).await;
-    st.ok(r)
+    Err(StoreError::Conflict(
+        "the channel keeps changing; try again".into(),
+    ))
 }
 
 pub async fn transition(

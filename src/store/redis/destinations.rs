@@ -108,27 +108,47 @@ pub async fn insert(st: &RedisStore, d: &Destination) -> StoreResult<()> {
     st.ok(r)
 }
 
+/// Writes only the fields the patch names: a concurrent change of another field (the
+/// forwarder disabling a destination that answered 410) is kept.
 pub async fn update(
     st: &RedisStore,
     id: &str,
     patch: DestinationPatch,
 ) -> StoreResult<Destination> {
     let mut d = get(st, id).await?.ok_or(StoreError::NotFound)?;
-    let wake = patch.apply(&mut d);
-    let key = st.key(&["dst", id]);
-    let mut fields = fields_of(st, &d)?;
-    fields.push(("updated_ms", now_ms().to_string()));
-    let mut pipe = redis::pipe();
-    pipe.atomic().hset_multiple(&key, &fields).ignore();
-    match &d.disabled_reason {
-        Some(reason) => pipe.hset(&key, "disabled_reason", reason).ignore(),
-        None => pipe.hdel(&key, "disabled_reason").ignore(),
-    };
-    if d.chatwoot.is_none() {
-        pipe.hdel(&key, "kind_settings").ignore();
+    let named = patch.clone();
+    // Enabling wakes the forwarder even when the copy read was enabled: the forwarder may
+    // have disabled it since.
+    let wake = patch.apply(&mut d) || named.enabled == Some(true);
+    let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
+    let flag = |on: bool| if on { "1" } else { "0" }.to_string();
+    let mut set = vec![("updated_ms", now_ms().to_string())];
+    let mut remove = Vec::new();
+    if named.url.is_some() {
+        set.push(("url", d.url.clone()));
     }
-    let r: Result<(), _> = pipe.query_async(&mut st.conn()).await;
-    st.ok(r)?;
+    if named.event_types.is_some() {
+        set.push(("event_types", json(&d.event_types)?));
+    }
+    if named.channels.is_some() {
+        set.push(("channels", json(&d.channels)?));
+    }
+    if named.include_raw.is_some() {
+        set.push(("include_raw", flag(d.include_raw)));
+    }
+    if named.enabled.is_some() {
+        set.push(("enabled", flag(d.enabled)));
+        match &d.disabled_reason {
+            Some(reason) => set.push(("disabled_reason", reason.clone())),
+            None => remove.push("disabled_reason"),
+        }
+    }
+    if let Some(settings) = &d.chatwoot.as_ref().filter(|_| named.chatwoot.is_some()) {
+        let plain = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
+        set.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
+        set.push(("kind", d.kind().to_string()));
+    }
+    st.patch("dst", id, &set, &remove).await?;
     if wake {
         st.notify.notify_one();
     }

@@ -205,6 +205,27 @@ impl RedisStore {
         Ok(all.into_iter().filter(|f| !f.is_empty()).collect())
     }
 
+    /// Writes the fields a patch names into the hash of record `family:id`, atomically and only
+    /// while it exists (`patch.lua`), so concurrent writers of other fields keep their changes.
+    async fn patch(
+        &self,
+        family: &str,
+        id: &str,
+        set: &[(&str, String)],
+        remove: &[&str],
+    ) -> StoreResult<()> {
+        let mut call = self.scripts.patch.prepare_invoke();
+        call.arg(&self.prefix).arg(family).arg(id).arg(set.len());
+        for (field, value) in set {
+            call.arg(*field).arg(value);
+        }
+        for field in remove {
+            call.arg(*field);
+        }
+        let r = call.invoke_async::<()>(&mut self.conn()).await;
+        self.ok(r)
+    }
+
     fn lane_key(lane: &Lane) -> String {
         format!("{}|{}", lane.destination_id, lane.lane)
     }

@@ -10,6 +10,9 @@ use omnigate::store::{
 };
 use serde_json::json;
 
+mod races;
+pub use races::*;
+
 type S = Arc<dyn Store>;
 
 fn now() -> i64 {

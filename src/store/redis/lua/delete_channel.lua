@@ -1,0 +1,19 @@
+-- Deletes a channel the caller decided may go, from the state it read (refused with RETRY when
+-- the state changed meanwhile, e.g. an approval). Its stored events and history stay.
+-- ARGV: prefix, channel, state read.
+local ch, from = ARGV[2], ARGV[3]
+local key = k('ch', ch)
+local cur = redis.call('HGET', key, 'state')
+if not cur then
+  return redis.error_reply('NOTFOUND no such channel')
+end
+if cur ~= from then
+  return redis.error_reply('RETRY the channel changed meanwhile')
+end
+local wk = redis.call('HGET', key, 'webhook_key')
+redis.call('DEL', key)
+redis.call('ZREM', k('channels'), ch)
+if wk then
+  redis.call('DEL', k('chkey', wk))
+end
+return 'ok'
