@@ -142,6 +142,17 @@ impl Resolve for GuardedResolver {
 
 /// A client builder for every outbound call: no redirects, the gateway's user agent, and the
 /// guarded resolver unless private destinations are allowed.
+/// The gateway's one outbound client, shared by the forwarder, the relay and helpdesk calls:
+/// one connection pool with keep-alive, TLS roots parsed once, no redirects, inward addresses
+/// refused at connect time. It has no overall timeout: each caller sets its own per request
+/// (`delivery.request_timeout`, `relay.request_timeout`).
+pub fn client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
+    Ok(client_builder(allow_private)
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .build()?)
+}
+
 pub fn client_builder(allow_private: bool) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -97,13 +97,14 @@ impl Application {
         let store = open_store(&settings).await?;
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
         let relay_wake = Arc::new(tokio::sync::Notify::new());
+        let client = crate::egress::client(settings.security.allow_private_destinations)?;
         let state = web::Data::new(AppState {
             store: store.clone(),
             settings: settings.clone(),
             registry: Registry::default(),
             tokens,
             relay_wake: relay_wake.clone(),
-            helpdesk_client: helpdesk_client(&settings)?,
+            helpdesk_client: client.clone(),
             channels: Default::default(),
             limits: http::Limits::new(&settings.security),
         });
@@ -120,15 +121,17 @@ impl Application {
         .run();
         let forwarder = Forwarder::new(
             store.clone(),
+            client.clone(),
             &settings.delivery,
             settings.security.allow_private_destinations,
-        )?;
+        );
         let relay = Relay::new(
             store.clone(),
             Registry::default(),
             settings.clone(),
+            client,
             relay_wake,
-        )?;
+        );
         tracing::info!(%address, port, "omnigate listening");
         Ok(Application {
             port,
@@ -167,15 +170,6 @@ impl Application {
         tracing::info!("stopped");
         served.context("the HTTP server failed")
     }
-}
-
-/// The client for calls back into a helpdesk outside the forwarder (Chatwoot message status).
-pub fn helpdesk_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
-    Ok(
-        crate::egress::client_builder(settings.security.allow_private_destinations)
-            .timeout(settings.delivery.request_timeout)
-            .build()?,
-    )
 }
 
 fn tracing_actix() -> actix_web::middleware::Logger {

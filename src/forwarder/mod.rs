@@ -2,8 +2,10 @@
 //! on the hot path), runs one worker per lane so a conversation's events go strictly in order,
 //! and many lanes in parallel so a failing conversation holds back no other.
 
-mod attempt;
+pub mod deliverer;
+mod lane;
 mod schedule;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,9 +15,10 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::DeliverySettings;
-use crate::store::{AttemptRecord, AttemptResult, Lane, Store};
+use crate::store::{AttemptResult, Lane, Store};
 
-pub use attempt::{classify, Outcome};
+pub use deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
+pub use lane::LanePolicy;
 pub use schedule::RetrySchedule;
 
 /// The longest the dispatcher sleeps without looking at the clock-driven retries.
@@ -27,8 +30,9 @@ const CLAIM_BATCH: usize = 256;
 pub struct Forwarder {
     store: Arc<dyn Store>,
     client: reqwest::Client,
-    schedule: RetrySchedule,
-    lease: Duration,
+    /// `delivery.request_timeout`, per request: the client is shared with the relay.
+    timeout: Duration,
+    policy: LanePolicy,
     concurrency: usize,
     /// Lanes a worker holds now; `true` once the lane was claimed again meanwhile (a new event
     /// arrived after the worker's last look), so the worker hands it back when it stops.
@@ -43,7 +47,7 @@ fn now_ms() -> i64 {
 /// `omnigate_deliveries_total{destination, outcome}` with the outcome named like the delivery's
 /// status after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
 /// duration, and a destination's 429 as a rate-limit rejection.
-fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::AttemptReport) {
+fn record_metrics(destination: &str, result: &AttemptResult, report: &AttemptReport) {
     use crate::telemetry;
     let outcome = match result {
         AttemptResult::Delivered => "delivered",
@@ -61,32 +65,30 @@ fn record_metrics(destination: &str, result: &AttemptResult, report: &attempt::A
 }
 
 impl Forwarder {
-    /// `allow_private`: `security.allow_private_destinations` (see [`crate::egress`]).
+    /// `client`: the gateway's outbound client ([`crate::egress::client`]); `allow_private`:
+    /// `security.allow_private_destinations` (see [`crate::egress`]).
     pub fn new(
         store: Arc<dyn Store>,
+        client: reqwest::Client,
         settings: &DeliverySettings,
         allow_private: bool,
-    ) -> anyhow::Result<Forwarder> {
-        // One client for every delivery: connection pools with keep-alive, TLS roots parsed
-        // once, no redirects, inward addresses refused at connect time.
-        let client = crate::egress::client_builder(allow_private)
-            .timeout(settings.request_timeout)
-            .connect_timeout(settings.request_timeout.min(Duration::from_secs(5)))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build()?;
-        Ok(Forwarder {
+    ) -> Forwarder {
+        Forwarder {
             store,
             client,
-            schedule: RetrySchedule::new(
-                settings.retry_schedule.clone(),
-                settings.jitter,
-                settings.max_retry_after,
-            ),
-            lease: settings.request_timeout + settings.lease_margin,
+            timeout: settings.request_timeout,
+            policy: LanePolicy {
+                schedule: RetrySchedule::new(
+                    settings.retry_schedule.clone(),
+                    settings.jitter,
+                    settings.max_retry_after,
+                ),
+                lease: settings.request_timeout + settings.lease_margin,
+            },
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
             allow_private,
-        })
+        }
     }
 
     /// Runs until `shutdown` turns true, then lets in-flight attempts finish and hands their
@@ -105,7 +107,7 @@ impl Forwarder {
                 Vec::new()
             } else {
                 let now = now_ms();
-                let lease_until = now + self.lease.as_millis() as i64;
+                let lease_until = now + self.policy.lease.as_millis() as i64;
                 match self
                     .store
                     .claim_lanes(now, free.min(CLAIM_BATCH), lease_until)
@@ -176,115 +178,5 @@ impl Forwarder {
         }
         while workers.join_next().await.is_some() {}
         tracing::info!("forwarder stopped");
-    }
-
-    /// Delivers a lane's queued events in order until it is empty, waits on a retry, or
-    /// shutdown is asked.
-    async fn work_lane(&self, lane: &Lane, stop: watch::Receiver<bool>) {
-        let dest = match self.store.get_destination(&lane.destination_id).await {
-            Ok(Some(d)) if d.enabled => d,
-            Ok(_) => {
-                let _ = self.store.settle_lane(lane).await;
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot load destination");
-                let _ = self.store.settle_lane(lane).await;
-                return;
-            }
-        };
-        loop {
-            if *stop.borrow() {
-                break;
-            }
-            let job = match self.store.lane_head(lane).await {
-                Ok(Some(job)) => job,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the lane head");
-                    break;
-                }
-            };
-            if job.next_attempt_at_ms > now_ms() {
-                break;
-            }
-            let report = match &dest.chatwoot {
-                Some(settings) => {
-                    let target = (&dest, settings);
-                    attempt::chatwoot(
-                        &self.client,
-                        self.store.as_ref(),
-                        target,
-                        &job,
-                        self.allow_private,
-                    )
-                    .await
-                }
-                None => attempt::attempt(&self.client, &dest, &job).await,
-            };
-            let attempts_done = (job.attempts + 1) as usize;
-            let (result, mut error) = match &report.outcome {
-                // A delivery that was skipped by rule keeps the rule as its note.
-                Outcome::Delivered => (AttemptResult::Delivered, report.error.clone()),
-                Outcome::Gone | Outcome::Permanent => (AttemptResult::Dead, report.error.clone()),
-                Outcome::Retryable { retry_after } => {
-                    match self.schedule.next_delay(attempts_done, *retry_after) {
-                        Some(delay) => (
-                            AttemptResult::Retry {
-                                at_ms: now_ms() + delay.as_millis() as i64,
-                            },
-                            report.error.clone(),
-                        ),
-                        None => (AttemptResult::Dead, report.error.clone()),
-                    }
-                }
-            };
-            if matches!(result, AttemptResult::Dead)
-                && !matches!(report.outcome, Outcome::Gone | Outcome::Permanent)
-            {
-                error = Some(format!(
-                    "retries_exhausted after {attempts_done} attempts; last: {}",
-                    error.unwrap_or_default()
-                ));
-            }
-            let keeps_lane =
-                !matches!(result, AttemptResult::Retry { .. }) && report.outcome != Outcome::Gone;
-            tracing::debug!(
-                delivery = %job.delivery_id,
-                destination = %dest.id,
-                request_id = job.request_id.as_deref().unwrap_or_default(),
-                status = ?report.status_code,
-                outcome = ?report.outcome,
-                "delivery attempt"
-            );
-            let counted = (dest.id.clone(), result.clone());
-            let record = AttemptRecord {
-                lane: lane.clone(),
-                delivery_id: job.delivery_id.clone(),
-                result,
-                status_code: report.status_code,
-                error,
-                duration_ms: report.duration.as_millis() as i64,
-                hold_until_ms: keeps_lane.then(|| now_ms() + self.lease.as_millis() as i64),
-                disable_destination: (report.outcome == Outcome::Gone)
-                    .then(|| "the destination answered 410 Gone".to_string()),
-            };
-            let recorded = self.store.record_attempt(record).await;
-            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
-            if recorded.is_ok() {
-                record_metrics(&counted.0, &counted.1, &report);
-            }
-            match recorded {
-                Ok(_) if keeps_lane => continue,
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::error!(error = %e, delivery = %job.delivery_id, "cannot record a delivery attempt");
-                    break;
-                }
-            }
-        }
-        if let Err(e) = self.store.settle_lane(lane).await {
-            tracing::warn!(error = %e, "cannot hand a lane back");
-        }
     }
 }

@@ -238,6 +238,7 @@ async fn act(
             dest.id.clone(),
         );
         let reason = format!("{code}: {detail}");
+        let timeout = state.settings.delivery.request_timeout;
         if let Some(mid) = message_id {
             let link = format!("{display_id}:{mid}");
             let key = format!("refused:{mid}");
@@ -247,7 +248,15 @@ async fn act(
                     .await
                     .is_ok()
                 {
-                    writeback::report(store.as_ref(), &client, &dest_id, &key, Some(&reason)).await;
+                    writeback::report(
+                        store.as_ref(),
+                        &client,
+                        timeout,
+                        &dest_id,
+                        &key,
+                        Some(&reason),
+                    )
+                    .await;
                 }
             });
         }

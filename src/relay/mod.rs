@@ -42,20 +42,17 @@ impl Relay {
         store: Arc<dyn Store>,
         registry: Registry,
         settings: Arc<Settings>,
+        client: reqwest::Client,
         wake: Arc<Notify>,
-    ) -> anyhow::Result<Relay> {
-        let client = crate::egress::client_builder(settings.security.allow_private_destinations)
-            .timeout(settings.relay.request_timeout)
-            .connect_timeout(settings.relay.request_timeout.min(Duration::from_secs(5)))
-            .build()?;
-        Ok(Relay {
+    ) -> Relay {
+        Relay {
             store,
             registry,
             settings,
             client,
             limiters: Limiters::default(),
             wake,
-        })
+        }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -143,6 +140,7 @@ impl Relay {
             writeback::report(
                 self.store.as_ref(),
                 &self.client,
+                self.settings.relay.request_timeout,
                 dest,
                 &message.id,
                 failure.as_deref(),
@@ -292,7 +290,11 @@ impl Relay {
         call: omnigate_connector_core::ProviderCall,
         request_id: Option<&str>,
     ) -> CallOutcome {
-        let mut req = self.client.post(&call.url).body(call.body);
+        let mut req = self
+            .client
+            .post(&call.url)
+            .timeout(self.settings.relay.request_timeout)
+            .body(call.body);
         for (k, v) in &call.headers {
             req = req.header(k, v);
         }

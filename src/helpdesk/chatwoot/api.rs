@@ -8,6 +8,7 @@ use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
 
 use crate::domain::destination::ChatwootSettings;
+use crate::forwarder::AttemptError;
 
 /// The largest answer read from Chatwoot; the rest is ignored.
 const MAX_ANSWER: usize = 256 * 1024;
@@ -17,15 +18,15 @@ pub enum CallError {
     Retryable {
         status: Option<u16>,
         retry_after: Option<Duration>,
-        detail: String,
+        error: AttemptError,
     },
     /// 404: the object is gone on Chatwoot's side (a deleted conversation, for instance).
     NotFound {
-        detail: String,
+        error: AttemptError,
     },
     Permanent {
         status: u16,
-        detail: String,
+        error: AttemptError,
     },
 }
 
@@ -38,11 +39,12 @@ impl CallError {
         }
     }
 
-    pub fn detail(&self) -> &str {
+    /// The stable code and detail, e.g. `http_422: create conversation: ...`.
+    pub fn error(&self) -> &AttemptError {
         match self {
-            CallError::Retryable { detail, .. }
-            | CallError::NotFound { detail }
-            | CallError::Permanent { detail, .. } => detail,
+            CallError::Retryable { error, .. }
+            | CallError::NotFound { error }
+            | CallError::Permanent { error, .. } => error,
         }
     }
 }
@@ -52,6 +54,8 @@ pub type CallResult<T> = Result<T, CallError>;
 /// One Chatwoot inbox's API.
 pub struct Api<'a> {
     pub client: &'a reqwest::Client,
+    /// Each call's time limit (the client itself has none).
+    pub timeout: Duration,
     pub settings: &'a ChatwootSettings,
     /// Sent as `X-Request-Id`: the request that brought the event in.
     pub request_id: Option<&'a str>,
@@ -67,6 +71,7 @@ impl Api<'_> {
 
     async fn send(&self, what: &str, req: reqwest::RequestBuilder) -> CallResult<Value> {
         let mut req = req
+            .timeout(self.timeout)
             .header("api_access_token", &self.settings.api_access_token)
             .header("accept", "application/json");
         if let Some(id) = self.request_id {
@@ -86,7 +91,10 @@ impl Api<'_> {
                 return Err(CallError::Retryable {
                     status: None,
                     retry_after: None,
-                    detail: format!("{code}: {what}: Chatwoot could not be reached"),
+                    error: AttemptError::new(
+                        code,
+                        format!("{what}: Chatwoot could not be reached"),
+                    ),
                 });
             }
         };
@@ -108,9 +116,12 @@ impl Api<'_> {
         if (200..300).contains(&status) {
             return Ok(parsed);
         }
-        let detail = format!("http_{status}: {what}: {}", reason(&parsed, status));
+        let error = AttemptError::new(
+            format!("http_{status}"),
+            format!("{what}: {}", reason(&parsed, status)),
+        );
         Err(match status {
-            404 => CallError::NotFound { detail },
+            404 => CallError::NotFound { error },
             408 | 425 | 429 | 500..=599 => CallError::Retryable {
                 status: Some(status),
                 retry_after: if matches!(status, 429 | 503) {
@@ -118,9 +129,9 @@ impl Api<'_> {
                 } else {
                     None
                 },
-                detail,
+                error,
             },
-            _ => CallError::Permanent { status, detail },
+            _ => CallError::Permanent { status, error },
         })
     }
 

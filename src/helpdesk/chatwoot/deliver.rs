@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::api::{id_of, Api, CallError, CallResult};
 use super::bodies::{contact_body, incoming_text};
 use super::{notes, LINK_CONTACT, LINK_CONVERSATION, LINK_MESSAGE, MARKER};
+use crate::forwarder::AttemptError;
 use crate::store::{DeliveryJob, Store, StoreError};
 
 /// The largest image or file fetched to attach; larger ones are posted as links.
@@ -23,7 +24,8 @@ static CONTACT_CREATION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(
 pub enum Written {
     /// Written into Chatwoot (or already written before).
     Done,
-    /// Nothing to write for this event, by rule; the reason is recorded on the delivery.
+    /// Nothing to write for this event, by rule; the reason is recorded on the delivery
+    /// (as `skipped: {reason}`).
     Skipped(&'static str),
 }
 
@@ -39,7 +41,7 @@ fn store_error(e: StoreError) -> CallError {
     CallError::Retryable {
         status: None,
         retry_after: None,
-        detail: format!("store_unavailable: {e}"),
+        error: AttemptError::new("store_unavailable", e.to_string()),
     }
 }
 
@@ -58,15 +60,13 @@ fn plan(event_type: &str, data: &Value) -> Plan {
         "message.echo"
             if data.pointer("/message/origin").and_then(Value::as_str) == Some("omnigate") =>
         {
-            Plan::Skip("skipped: the echo of a reply relayed from Chatwoot")
+            Plan::Skip("the echo of a reply relayed from Chatwoot")
         }
         "message.delivered" | "message.failed" => {
-            Plan::Skip("skipped: relay outcomes are shown as the Chatwoot message's status")
+            Plan::Skip("relay outcomes are shown as the Chatwoot message's status")
         }
-        "channel.state_changed" => {
-            Plan::Skip("skipped: channel state changes are not conversations")
-        }
-        "provider.unrecognized" => Plan::Skip("skipped: unrecognized provider payload"),
+        "channel.state_changed" => Plan::Skip("channel state changes are not conversations"),
+        "provider.unrecognized" => Plan::Skip("unrecognized provider payload"),
         _ => Plan::Note,
     }
 }
@@ -80,9 +80,7 @@ impl Delivery<'_> {
             return Ok(Written::Skipped(reason));
         }
         let Some(conversation_id) = data.pointer("/conversation/id").and_then(Value::as_str) else {
-            return Ok(Written::Skipped(
-                "skipped: the event belongs to no conversation",
-            ));
+            return Ok(Written::Skipped("the event belongs to no conversation"));
         };
         if self.link(LINK_MESSAGE, &job.event_id).await?.is_some() {
             return Ok(Written::Done);
@@ -149,7 +147,10 @@ impl Delivery<'_> {
         let display_id = id_of(&answer).ok_or_else(|| CallError::Retryable {
             status: None,
             retry_after: None,
-            detail: "unexpected_answer: the conversation create answer has no id".into(),
+            error: AttemptError::new(
+                "unexpected_answer",
+                "the conversation create answer has no id",
+            ),
         })?;
         self.store
             .put_link(
@@ -192,7 +193,7 @@ impl Delivery<'_> {
         let contact_id = id_of(&answer).ok_or_else(|| CallError::Retryable {
             status: None,
             retry_after: None,
-            detail: "unexpected_answer: the contact create answer has no id".into(),
+            error: AttemptError::new("unexpected_answer", "the contact create answer has no id"),
         })?;
         self.store
             .put_link(
@@ -313,7 +314,7 @@ fn message_id(answer: &Value) -> CallResult<u64> {
     id_of(answer).ok_or_else(|| CallError::Retryable {
         status: None,
         retry_after: None,
-        detail: "unexpected_answer: the message create answer has no id".into(),
+        error: AttemptError::new("unexpected_answer", "the message create answer has no id"),
     })
 }
 

@@ -17,6 +17,7 @@ pub mod api;
 mod bodies;
 pub mod callback;
 pub mod deliver;
+pub mod deliverer;
 mod notes;
 pub mod writeback;
 

@@ -27,6 +27,7 @@ pub fn destination_of(idempotency_key: Option<&str>) -> Option<&str> {
 pub async fn report(
     store: &dyn Store,
     client: &reqwest::Client,
+    timeout: std::time::Duration,
     destination_id: &str,
     relayed_id: &str,
     failure: Option<&str>,
@@ -69,12 +70,13 @@ pub async fn report(
     };
     let api = Api {
         client,
+        timeout,
         settings,
         request_id: None,
     };
     let path = format!("/conversations/{display_id}/messages/{message_id}");
     if let Err(e) = api.patch("update message status", &path, &body).await {
-        tracing::warn!(destination = %destination_id, message = %relayed_id, error = %e.detail(), "cannot write a reply's outcome back to Chatwoot");
+        tracing::warn!(destination = %destination_id, message = %relayed_id, error = %e.error(), "cannot write a reply's outcome back to Chatwoot");
     }
 }
 

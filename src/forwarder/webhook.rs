@@ -1,84 +1,36 @@
-//! One delivery attempt: sign per Standard Webhooks, POST, and classify the answer as
-//! delivered, retryable or permanent, each with a stable code.
+//! The `webhook` destination kind: one Standard Webhooks attempt. The event is signed, POSTed,
+//! and the answer classified as delivered, retryable or gone, each with a stable code.
 
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 
+use super::deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
 use crate::store::DeliveryJob;
 
-/// What the destination's answer means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Delivered,
-    /// Worth trying again (server error, timeout, connection failure, 429/503).
-    Retryable {
-        retry_after: Option<Duration>,
-    },
-    /// The destination is gone (410): it is disabled, nothing more is sent.
-    Gone,
-    /// Refused in a way that will not change on retry (a helpdesk API's 4xx): dead at once.
-    Permanent,
-}
+/// Signs and POSTs each event to the destination's URL.
+pub struct Webhook;
 
-#[derive(Debug, Clone)]
-pub struct AttemptReport {
-    pub outcome: Outcome,
-    pub status_code: Option<u16>,
-    /// A stable code and a short human detail, e.g. `http_500: ...`.
-    pub error: Option<String>,
-    pub duration: Duration,
-}
-
-/// A Chatwoot destination's attempt: the event written through Chatwoot's API.
-pub async fn chatwoot(
-    client: &reqwest::Client,
-    store: &dyn crate::store::Store,
-    (dest, settings): (&Destination, &crate::domain::destination::ChatwootSettings),
-    job: &DeliveryJob,
-    allow_private: bool,
-) -> AttemptReport {
-    use crate::helpdesk::chatwoot::api::{Api, CallError};
-    use crate::helpdesk::chatwoot::deliver::{Delivery, Written};
-    let started = Instant::now();
-    let delivery = Delivery {
-        api: Api {
-            client,
-            settings,
-            request_id: job.request_id.as_deref(),
-        },
-        store,
-        destination_id: &dest.id,
-        allow_private,
-    };
-    let result = delivery.run(job).await;
-    let (outcome, status_code, error) = match result {
-        Ok(Written::Done) => (Outcome::Delivered, None, None),
-        Ok(Written::Skipped(reason)) => (Outcome::Delivered, None, Some(reason.to_string())),
-        Err(e) => {
-            let outcome = match &e {
-                CallError::Retryable { retry_after, .. } => Outcome::Retryable {
-                    retry_after: *retry_after,
-                },
-                CallError::NotFound { .. } | CallError::Permanent { .. } => Outcome::Permanent,
-            };
-            (outcome, e.status(), Some(e.detail().to_string()))
-        }
-    };
-    AttemptReport {
-        outcome,
-        status_code,
-        error,
-        duration: started.elapsed(),
+#[async_trait]
+impl Deliverer for Webhook {
+    async fn deliver(
+        &self,
+        ctx: &DeliveryContext<'_>,
+        dest: &Destination,
+        job: &DeliveryJob,
+    ) -> AttemptReport {
+        attempt(ctx.client, ctx.timeout, dest, job).await
     }
 }
 
 /// Builds the body, signs it and sends it.
-pub async fn attempt(
+async fn attempt(
     client: &reqwest::Client,
+    timeout: Duration,
     dest: &Destination,
     job: &DeliveryJob,
 ) -> AttemptReport {
@@ -93,13 +45,14 @@ pub async fn attempt(
             return AttemptReport {
                 outcome: Outcome::Retryable { retry_after: None },
                 status_code: None,
-                error: Some(format!("signing_failed: {e}")),
+                error: Some(AttemptError::new("signing_failed", e.to_string())),
                 duration: started.elapsed(),
             }
         }
     };
     let mut request = client
         .post(&dest.url)
+        .timeout(timeout)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header("webhook-id", &job.event_id)
         .header("webhook-timestamp", timestamp.to_string())
@@ -122,7 +75,7 @@ pub async fn attempt(
             return AttemptReport {
                 outcome: Outcome::Retryable { retry_after: None },
                 status_code: None,
-                error: Some(format!("{code}: {}", error_chain(&e))),
+                error: Some(AttemptError::new(code, error_chain(&e))),
                 duration: started.elapsed(),
             };
         }
@@ -151,7 +104,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> (Outcome, Option<String>) {
+pub fn classify(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+) -> (Outcome, Option<AttemptError>) {
     if status.is_success() {
         return (Outcome::Delivered, None);
     }
@@ -159,7 +115,10 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> (Outcome, 
     if status == StatusCode::GONE {
         return (
             Outcome::Gone,
-            Some("http_410: the destination answered 410 Gone and was disabled".into()),
+            Some(AttemptError::new(
+                "http_410",
+                "the destination answered 410 Gone and was disabled",
+            )),
         );
     }
     let honours_retry_after = matches!(
@@ -167,12 +126,9 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> (Outcome, 
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
     );
     let detail = if status.is_redirection() {
-        format!("http_{code}: redirects are not followed; point the destination at the final URL")
+        "redirects are not followed; point the destination at the final URL"
     } else {
-        format!(
-            "http_{code}: {}",
-            status.canonical_reason().unwrap_or("unexpected status")
-        )
+        status.canonical_reason().unwrap_or("unexpected status")
     };
     (
         Outcome::Retryable {
@@ -182,7 +138,7 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>) -> (Outcome, 
                 None
             },
         },
-        Some(detail),
+        Some(AttemptError::new(format!("http_{code}"), detail)),
     )
 }
 
@@ -221,7 +177,7 @@ mod tests {
         );
         let (o, e) = classify(StatusCode::FOUND, None);
         assert_eq!(o, Outcome::Retryable { retry_after: None });
-        assert!(e.unwrap().starts_with("http_302"));
+        assert_eq!(e.unwrap().code, "http_302");
     }
 
     #[test]

@@ -1,0 +1,246 @@
+//! One lane's worker: delivers a lane's queued events in order through the destination kind's
+//! [`Deliverer`](super::deliverer::Deliverer), and [`LanePolicy::decide`]s, without I/O, what
+//! each attempt means for its delivery before the store records it.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::deliverer::{self, AttemptReport, DeliveryContext, Outcome};
+use super::{now_ms, record_metrics, Forwarder, RetrySchedule};
+use crate::store::{AttemptRecord, AttemptResult, DeliveryJob, Lane};
+
+/// What the forwarder does with an attempt's outcome.
+#[derive(Debug, Clone)]
+pub struct LanePolicy {
+    pub schedule: RetrySchedule,
+    /// How long a worker holds a lane between two attempts.
+    pub lease: Duration,
+}
+
+impl LanePolicy {
+    /// The record of one attempt: delivered, retried later per the schedule (or dead once it
+    /// is exhausted), dead at once for a permanent refusal, and a 410 disables the destination.
+    /// The worker keeps the lane (`hold_until_ms`) unless it waits on a retry or the
+    /// destination is gone.
+    pub fn decide(
+        &self,
+        lane: &Lane,
+        job: &DeliveryJob,
+        report: &AttemptReport,
+        now_ms: i64,
+    ) -> AttemptRecord {
+        let attempts_done = (job.attempts + 1) as usize;
+        let noted = report.error.as_ref().map(ToString::to_string);
+        let (result, error) = match &report.outcome {
+            Outcome::Delivered => (AttemptResult::Delivered, noted),
+            Outcome::Gone | Outcome::Permanent => (AttemptResult::Dead, noted),
+            Outcome::Retryable { retry_after } => {
+                match self.schedule.next_delay(attempts_done, *retry_after) {
+                    Some(delay) => (
+                        AttemptResult::Retry {
+                            at_ms: now_ms + delay.as_millis() as i64,
+                        },
+                        noted,
+                    ),
+                    None => (
+                        AttemptResult::Dead,
+                        Some(format!(
+                            "retries_exhausted after {attempts_done} attempts; last: {}",
+                            noted.unwrap_or_default()
+                        )),
+                    ),
+                }
+            }
+        };
+        let gone = report.outcome == Outcome::Gone;
+        let keeps_lane = !matches!(result, AttemptResult::Retry { .. }) && !gone;
+        AttemptRecord {
+            lane: lane.clone(),
+            delivery_id: job.delivery_id.clone(),
+            result,
+            status_code: report.status_code,
+            error,
+            duration_ms: report.duration.as_millis() as i64,
+            hold_until_ms: keeps_lane.then(|| now_ms + self.lease.as_millis() as i64),
+            disable_destination: gone.then(|| "the destination answered 410 Gone".to_string()),
+        }
+    }
+}
+
+impl Forwarder {
+    /// Delivers a lane's queued events in order until it is empty, waits on a retry, or
+    /// shutdown is asked.
+    pub(super) async fn work_lane(&self, lane: &Lane, stop: watch::Receiver<bool>) {
+        let dest = match self.store.get_destination(&lane.destination_id).await {
+            Ok(Some(d)) if d.enabled => d,
+            Ok(_) => {
+                let _ = self.store.settle_lane(lane).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load destination");
+                let _ = self.store.settle_lane(lane).await;
+                return;
+            }
+        };
+        let deliverer = deliverer::for_destination(&dest);
+        let ctx = DeliveryContext {
+            client: &self.client,
+            store: self.store.as_ref(),
+            timeout: self.timeout,
+            allow_private: self.allow_private,
+        };
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let job = match self.store.lane_head(lane).await {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the lane head");
+                    break;
+                }
+            };
+            if job.next_attempt_at_ms > now_ms() {
+                break;
+            }
+            let report = deliverer.deliver(&ctx, &dest, &job).await;
+            tracing::debug!(
+                delivery = %job.delivery_id,
+                destination = %dest.id,
+                request_id = job.request_id.as_deref().unwrap_or_default(),
+                status = ?report.status_code,
+                outcome = ?report.outcome,
+                "delivery attempt"
+            );
+            let record = self.policy.decide(lane, &job, &report, now_ms());
+            let keeps_lane = record.hold_until_ms.is_some();
+            let result = record.result.clone();
+            let recorded = self.store.record_attempt(record).await;
+            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
+            if recorded.is_ok() {
+                record_metrics(&dest.id, &result, &report);
+            }
+            match recorded {
+                Ok(_) if keeps_lane => continue,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, delivery = %job.delivery_id, "cannot record a delivery attempt");
+                    break;
+                }
+            }
+        }
+        if let Err(e) = self.store.settle_lane(lane).await {
+            tracing::warn!(error = %e, "cannot hand a lane back");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forwarder::AttemptError;
+
+    fn policy() -> LanePolicy {
+        LanePolicy {
+            schedule: RetrySchedule::new(
+                vec![Duration::ZERO, Duration::from_secs(5)],
+                0.0,
+                Duration::from_secs(60),
+            ),
+            lease: Duration::from_secs(30),
+        }
+    }
+
+    fn lane() -> Lane {
+        Lane {
+            destination_id: "dst_1".into(),
+            lane: "cnv_1".into(),
+        }
+    }
+
+    fn job(attempts: i64) -> DeliveryJob {
+        DeliveryJob {
+            delivery_id: "dlv_1".into(),
+            event_id: "evt_1".into(),
+            attempts,
+            next_attempt_at_ms: 0,
+            envelope: serde_json::Value::Null,
+            raw: None,
+            request_id: None,
+        }
+    }
+
+    fn report(outcome: Outcome, error: Option<AttemptError>) -> AttemptReport {
+        AttemptReport {
+            outcome,
+            status_code: Some(500),
+            error,
+            duration: Duration::from_millis(12),
+        }
+    }
+
+    #[test]
+    fn a_retryable_failure_is_retried_on_schedule_and_frees_the_lane() {
+        let r = report(
+            Outcome::Retryable { retry_after: None },
+            Some(AttemptError::new("http_500", "Internal Server Error")),
+        );
+        let record = policy().decide(&lane(), &job(0), &r, 1_000);
+        assert!(matches!(
+            record.result,
+            AttemptResult::Retry { at_ms: 6_000 }
+        ));
+        assert_eq!(
+            record.error.as_deref(),
+            Some("http_500: Internal Server Error")
+        );
+        assert_eq!(record.hold_until_ms, None);
+        assert_eq!(record.duration_ms, 12);
+    }
+
+    #[test]
+    fn an_exhausted_schedule_makes_the_delivery_dead_with_the_last_error() {
+        let r = report(
+            Outcome::Retryable { retry_after: None },
+            Some(AttemptError::new("timeout", "no answer")),
+        );
+        let record = policy().decide(&lane(), &job(1), &r, 1_000);
+        assert!(matches!(record.result, AttemptResult::Dead));
+        assert_eq!(
+            record.error.as_deref(),
+            Some("retries_exhausted after 2 attempts; last: timeout: no answer")
+        );
+        assert_eq!(record.hold_until_ms, Some(31_000), "the worker goes on");
+    }
+
+    #[test]
+    fn gone_disables_the_destination_and_permanent_is_dead_at_once() {
+        let gone = policy().decide(&lane(), &job(0), &report(Outcome::Gone, None), 0);
+        assert!(matches!(gone.result, AttemptResult::Dead));
+        assert!(gone.disable_destination.is_some());
+        assert_eq!(gone.hold_until_ms, None);
+        let refused = policy().decide(&lane(), &job(0), &report(Outcome::Permanent, None), 0);
+        assert!(matches!(refused.result, AttemptResult::Dead));
+        assert_eq!(refused.disable_destination, None);
+    }
+
+    #[test]
+    fn a_skipped_delivery_is_delivered_with_its_rule_as_the_note() {
+        let r = report(
+            Outcome::Delivered,
+            Some(AttemptError::new(
+                "skipped",
+                "unrecognized provider payload",
+            )),
+        );
+        let record = policy().decide(&lane(), &job(0), &r, 0);
+        assert!(matches!(record.result, AttemptResult::Delivered));
+        assert_eq!(
+            record.error.as_deref(),
+            Some("skipped: unrecognized provider payload")
+        );
+    }
+}
