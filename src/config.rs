@@ -374,6 +374,12 @@ mod tests {
         );
         assert_eq!(s.server.port, 9191);
         assert_eq!(s.server.public_base(), "http://127.0.0.1:9191");
-        assert_eq!(s.api_base("crisp", "unused"), "https://api.crisp.chat");
+        // Without an override, the connector's own default is the API base.
+        let crisp = crate::connectors::Registry::default()
+            .get("crisp")
+            .expect("crisp is registered")
+            .default_api_base();
+        assert_eq!(s.api_base("crisp", crisp), "https://api.crisp.chat");
+        assert!(!s.providers.contains_key("crisp"));
     }
 }

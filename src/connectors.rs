@@ -114,6 +114,25 @@ mod tests {
     }
 
     #[test]
+    fn only_naver_hands_a_resolved_conversation_back_to_its_bot() {
+        let resolve = |id: &str| Registry::default().get(id).and_then(|c| c.resolve_action());
+        assert_eq!(
+            resolve("naver_talktalk"),
+            Some(serde_json::json!({"type": "handover_take"}))
+        );
+        for id in [
+            "chatlio",
+            "chatwoot",
+            "crisp",
+            "tawkto",
+            "zendesk_sunshine",
+            "livechat",
+        ] {
+            assert_eq!(resolve(id), None, "{id}");
+        }
+    }
+
+    #[test]
     fn chatwoot_and_crisp_relay_replies_and_tawkto_is_inbound_only() {
         for (id, replies) in [("chatwoot", true), ("crisp", true), ("tawkto", false)] {
             let connector = Registry::default()

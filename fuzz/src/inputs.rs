@@ -1,35 +1,20 @@
 //! Hostile inputs: mutations of real provider payloads (the connectors' fixtures), random JSON,
 //! deeply nested JSON, huge numbers, invalid UTF-8 and plain random bytes.
 
+use omnigate_connector_core::testing::{crate_dir, files_under};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Number, Value};
 
-/// Every fixture file of a connector crate, read once per test.
-pub fn fixtures(crate_dir: &str) -> Vec<Vec<u8>> {
-    let root = format!(
-        "{}/../connectors/{crate_dir}/tests/fixtures",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut out = Vec::new();
-    collect(std::path::Path::new(&root), &mut out);
-    assert!(!out.is_empty(), "no fixtures under {root}");
+/// Every fixture file of a provider's crate, read once per target.
+pub fn fixtures(provider: &str) -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../connectors")
+        .join(crate_dir(provider))
+        .join("tests/fixtures");
+    let out: Vec<Vec<u8>> = files_under(&root).into_iter().map(|(_, b)| b).collect();
+    assert!(!out.is_empty(), "no fixtures under {}", root.display());
     out
-}
-
-fn collect(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            collect(&path, out);
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push(bytes);
-        }
-    }
 }
 
 /// Fragments that break parsers: structure, escapes, numbers out of every range, bad UTF-8.
@@ -304,23 +289,14 @@ pub fn body(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-/// Header lists as a hostile client could send them (names lower case, as the gateway passes).
-pub fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+/// Header lists as a hostile client could send them (names lower case, as the gateway passes):
+/// the `names` the providers sign with, plus ones every gateway sees.
+pub fn headers(names: Vec<String>) -> impl Strategy<Value = Vec<(String, String)>> {
+    let mut names = names;
+    names.extend(["content-type", "x-forwarded-for"].map(String::from));
     prop::collection::vec(
         (
-            select(vec![
-                "x-chatwoot-signature",
-                "x-chatwoot-timestamp",
-                "x-chatwoot-delivery",
-                "x-crisp-signature",
-                "x-crisp-request-timestamp",
-                "x-tawk-signature",
-                "x-hook-event-id",
-                "x-api-key",
-                "content-type",
-                "x-forwarded-for",
-            ])
-            .prop_map(str::to_string),
+            select(names),
             prop_oneof![
                 ".{0,80}",
                 Just("sha256=".to_string()),

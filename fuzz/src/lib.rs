@@ -1,11 +1,14 @@
 //! Fuzz targets for the connectors, run as property tests inside `cargo test`.
 //!
-//! Each connector gets one target for `verify` + `normalize` (fed hostile bodies and headers,
-//! and the same bodies correctly signed so normalize is reached past verify) and, where it
-//! relays replies, one for its reply rendering (`validate_reply`, `next_reply_call`,
-//! `interpret_reply`). The properties: nothing panics, normalize is total (at least one event,
-//! `provider.unrecognized` when nothing maps), outputs stay bounded by the input, and provider
-//! calls never leave the configured API base.
+//! The targets (`tests/targets.rs`) loop over the gateway's connector registry, so every
+//! registered connector is fuzzed without code of its own: `verify` + `normalize` fed hostile
+//! bodies (mutations of the connector's fixtures, random and deeply nested JSON, random bytes)
+//! and headers, and the same bodies genuinely signed through the connector's `sign_request` so
+//! normalize is reached past verify; and, for connectors that relay replies, the reply
+//! rendering (`validate_reply`, `next_reply_call`, `interpret_reply`). The properties: nothing
+//! panics, normalize is total (at least one event, `provider.unrecognized` when nothing maps),
+//! outputs stay bounded by the input, a kept body holds no channel secret, and provider calls
+//! never leave the configured API base.
 //!
 //! The number of inputs per target comes from `PROPTEST_CASES` (proptest's own variable);
 //! `scripts/fuzz-long.sh` runs every target for a million or more in release mode.

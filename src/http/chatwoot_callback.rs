@@ -14,7 +14,7 @@ use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::domain::destination::{ChatwootSettings, Destination};
-use crate::helpdesk::chatwoot::callback::{decide, resolve_action, Decision};
+use crate::helpdesk::chatwoot::callback::{decide, Decision};
 use crate::helpdesk::chatwoot::{
     writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPLY,
 };
@@ -215,7 +215,7 @@ async fn act(
             (Some(message_id), items)
         }
         Decision::Resolved { .. } => {
-            let Some(action) = resolve_action(&channel.provider) else {
+            let Some(action) = connector.resolve_action() else {
                 return Ok(answer(
                     "ignored",
                     json!({"reason": "provider_has_no_resolve"}),

@@ -87,6 +87,18 @@ impl<'c> Kit<'c> {
         self
     }
 
+    /// The same channel with one credential set (or replaced).
+    pub fn with_credential(mut self, field: &str, value: impl Into<Value>) -> Self {
+        self.credentials.insert(field.to_string(), value.into());
+        self
+    }
+
+    /// The same channel without one credential.
+    pub fn without_credential(mut self, field: &str) -> Self {
+        self.credentials.remove(field);
+        self
+    }
+
     pub fn with_settings(mut self, settings: Value) -> Self {
         self.settings = map(settings);
         self
@@ -114,6 +126,11 @@ impl<'c> Kit<'c> {
         self.connector
             .sign_request(&self.credentials, body, self.now)
             .unwrap_or_else(|| panic!("{} cannot sign this body", self.connector.provider()))
+    }
+
+    /// The headers of the genuine request for `body`.
+    pub fn signed_headers(&self, body: &[u8]) -> Vec<(String, String)> {
+        self.signed(body).headers
     }
 
     fn run<T>(

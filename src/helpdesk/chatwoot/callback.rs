@@ -1,7 +1,8 @@
 //! What an inbox callback asks for. Only an agent's public reply is relayed: `message_created`,
 //! `message_type` outgoing, `private` false, sent by a user or an agent bot, and not created by
 //! omnigate (its `source_id` carries omnigate's marker). A resolved conversation is reported to
-//! the provider where the provider has a notion of it. Everything else is acknowledged and left.
+//! the provider where the provider has a notion of it (the connector's `resolve_action`).
+//! Everything else is acknowledged and left.
 
 use serde_json::{json, Value};
 
@@ -104,16 +105,6 @@ fn contents(p: &Value) -> Vec<Value> {
     out
 }
 
-/// What a resolved conversation becomes for each provider, as a relayed action. Naver: the
-/// chatbot takes the thread back (`handover_take`), which Partner Center shows as finished.
-/// Providers not listed have no such notion; nothing is sent.
-pub fn resolve_action(provider: &str) -> Option<Value> {
-    match provider {
-        "naver_talktalk" => Some(json!({"type": "handover_take"})),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +180,5 @@ mod tests {
         assert_eq!(decide(&p), Decision::Resolved { display_id: 12 });
         let p = json!({"event": "conversation_status_changed", "id": 12, "status": "open"});
         assert_eq!(decide(&p), Decision::Ignore("status_not_resolved"));
-        assert!(resolve_action("naver_talktalk").is_some());
-        assert!(resolve_action("chatlio").is_none());
     }
 }

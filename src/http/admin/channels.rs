@@ -142,7 +142,8 @@ async fn create(
     let connector = connector_for(&state, &body.provider)?;
     let name = valid_name(&body.name)?;
     check_config(connector, &body.credentials, &body.settings)?;
-    crate::http::middleware::guard::credentials_allowed(&state, &body.credentials).await?;
+    crate::http::middleware::guard::credentials_allowed(&state, connector, &body.credentials)
+        .await?;
     let now = crate::domain::envelope::now();
     let channel = Channel {
         id: crate::ids::channel_id(),
@@ -255,7 +256,7 @@ async fn update(
         body.settings.as_ref().unwrap_or(&current.settings),
     )?;
     if let Some(credentials) = &credentials {
-        crate::http::middleware::guard::credentials_allowed(&state, credentials).await?;
+        crate::http::middleware::guard::credentials_allowed(&state, connector, credentials).await?;
     }
     let patch = ChannelPatch {
         name,

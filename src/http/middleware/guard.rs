@@ -158,13 +158,15 @@ pub async fn outbound_allowed(state: &AppState, url: &str, field: &str) -> Resul
     })
 }
 
-/// The same check for a channel's credentials that name a base URL (Chatwoot's `base_url`).
+/// The same check for the credentials the connector declares as addresses the gateway will
+/// call (Chatwoot's `base_url`).
 pub async fn credentials_allowed(
     state: &AppState,
+    connector: &dyn omnigate_connector_core::Connector,
     credentials: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), ApiError> {
-    match credentials.get("base_url").and_then(|v| v.as_str()) {
-        Some(url) => outbound_allowed(state, url, "credentials.base_url").await,
-        None => Ok(()),
+    for (field, url) in connector.outbound_urls(credentials) {
+        outbound_allowed(state, url, &format!("credentials.{field}")).await?;
     }
+    Ok(())
 }
