@@ -14,6 +14,7 @@ use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
 use crate::domain::destination::{ChatwootSettings, Destination};
+use crate::error::Code;
 use crate::helpdesk::chatwoot::callback::{decide, Decision};
 use crate::helpdesk::chatwoot::{
     writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPLY,
@@ -46,8 +47,7 @@ fn verify(req: &HttpRequest, body: &[u8], s: &ChatwootSettings) -> ApiResult<()>
         (None, _) if s.allow_unsigned_callbacks => return Ok(()),
         (None, _) => {
             return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "signature_missing",
+                Code::SignatureMissing,
                 "this destination has no inbox_secret to verify callbacks with",
             ))
         }
@@ -71,7 +71,7 @@ fn verify(req: &HttpRequest, body: &[u8], s: &ChatwootSettings) -> ApiResult<()>
         .verify(&inbound, &ctx)
         .map_err(|e| {
             tracing::warn!(code = e.code(), "Chatwoot callback refused: {e}");
-            ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
+            ApiError::with_status(StatusCode::UNAUTHORIZED, Code::from(&e), e.to_string())
         })
 }
 
@@ -109,7 +109,7 @@ async fn callback(
     let body = read_body(req.headers(), payload, state.settings.server.max_body_bytes).await?;
     verify(&req, &body, &settings)?;
     let parsed: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?;
+        .map_err(|e| ApiError::new(Code::InvalidJson, e.to_string()))?;
     let delivery = req
         .headers()
         .get(DELIVERY_HEADER)

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{ApiError, ApiResult};
 use crate::domain::destination::ChatwootSettings;
+use crate::error::Code;
 
 /// Chatwoot's tokens and secrets are 24 to 64 characters; far longer is a paste error.
 const MAX_SECRET_LEN: usize = 512;
@@ -119,14 +120,14 @@ impl ChatwootFields {
 
 fn field_error(field: &'static str, detail: String) -> ApiError {
     let code = match field {
-        "base_url" => "invalid_base_url",
-        "account_id" => "invalid_account_id",
-        "inbox_id" => "invalid_inbox_id",
-        "api_access_token" => "invalid_api_access_token",
-        "inbox_secret" => "invalid_inbox_secret",
-        _ => "invalid_allow_unsigned_callbacks",
+        "base_url" => Code::InvalidBaseUrl,
+        "account_id" => Code::InvalidAccountId,
+        "inbox_id" => Code::InvalidInboxId,
+        "api_access_token" => Code::InvalidApiAccessToken,
+        "inbox_secret" => Code::InvalidInboxSecret,
+        _ => Code::InvalidAllowUnsignedCallbacks,
     };
-    ApiError::invalid(code, detail).with("field", field)
+    ApiError::new(code, detail).with("field", field)
 }
 
 fn required<'a>(value: &'a Option<Value>, field: &'static str) -> ApiResult<&'a Value> {

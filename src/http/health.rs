@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 
 use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
+use crate::error::Code;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics_text);
@@ -48,11 +49,7 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     }
     answered.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
-            "the store does not answer",
-        )
+        ApiError::new(Code::StoreUnavailable, "the store does not answer")
     })?;
     Ok(json(
         StatusCode::OK,
@@ -73,13 +70,8 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
 )]
 #[get("/metrics")]
 async fn metrics_text(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let handle = crate::telemetry::prometheus().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "metrics_unavailable",
-            "metrics are disabled",
-        )
-    })?;
+    let handle = crate::telemetry::prometheus()
+        .ok_or_else(|| ApiError::new(Code::MetricsUnavailable, "metrics are disabled"))?;
     if let Ok(q) = state.store.queue_stats().await {
         metrics::gauge!(crate::telemetry::QUEUED_DELIVERIES).set(q.queued_deliveries as f64);
         metrics::gauge!(crate::telemetry::DEAD_DELIVERIES).set(q.dead_deliveries as f64);

@@ -27,7 +27,7 @@ use admin::{channels, deliveries, destinations, events, tokens};
 pub use middleware::auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
 pub use middleware::guard::{guard, Limits};
 pub use middleware::request_id::middleware as request_id;
-pub use problem::{ApiError, ApiResult};
+pub use problem::{ApiError, ApiResult, Code};
 
 /// What every handler shares.
 pub struct AppState {
@@ -71,8 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
     Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        Code::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))
 }
@@ -80,30 +79,32 @@ async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
 fn json_error(e: JsonPayloadError) -> ApiError {
     match e {
         JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "send the body as Content-Type: application/json",
         ),
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            Code::BodyTooLarge,
             format!("the body is larger than {limit} bytes"),
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::invalid("invalid_body", e.to_string())
+            ApiError::new(Code::InvalidBody, e.to_string())
         }
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request("invalid_json", e.to_string()),
-        other => ApiError::bad_request("invalid_body", other.to_string()),
+        JsonPayloadError::Deserialize(e) => ApiError::new(Code::InvalidJson, e.to_string()),
+        other => ApiError::with_status(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidBody,
+            other.to_string(),
+        ),
     }
 }
 
 fn query_error(e: QueryPayloadError) -> ApiError {
-    ApiError::bad_request("invalid_query", e.to_string())
+    ApiError::new(Code::InvalidQuery, e.to_string())
 }
 
 fn path_error(e: PathError) -> ApiError {
-    ApiError::bad_request("invalid_path", e.to_string())
+    ApiError::new(Code::InvalidPath, e.to_string())
 }
 
 /// A JSON body that may be absent: empty means `T::default()`, anything else must parse.
@@ -113,9 +114,9 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> A
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
-            ApiError::invalid("invalid_body", e.to_string())
+            ApiError::new(Code::InvalidBody, e.to_string())
         } else {
-            ApiError::bad_request("invalid_json", e.to_string())
+            ApiError::new(Code::InvalidJson, e.to_string())
         }
     })
 }

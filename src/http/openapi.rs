@@ -5,8 +5,9 @@
 use std::sync::OnceLock;
 
 use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{Modify, OpenApi};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,7 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(openapi_json),
-    modifiers(&BearerTokens, &FloodControl),
+    modifiers(&BearerTokens),
     tags(
         (name = "channels", description = "Provider accounts and their approval"),
         (name = "destinations", description = "Helpdesk endpoints, and replays to them"),
@@ -103,6 +104,27 @@ impl Modify for FloodControl {
     }
 }
 
+/// The Problem schema's `code` lists every stable code with its status and meaning, from the
+/// one list in `crate::error`.
+struct ProblemCodes;
+
+impl Modify for ProblemCodes {
+    fn modify(&self, doc: &mut Document) {
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code") else {
+            return;
+        };
+        let mut description = String::from("Stable, machine-readable: branch on this. One of:\n\n");
+        description.push_str(&crate::error::markdown_list());
+        code.description = Some(description);
+    }
+}
+
 /// The whole document, built once.
 pub fn document() -> &'static Document {
     static DOC: OnceLock<Document> = OnceLock::new();
@@ -121,6 +143,9 @@ pub fn document() -> &'static Document {
         ] {
             doc.merge(part);
         }
+        // After the merge: these read the operations and schemas the parts bring.
+        FloodControl.modify(&mut doc);
+        ProblemCodes.modify(&mut doc);
         doc
     })
 }

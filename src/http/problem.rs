@@ -1,16 +1,17 @@
-//! Errors at the HTTP edge: RFC 9457 `application/problem+json` with a stable `code`. The
-//! client gets the code and a readable detail; the logs get the whole cause.
+//! Errors at the HTTP edge: RFC 9457 `application/problem+json` with a stable `code` (one of
+//! [`Code`]). The client gets the code and a readable detail; the logs get the whole cause.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
 
+pub use crate::error::Code;
 use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub detail: String,
     pub extra: Map<String, Value>,
     /// Seconds for a `Retry-After` header (429).
@@ -18,7 +19,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// A problem answered with the code's own status (422 for the one whose status depends on
+    /// the failure: use [`ApiError::with_status`] for the other).
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        let status = code.status().unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        ApiError::with_status(status, code, detail)
+    }
+
+    pub fn with_status(status: StatusCode, code: Code, detail: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -38,27 +46,23 @@ impl ApiError {
         self
     }
 
+    /// 404 `not_found` naming what is missing.
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no such {what}"),
-        )
+        ApiError::new(Code::NotFound, format!("no such {what}"))
     }
 
-    pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    /// A store error about one `what` (a channel, a destination, ...): a missing one is named.
+    pub fn store(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+        move |e| match e {
+            StoreError::NotFound => ApiError::not_found(what),
+            other => other.into(),
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "an internal error occurred; see the gateway's logs",
         )
     }
@@ -76,17 +80,18 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let code = self.code.as_str();
         let mut body = json!({
-            "type": format!("https://omnigate.dev/problems/{}", self.code.replace('_', "-")),
+            "type": format!("https://omnigate.dev/problems/{}", code.replace('_', "-")),
             "title": self.status.canonical_reason().unwrap_or("Error"),
             "status": self.status.as_u16(),
-            "code": self.code,
+            "code": code,
             "detail": self.detail,
         });
         if let Some(obj) = body.as_object_mut() {
             obj.extend(self.extra.clone());
         }
-        crate::telemetry::problem(self.status.as_u16(), self.code);
+        crate::telemetry::problem(self.status.as_u16(), code);
         let mut resp = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after {
             resp.insert_header(("Retry-After", seconds.to_string()));
@@ -104,22 +109,16 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::InvalidTransition { from, transition } => ApiError::new(
-                StatusCode::CONFLICT,
-                "invalid_transition",
+                Code::InvalidTransition,
                 format!("cannot {transition} a channel that is {from}"),
             )
             .with("state", from),
-            StoreError::Conflict(detail) => ApiError::new(StatusCode::CONFLICT, "conflict", detail),
-            StoreError::Closed => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the gateway is shutting down",
-            ),
+            StoreError::Conflict(detail) => ApiError::new(Code::Conflict, detail),
+            StoreError::Closed => ApiError::new(Code::ShuttingDown, "the gateway is shutting down"),
             StoreError::Internal(cause) => {
                 tracing::error!(error = ?cause, "store error");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    Code::StoreUnavailable,
                     "the store could not complete the request; see the gateway's logs",
                 )
             }

@@ -11,6 +11,7 @@ use super::middleware::auth::Relayer;
 use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::channel::ChannelState;
+use crate::error::Code;
 use crate::store::{MessageStatus, RelayedMessage};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,8 +39,8 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX)
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_idempotency_key",
+            ApiError::new(
+                Code::InvalidIdempotencyKey,
                 format!("Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} visible characters"),
             )
         })?;
@@ -86,8 +87,7 @@ async fn send(
         .await?
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::CONFLICT,
-                "channel_deleted",
+                Code::ChannelDeleted,
                 "the conversation's channel no longer exists",
             )
         })?;
@@ -97,16 +97,14 @@ async fn send(
         .ok_or_else(|| ApiError::internal(format!("no connector for {}", channel.provider)))?;
     if !connector.capabilities().replies {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "reply_not_supported",
+            Code::ReplyNotSupported,
             format!("{} has no API to send replies", channel.provider),
         )
         .with("provider", channel.provider.clone()));
     }
     if channel.state != ChannelState::Approved {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "channel_not_approved",
+            Code::ChannelNotApproved,
             format!(
                 "the conversation's channel is {}; replies need an approved channel",
                 channel.state.as_str()
@@ -114,7 +112,7 @@ async fn send(
         ));
     }
     connector.validate_reply(&content).map_err(|e| {
-        ApiError::invalid(e.code, e.message).with("provider", channel.provider.clone())
+        ApiError::new(Code::Reply(e.code), e.message).with("provider", channel.provider.clone())
     })?;
     let now = crate::domain::envelope::now();
     let message = RelayedMessage {
@@ -138,8 +136,7 @@ async fn send(
     let (stored, created) = state.store.queue_message(message).await?;
     if !created && stored.content != content {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different reply in this conversation",
         )
         .with("message_id", stored.id));

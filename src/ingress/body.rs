@@ -3,10 +3,10 @@
 //! headers as lower-case name/value pairs for the verifiers.
 
 use actix_web::http::header::HeaderMap;
-use actix_web::http::StatusCode;
 use actix_web::web;
 use futures_util::StreamExt;
 
+use crate::error::Code;
 use crate::http::{ApiError, ApiResult};
 
 /// Reads the body up to `limit` bytes; a declared or actual larger body is refused without
@@ -18,8 +18,7 @@ pub async fn read_body(
 ) -> ApiResult<Vec<u8>> {
     let too_large = || {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            Code::BodyTooLarge,
             format!("the body is larger than {limit} bytes"),
         )
     };
@@ -32,7 +31,7 @@ pub async fn read_body(
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("body_unreadable", e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::new(Code::BodyUnreadable, e.to_string()))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

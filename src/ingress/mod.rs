@@ -13,11 +13,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderMap;
-use actix_web::http::StatusCode;
 use actix_web::web;
-use omnigate_connector_core::{
-    ChannelContext, EventType, InboundRequest, NormalizedEvent, VerifyError,
-};
+use omnigate_connector_core::{ChannelContext, EventType, InboundRequest, NormalizedEvent};
 
 pub use body::{headers_of, read_body};
 pub use channel_cache::ChannelCache;
@@ -25,6 +22,7 @@ pub use channel_cache::ChannelCache;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::error::Code;
 use crate::http::ApiError;
 use crate::store::{AppendOutcome, NewEvent, Store, StoreError};
 use crate::telemetry;
@@ -72,8 +70,7 @@ impl Outcome {
 
 fn unknown_key() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "unknown_webhook_key",
+        Code::UnknownWebhookKey,
         "no channel takes webhooks at this URL",
     )
 }
@@ -95,10 +92,10 @@ pub async fn receive(
         }
         Err((provider, e)) => {
             let outcome = match e.code {
-                "unknown_webhook_key" => "unknown_key",
-                "body_too_large" => "too_large",
-                "source_not_allowed" => "forbidden",
-                "signature_missing" | "signature_invalid" | "timestamp_out_of_window" => {
+                Code::UnknownWebhookKey => "unknown_key",
+                Code::BodyTooLarge => "too_large",
+                Code::SourceNotAllowed => "forbidden",
+                Code::SignatureMissing | Code::SignatureInvalid | Code::TimestampOutOfWindow => {
                     "unauthorized"
                 }
                 _ => "error",
@@ -154,11 +151,7 @@ async fn ingest(
     };
     if let Err(e) = connector.verify(&inbound, &ctx) {
         tracing::warn!(channel = %channel.id, provider = %channel.provider, code = e.code(), "webhook refused: {e}");
-        let status = match e {
-            VerifyError::SourceNotAllowed(_) => StatusCode::FORBIDDEN,
-            _ => StatusCode::UNAUTHORIZED,
-        };
-        return Err((provider(), ApiError::new(status, e.code(), e.to_string())));
+        return Err((provider(), ApiError::new(Code::from(&e), e.to_string())));
     }
     let normalized = connector.normalize(&inbound, &ctx);
     let unrecognized = normalized

@@ -232,3 +232,25 @@ async fn the_document_lists_every_route_the_server_has_and_no_other() {
         assert!(status < 500, "{method} {path}: {status} {body}");
     }
 }
+
+#[tokio::test]
+async fn every_stable_error_code_is_described_in_the_problem_schema() {
+    let app = spawn_app().await;
+    let (_, doc) = document(&app).await;
+    let described = doc["components"]["schemas"]["Problem"]["properties"]["code"]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for code in omnigate::error::Code::ALL {
+        assert!(
+            described.contains(&format!("`{}`", code.as_str())),
+            "{code} is missing from the Problem schema's code description"
+        );
+    }
+    // And the guard's answers are documented where it gives them.
+    let list = &doc["paths"]["/v1/channels"]["get"]["responses"];
+    assert!(
+        list.get("429").is_some() && list.get("431").is_some(),
+        "{list}"
+    );
+}

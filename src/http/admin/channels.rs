@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::channel::{Channel, ChannelState, Transition};
+use crate::error::Code;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, optional_json, views, ApiError, ApiResult, AppState};
@@ -64,8 +65,8 @@ struct Reason {
 
 fn connector_for(state: &AppState, provider: &str) -> ApiResult<&'static dyn Connector> {
     state.registry.get(provider).ok_or_else(|| {
-        ApiError::invalid(
-            "unknown_provider",
+        ApiError::new(
+            Code::UnknownProvider,
             format!(
                 "unknown provider \"{provider}\"; known: {}",
                 state.registry.providers().join(", ")
@@ -78,7 +79,7 @@ fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(
-            ApiError::invalid("invalid_name", "name must be 1 to 200 characters")
+            ApiError::new(Code::InvalidName, "name must be 1 to 200 characters")
                 .with("field", "name"),
         );
     }
@@ -91,11 +92,11 @@ fn check_config(
     settings: &Map<String, Value>,
 ) -> ApiResult<()> {
     connector.validate_credentials(creds).map_err(|e| {
-        ApiError::invalid("invalid_credentials", format!("credentials.{e}"))
+        ApiError::new(Code::InvalidCredentials, format!("credentials.{e}"))
             .with("field", format!("credentials.{}", e.field))
     })?;
     connector.validate_settings(settings).map_err(|e| {
-        ApiError::invalid("invalid_settings", format!("settings.{e}"))
+        ApiError::new(Code::InvalidSettings, format!("settings.{e}"))
             .with("field", format!("settings.{}", e.field))
     })
 }
@@ -267,7 +268,7 @@ async fn update(
         .store
         .update_channel(&id, patch)
         .await
-        .map_err(not_found_as("channel"))?;
+        .map_err(ApiError::store("channel"))?;
     state.channels.clear();
     Ok(json(StatusCode::OK, view(&state, &updated)))
 }
@@ -293,18 +294,11 @@ async fn remove(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     state.store.delete_channel(&id).await.map_err(|e| match e {
-        StoreError::Conflict(d) => ApiError::new(StatusCode::CONFLICT, "channel_active", d),
-        other => not_found_as("channel")(other),
+        StoreError::Conflict(d) => ApiError::new(Code::ChannelActive, d),
+        other => ApiError::store("channel")(other),
     })?;
     state.channels.clear();
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::not_found(what),
-        other => other.into(),
-    }
 }
 
 async fn transition(
@@ -319,15 +313,15 @@ async fn transition(
         .filter(|r| !r.is_empty());
     if let Some(r) = &reason {
         if r.chars().count() > 1000 {
-            return Err(ApiError::invalid(
-                "invalid_reason",
+            return Err(ApiError::new(
+                Code::InvalidReason,
                 "reason must be at most 1000 characters",
             ));
         }
     }
     if t == Transition::Reject && reason.is_none() {
         return Err(
-            ApiError::invalid("reason_required", "rejecting a channel needs a reason")
+            ApiError::new(Code::ReasonRequired, "rejecting a channel needs a reason")
                 .with("field", "reason"),
         );
     }
@@ -335,7 +329,7 @@ async fn transition(
         .store
         .transition_channel(id, t, &admin.actor, reason, crate::ids::event_id())
         .await
-        .map_err(not_found_as("channel"))?;
+        .map_err(ApiError::store("channel"))?;
     state.channels.clear();
     if let Some(from) = from {
         tracing::info!(channel = %ch.id, from = from.as_str(), to = ch.state.as_str(), "channel state changed");

@@ -7,6 +7,7 @@ use serde_json::json;
 use utoipa::{IntoParams, OpenApi};
 
 use super::events::limit;
+use crate::error::Code;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, ApiError, ApiResult, AppState};
@@ -56,8 +57,8 @@ async fn list(
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_query",
+            ApiError::new(
+                Code::InvalidQuery,
                 "status must be one of pending, failed, delivered, dead",
             )
         })?),
@@ -125,11 +126,8 @@ async fn retry(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let d = state.store.retry_delivery(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("delivery"),
-        StoreError::Conflict(detail) => {
-            ApiError::new(StatusCode::CONFLICT, "delivery_queued", detail)
-        }
-        other => other.into(),
+        StoreError::Conflict(detail) => ApiError::new(Code::DeliveryQueued, detail),
+        other => ApiError::store("delivery")(other),
     })?;
     Ok(json(StatusCode::ACCEPTED, json!(d)))
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::error::Code;
 use crate::http::chatwoot_fields::ChatwootFields;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
@@ -105,8 +106,8 @@ macro_rules! chatwoot_fields {
 }
 
 fn not_applicable(field: &str, kind: &str) -> ApiError {
-    ApiError::invalid(
-        "field_not_applicable",
+    ApiError::new(
+        Code::FieldNotApplicable,
         format!("{field} does not apply to a {kind} destination"),
     )
     .with("field", field.to_string())
@@ -124,10 +125,10 @@ struct ReplayRequest {
 
 fn valid_url(url: &str) -> ApiResult<String> {
     let parsed = reqwest::Url::parse(url.trim())
-        .map_err(|e| ApiError::invalid("invalid_url", format!("url: {e}")).with("field", "url"))?;
+        .map_err(|e| ApiError::new(Code::InvalidUrl, format!("url: {e}")).with("field", "url"))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::invalid(
-            "invalid_url",
+        return Err(ApiError::new(
+            Code::InvalidUrl,
             "url must be an http:// or https:// URL with a host",
         )
         .with("field", "url"));
@@ -141,15 +142,15 @@ fn is_webhook_kind<T>(chatwoot: &Option<T>) -> bool {
 
 fn valid_types(types: &[String]) -> ApiResult<()> {
     if types.is_empty() {
-        return Err(ApiError::invalid(
-            "invalid_event_types",
+        return Err(ApiError::new(
+            Code::InvalidEventTypes,
             "event_types needs at least one entry (\"*\" for all)",
         )
         .with("field", "event_types"));
     }
     for t in types {
         validate_event_type_filter(t).map_err(|e| {
-            ApiError::invalid("invalid_event_types", e.0).with("field", "event_types")
+            ApiError::new(Code::InvalidEventTypes, e.0).with("field", "event_types")
         })?;
     }
     Ok(())
@@ -159,7 +160,7 @@ async fn valid_channels(state: &AppState, channels: &[String]) -> ApiResult<()> 
     for id in channels {
         if state.store.get_channel(id).await?.is_none() {
             return Err(
-                ApiError::invalid("unknown_channel", format!("no channel {id}"))
+                ApiError::new(Code::UnknownChannel, format!("no channel {id}"))
                     .with("field", "channels"),
             );
         }
@@ -175,13 +176,6 @@ fn new_secret() -> String {
         "whsec_{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
-}
-
-fn not_found(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::not_found("destination"),
-        other => other.into(),
-    }
 }
 
 #[utoipa::path(
@@ -214,7 +208,7 @@ async fn create(
                 return Err(not_applicable(field, "webhook"));
             }
             let url = body.url.as_deref().ok_or_else(|| {
-                ApiError::invalid("invalid_url", "url is required").with("field", "url")
+                ApiError::new(Code::InvalidUrl, "url is required").with("field", "url")
             })?;
             (valid_url(url)?, None)
         }
@@ -226,8 +220,8 @@ async fn create(
             (settings.base_url.clone(), Some(settings))
         }
         other => {
-            return Err(ApiError::invalid(
-                "invalid_kind",
+            return Err(ApiError::new(
+                Code::InvalidKind,
                 format!("kind must be \"webhook\" or \"chatwoot\", not \"{other}\""),
             )
             .with("field", "kind"))
@@ -399,7 +393,7 @@ async fn update(
         .store
         .update_destination(&id, patch)
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::store("destination"))?;
     Ok(json(
         StatusCode::OK,
         views::destination(&d, &state.settings.server.public_base()),
@@ -429,7 +423,7 @@ async fn remove(
         .store
         .delete_destination(&id)
         .await
-        .map_err(not_found)?;
+        .map_err(ApiError::store("destination"))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -463,8 +457,8 @@ async fn replay(
     let until = body.until.unwrap_or_else(crate::domain::envelope::now);
     let parse = |field: &'static str, s: &str| {
         chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
-            ApiError::invalid(
-                "invalid_time_range",
+            ApiError::new(
+                Code::InvalidTimeRange,
                 format!("{field} must be an RFC 3339 time such as 2026-11-22T03:00:00Z"),
             )
             .with("field", field)
@@ -472,8 +466,8 @@ async fn replay(
     };
     let (since_t, until_t) = (parse("since", &body.since)?, parse("until", &until)?);
     if since_t >= until_t {
-        return Err(ApiError::invalid(
-            "invalid_time_range",
+        return Err(ApiError::new(
+            Code::InvalidTimeRange,
             "since must be before until",
         ));
     }
@@ -482,10 +476,8 @@ async fn replay(
         .replay(&id, &body.since, &until)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(d) => {
-                ApiError::new(StatusCode::CONFLICT, "destination_disabled", d)
-            }
-            other => not_found(other),
+            StoreError::Conflict(d) => ApiError::new(Code::DestinationDisabled, d),
+            other => ApiError::store("destination")(other),
         })?;
     Ok(json(
         StatusCode::ACCEPTED,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi};
 
+use crate::error::Code;
 use crate::http::middleware::auth::Relayer;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, views, ApiError, ApiResult, AppState};
@@ -42,8 +43,8 @@ struct ListQuery {
 pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
     match requested.unwrap_or(DEFAULT_LIMIT) {
         n @ 1..=MAX_LIMIT => Ok(n),
-        _ => Err(ApiError::bad_request(
-            "invalid_query",
+        _ => Err(ApiError::new(
+            Code::InvalidQuery,
             format!("limit must be between 1 and {MAX_LIMIT}"),
         )),
     }
@@ -72,8 +73,8 @@ async fn list(
     let limit = limit(q.limit)?;
     if let Some(t) = &q.event_type {
         if omnigate_connector_core::EventType::parse(t).is_none() {
-            return Err(ApiError::bad_request(
-                "invalid_query",
+            return Err(ApiError::new(
+                Code::InvalidQuery,
                 format!("\"{t}\" is not an event type"),
             ));
         }
@@ -86,8 +87,8 @@ async fn list(
                 .get_event(cursor)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_cursor",
+                    ApiError::new(
+                        Code::InvalidCursor,
                         "after must be an event id from a previous page",
                     )
                 })?

@@ -7,10 +7,10 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
+use crate::error::Code;
 use crate::http::middleware::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, ApiError, ApiResult, AppState};
-use crate::store::StoreError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create).service(list).service(remove);
@@ -54,14 +54,14 @@ async fn create(
     let body = body.into_inner();
     if body.role != ROLE_ADMIN && body.role != ROLE_HELPDESK {
         return Err(
-            ApiError::invalid("invalid_role", "role must be \"helpdesk\" or \"admin\"")
+            ApiError::new(Code::InvalidRole, "role must be \"helpdesk\" or \"admin\"")
                 .with("field", "role"),
         );
     }
     let label = body.label.trim();
     if label.is_empty() || label.chars().count() > 200 {
         return Err(
-            ApiError::invalid("invalid_label", "label must be 1 to 200 characters")
+            ApiError::new(Code::InvalidLabel, "label must be 1 to 200 characters")
                 .with("field", "label"),
         );
     }
@@ -115,10 +115,11 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state.store.delete_token(&id).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("token"),
-        other => other.into(),
-    })?;
+    state
+        .store
+        .delete_token(&id)
+        .await
+        .map_err(ApiError::store("token"))?;
     Ok(HttpResponse::NoContent().finish())
 }
 

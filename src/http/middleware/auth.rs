@@ -5,11 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use subtle::ConstantTimeEq;
 
 use crate::crypto::token_hash;
+use crate::error::Code;
 use crate::http::{ApiError, AppState};
 
 pub const ROLE_ADMIN: &str = "admin";
@@ -27,7 +27,7 @@ pub struct Admin {
 }
 
 fn unauthorized(detail: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    ApiError::new(Code::Unauthorized, detail)
 }
 
 pub const ROLE_HELPDESK: &str = "helpdesk";
@@ -91,7 +91,7 @@ fn authenticate(req: &HttpRequest) -> Resolved {
 }
 
 fn forbidden(detail: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    ApiError::new(Code::Forbidden, detail)
 }
 
 impl FromRequest for Admin {

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use governor::clock::{Clock, DefaultClock};
@@ -18,6 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::auth::{self, Authenticated};
 use crate::config::SecuritySettings;
+use crate::error::Code;
 use crate::http::{ApiError, AppState};
 
 /// Keys a limiter remembers before it forgets those back at a full bucket.
@@ -72,8 +72,7 @@ impl Limits {
 
 fn rate_limited(what: &str, retry_after: u64) -> ApiError {
     ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        Code::RateLimited,
         format!("too many requests for this {what}; retry after {retry_after} s"),
     )
     .retry_after(retry_after.max(1))
@@ -91,8 +90,7 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
         .sum();
     if header_bytes > limits.max_header_bytes {
         return Err(ApiError::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
+            Code::HeadersTooLarge,
             format!(
                 "the request's headers are larger than {} bytes",
                 limits.max_header_bytes
@@ -150,8 +148,8 @@ pub async fn guard<B: MessageBody + 'static>(
 pub async fn outbound_allowed(state: &AppState, url: &str, field: &str) -> Result<(), ApiError> {
     let allow = state.settings.security.allow_private_destinations;
     crate::egress::check_url(url, allow).await.map_err(|e| {
-        ApiError::invalid(
-            "url_not_allowed",
+        ApiError::new(
+            Code::UrlNotAllowed,
             format!("{field}: {e}; set security.allow_private_destinations to allow it"),
         )
         .with("field", field.to_string())

@@ -1,0 +1,182 @@
+//! Every stable error code the gateway answers with, in one closed list. A problem's `code` is
+//! what clients branch on, so a code is added here (with its status and meaning) or not at all;
+//! README's list and the OpenAPI document's description of problems are generated from it.
+
+use actix_web::http::StatusCode;
+use omnigate_connector_core::VerifyError;
+
+macro_rules! codes {
+    ($($variant:ident = $text:literal, $status:expr, $meaning:literal;)*) => {
+        /// A stable, machine-readable problem code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($variant,)*
+            /// A reply the provider's rules refuse before anything is sent (`text_too_long`,
+            /// `empty_text`, ...): the connector names the rule; always 422.
+            Reply(&'static str),
+        }
+
+        impl Code {
+            /// Every code with a fixed name (a connector's reply codes are its own).
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                    Code::Reply(code) => code,
+                }
+            }
+
+            /// The status this code is always answered with; `None` where it depends on the
+            /// failure (see [`Code::meaning`]).
+            pub fn status(self) -> Option<StatusCode> {
+                let status: Option<u16> = match self {
+                    $(Code::$variant => $status,)*
+                    Code::Reply(_) => Some(422),
+                };
+                status.and_then(|s| StatusCode::from_u16(s).ok())
+            }
+
+            /// What the code means, as README and the OpenAPI document say it.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $meaning,)*
+                    Code::Reply(_) => "a reply the provider's rules refuse (the connector names the rule)",
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Unauthorized = "unauthorized", Some(401), "no bearer token, or not a valid one";
+    Forbidden = "forbidden", Some(403), "this token's role may not do this";
+    NotFound = "not_found", Some(404), "no such resource, or no such route";
+    InvalidJson = "invalid_json", Some(400), "the body is not JSON";
+    InvalidBody = "invalid_body", None, "the JSON does not have the expected shape (422), or could not be read as JSON at all (400)";
+    InvalidQuery = "invalid_query", Some(400), "a query parameter is malformed";
+    InvalidPath = "invalid_path", Some(400), "a path parameter is malformed";
+    InvalidCursor = "invalid_cursor", Some(400), "the `after` cursor is not one this gateway gave out";
+    InvalidIdempotencyKey = "invalid_idempotency_key", Some(400), "the `Idempotency-Key` header is empty or too long";
+    BodyUnreadable = "body_unreadable", Some(400), "the request body could not be read";
+    BodyTooLarge = "body_too_large", Some(413), "the body is larger than the limit";
+    UnsupportedMediaType = "unsupported_media_type", Some(415), "the body must be sent as `application/json`";
+    RateLimited = "rate_limited", Some(429), "over the webhook URL's or token's rate (`Retry-After`)";
+    HeadersTooLarge = "headers_too_large", Some(431), "the request headers are too large";
+    UnknownWebhookKey = "unknown_webhook_key", Some(404), "no channel takes webhooks at this URL, or it is not `pending`/`approved`";
+    SignatureMissing = "signature_missing", Some(401), "the provider's or helpdesk's signature is missing";
+    SignatureInvalid = "signature_invalid", Some(401), "the signature does not match";
+    TimestampOutOfWindow = "timestamp_out_of_window", Some(401), "the signed timestamp is outside the accepted window";
+    SourceNotAllowed = "source_not_allowed", Some(403), "the webhook came from an address the provider does not send from";
+    UnknownProvider = "unknown_provider", Some(422), "no connector for this provider";
+    InvalidName = "invalid_name", Some(422), "the name must be 1 to 200 characters";
+    InvalidCredentials = "invalid_credentials", Some(422), "a credential is missing or malformed (`field` names it)";
+    InvalidSettings = "invalid_settings", Some(422), "a channel setting is malformed (`field` names it)";
+    InvalidReason = "invalid_reason", Some(422), "the reason is too long";
+    ReasonRequired = "reason_required", Some(422), "rejecting a channel needs a reason";
+    InvalidTransition = "invalid_transition", Some(409), "the channel's state does not allow this transition (`state` says which it is in)";
+    ChannelActive = "channel_active", Some(409), "an approved channel cannot be deleted; revoke it first";
+    InvalidUrl = "invalid_url", Some(422), "the URL is missing or not an http(s) URL with a host";
+    UrlNotAllowed = "url_not_allowed", Some(422), "the URL points at a private or local address";
+    InvalidEventTypes = "invalid_event_types", Some(422), "an event type pattern is malformed";
+    UnknownChannel = "unknown_channel", Some(422), "a channel in `channels` does not exist";
+    InvalidKind = "invalid_kind", Some(422), "the destination kind is not `webhook` or `chatwoot`";
+    FieldNotApplicable = "field_not_applicable", Some(422), "the field does not apply to this destination kind";
+    InvalidBaseUrl = "invalid_base_url", Some(422), "Chatwoot: `base_url` is missing or malformed";
+    InvalidAccountId = "invalid_account_id", Some(422), "Chatwoot: `account_id` is missing or not a positive integer";
+    InvalidInboxId = "invalid_inbox_id", Some(422), "Chatwoot: `inbox_id` is missing or not a positive integer";
+    InvalidApiAccessToken = "invalid_api_access_token", Some(422), "Chatwoot: `api_access_token` is missing or malformed";
+    InvalidInboxSecret = "invalid_inbox_secret", Some(422), "Chatwoot: `inbox_secret` is malformed";
+    InvalidAllowUnsignedCallbacks = "invalid_allow_unsigned_callbacks", Some(422), "Chatwoot: `allow_unsigned_callbacks` is not a boolean, or is needed without an `inbox_secret`";
+    InvalidTimeRange = "invalid_time_range", Some(422), "`since`/`until` are not RFC 3339 times, or `until` is before `since`";
+    DestinationDisabled = "destination_disabled", Some(409), "the destination is disabled";
+    DeliveryQueued = "delivery_queued", Some(409), "the delivery is still queued; only a dead one can be retried";
+    InvalidRole = "invalid_role", Some(422), "the role must be `helpdesk` or `admin`";
+    InvalidLabel = "invalid_label", Some(422), "the label must be 1 to 200 characters";
+    ReplyNotSupported = "reply_not_supported", Some(409), "the provider has no reply API";
+    ChannelNotApproved = "channel_not_approved", Some(409), "the conversation's channel is not approved";
+    ChannelDeleted = "channel_deleted", Some(409), "the conversation's channel was deleted";
+    IdempotencyKeyReused = "idempotency_key_reused", Some(409), "the `Idempotency-Key` was used in this conversation for other content";
+    Conflict = "conflict", Some(409), "the resource changed in a way that forbids this";
+    MetricsUnavailable = "metrics_unavailable", Some(503), "metrics are disabled";
+    StoreUnavailable = "store_unavailable", Some(503), "the store could not complete the request";
+    ShuttingDown = "shutting_down", Some(503), "the gateway is shutting down";
+    Internal = "internal", Some(500), "an internal error; see the gateway's logs";
+}
+
+impl From<&VerifyError> for Code {
+    fn from(e: &VerifyError) -> Self {
+        match e {
+            VerifyError::SourceNotAllowed(_) => Code::SourceNotAllowed,
+            VerifyError::MissingSignature(_) => Code::SignatureMissing,
+            VerifyError::BadSignature => Code::SignatureInvalid,
+            VerifyError::StaleTimestamp => Code::TimestampOutOfWindow,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The list README shows between its `error-codes` markers: one line per code.
+pub fn markdown_list() -> String {
+    let mut out = String::new();
+    for code in Code::ALL {
+        let status = code
+            .status()
+            .map_or_else(|| "400/422".to_string(), |s| s.as_u16().to_string());
+        out.push_str(&format!(
+            "- `{}` ({status}): {}\n",
+            code.as_str(),
+            code.meaning()
+        ));
+    }
+    out.push_str(&format!(
+        "- a connector's reply code (422, e.g. `empty_text`, `text_too_long`): {}\n",
+        Code::Reply("").meaning()
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_verify_errors_keep_their_codes() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+        }
+        for e in [
+            VerifyError::SourceNotAllowed("203.0.113.9".into()),
+            VerifyError::MissingSignature("x-signature"),
+            VerifyError::BadSignature,
+            VerifyError::StaleTimestamp,
+        ] {
+            assert_eq!(Code::from(&e).as_str(), e.code());
+        }
+    }
+
+    #[test]
+    fn readme_lists_every_code() {
+        let readme = include_str!("../README.md");
+        let start = "<!-- error-codes -->\n";
+        let end = "<!-- /error-codes -->";
+        let listed = readme
+            .split_once(start)
+            .and_then(|(_, rest)| rest.split_once(end))
+            .map(|(list, _)| list)
+            .unwrap_or_default();
+        assert_eq!(
+            listed,
+            markdown_list(),
+            "README's error-code list is generated from src/error.rs: paste this between its markers"
+        );
+    }
+}
