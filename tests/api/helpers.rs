@@ -248,7 +248,7 @@ pub fn fixture(provider: &str, name: &str) -> Vec<u8> {
     let path = format!(
         "{}/connectors/{}/tests/fixtures/{name}",
         env!("CARGO_MANIFEST_DIR"),
-        provider.replace('_', "-")
+        omnigate_connector_core::testing::crate_dir(provider)
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

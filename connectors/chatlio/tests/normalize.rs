@@ -2,15 +2,17 @@
 //! traits as objects and as JSON-encoded strings, a transcript with surprising and missing
 //! fields, and a truncated one.
 
-mod common;
-
-use common::{fixture_bytes, normalize_bytes};
 use omnigate_chatlio::Chatlio;
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::{Connector, Content, Direction, EventType, NormalizedEvent};
 use serde_json::{json, Value};
 
+fn kit() -> Kit<'static> {
+    Kit::new(&Chatlio, env!("CARGO_MANIFEST_DIR"))
+}
+
 fn fixture(topic: &str, name: &str) -> NormalizedEvent {
-    normalize_bytes(Some(topic), &fixture_bytes(name))
+    kit().receive_one(Some(topic), &kit().fixture_bytes(name))
 }
 
 fn text_of(e: &NormalizedEvent) -> Option<&str> {

@@ -18,7 +18,7 @@ pub const FIELDS: &[CredentialField] = &[
         kind: FieldKind::OutboundUrl,
         help: "The address of the Chatwoot installation, Cloud or self-hosted (a path prefix is allowed).",
         where_to_find: "The dashboard's address up to /app, e.g. https://app.chatwoot.com.",
-        example: "https://chat.example.com",
+        example: "https://chat.northwind.example",
     },
     CredentialField {
         name: ACCOUNT_ID,
@@ -34,7 +34,7 @@ pub const FIELDS: &[CredentialField] = &[
         kind: FieldKind::Secret,
         help: "The access token of the agent or agent bot that replies are sent as.",
         where_to_find: "Profile settings > Access Token, or Settings > Bots for an agent bot.",
-        example: "cw-agent-token-8c1e",
+        example: "cw-agent-token",
     },
     CredentialField {
         name: WEBHOOK_SECRET,

@@ -33,7 +33,7 @@ use omnigate_connector_core::{
 use serde_json::{Map, Value};
 
 pub use config::{DEFAULT_TOLERANCE_SECONDS, TOLERANCE_SETTING};
-pub use verify::signature;
+pub use verify::{signature, EXAMPLE_DELIVERY};
 
 /// The provider id in the API and the event model.
 pub const PROVIDER: &str = "chatwoot";

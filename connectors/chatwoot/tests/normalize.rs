@@ -2,11 +2,14 @@
 //! messages, the business side's own messages, conversation lifecycle, contacts, and what has
 //! no mapping.
 
-mod common;
-
-use common::{fixture, normalize_with, DELIVERY};
+use omnigate_chatwoot::{Chatwoot, EXAMPLE_DELIVERY as DELIVERY};
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::{Content, Direction, EventType, NormalizedEvent};
 use serde_json::json;
+
+fn kit() -> Kit<'static> {
+    Kit::new(&Chatwoot, env!("CARGO_MANIFEST_DIR"))
+}
 
 fn text_of(e: &NormalizedEvent) -> Option<&str> {
     match &e.message.as_ref()?.content {
@@ -17,7 +20,7 @@ fn text_of(e: &NormalizedEvent) -> Option<&str> {
 
 #[test]
 fn an_incoming_public_message_is_the_visitors_message_on_its_conversation() {
-    let e = fixture("message-incoming.json");
+    let e = kit().single("message-incoming.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(e.conversation_ref.as_deref(), Some("42"));
     let m = e.message.as_ref().expect("a message");
@@ -42,7 +45,7 @@ fn an_incoming_public_message_is_the_visitors_message_on_its_conversation() {
 
 #[test]
 fn an_agents_reply_is_an_echo_from_the_provider_and_never_a_visitor_message() {
-    let e = fixture("message-outgoing.json");
+    let e = kit().single("message-outgoing.json");
     assert_eq!(e.event_type, EventType::MessageEcho);
     let m = e.message.as_ref().expect("the reply");
     assert_eq!(m.direction, Direction::Outbound);
@@ -65,7 +68,7 @@ fn a_bot_template_message_is_an_echo_too() {
                       "private": false, "content": "Get notified by email",
                       "content_type": "input_email", "conversation": {"id": 42}})
     .to_string();
-    let e = normalize_with(&[], body.as_bytes()).remove(0);
+    let e = kit().normalize(None, &[], body.as_bytes()).remove(0);
     assert_eq!(e.event_type, EventType::MessageEcho);
     assert_eq!(e.message.expect("a message").direction, Direction::Outbound);
 }
@@ -73,7 +76,7 @@ fn a_bot_template_message_is_an_echo_too() {
 #[test]
 fn private_notes_and_activity_lines_are_kept_but_are_never_messages() {
     for name in ["message-private-note.json", "message-activity.json"] {
-        let e = fixture(name);
+        let e = kit().single(name);
         assert_eq!(e.event_type, EventType::ProviderUnrecognized, "{name}");
         assert_eq!(e.message, None, "{name}");
         assert_eq!(e.conversation_ref.as_deref(), Some("42"), "{name}");
@@ -82,7 +85,9 @@ fn private_notes_and_activity_lines_are_kept_but_are_never_messages() {
     let incoming_without_flag = json!({"event": "message_created", "message_type": "incoming",
                                         "content": "hi", "conversation": {"id": 42}})
     .to_string();
-    let e = normalize_with(&[], incoming_without_flag.as_bytes()).remove(0);
+    let e = kit()
+        .normalize(None, &[], incoming_without_flag.as_bytes())
+        .remove(0);
     assert_eq!(
         e.event_type,
         EventType::ProviderUnrecognized,
@@ -92,7 +97,7 @@ fn private_notes_and_activity_lines_are_kept_but_are_never_messages() {
 
 #[test]
 fn an_image_without_text_arrives_as_an_image() {
-    let e = fixture("message-incoming-image.json");
+    let e = kit().single("message-incoming-image.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(
         e.message.expect("a message").content,
@@ -130,7 +135,7 @@ fn conversations_open_and_close_with_their_status_changes() {
         ),
     ];
     for (name, expected) in cases {
-        let e = fixture(name);
+        let e = kit().single(name);
         assert_eq!(e.event_type, expected, "{name}");
         assert_eq!(e.conversation_ref.as_deref(), Some("42"), "{name}");
         assert_eq!(
@@ -140,13 +145,13 @@ fn conversations_open_and_close_with_their_status_changes() {
         );
         assert_eq!(e.message, None);
     }
-    let resolved = fixture("conversation-status-resolved.json");
+    let resolved = kit().single("conversation-status-resolved.json");
     assert_eq!(resolved.provider_event.detail["previous_status"], "open");
     assert_eq!(
         resolved.provider_event.detail["assignee"]["name"],
         "Jonas (Support)"
     );
-    let reopened = fixture("conversation-status-open.json");
+    let reopened = kit().single("conversation-status-open.json");
     assert_eq!(
         reopened.provider_event.detail["previous_status"],
         "resolved"
@@ -155,7 +160,7 @@ fn conversations_open_and_close_with_their_status_changes() {
 
 #[test]
 fn a_snoozed_conversation_has_no_event_type_but_stays_on_its_conversation() {
-    let e = fixture("conversation-status-snoozed.json");
+    let e = kit().single("conversation-status-snoozed.json");
     assert_eq!(e.event_type, EventType::ProviderUnrecognized);
     assert_eq!(e.conversation_ref.as_deref(), Some("42"));
     assert!(e.provider_event.detail["reason"]
@@ -166,7 +171,7 @@ fn a_snoozed_conversation_has_no_event_type_but_stays_on_its_conversation() {
 
 #[test]
 fn a_contact_update_fills_the_contact_and_belongs_to_no_conversation() {
-    let e = fixture("contact-updated.json");
+    let e = kit().single("contact-updated.json");
     assert_eq!(e.event_type, EventType::ContactUpdated);
     assert_eq!(e.conversation_ref, None);
     let c = e.contact.expect("the contact");
@@ -178,7 +183,7 @@ fn a_contact_update_fills_the_contact_and_belongs_to_no_conversation() {
 
 #[test]
 fn the_widget_being_opened_is_kept_with_its_visitor() {
-    let e = fixture("webwidget-triggered.json");
+    let e = kit().single("webwidget-triggered.json");
     assert_eq!(e.event_type, EventType::ProviderUnrecognized);
     assert_eq!(e.provider_event.kind, "webwidget_triggered");
     assert_eq!(e.conversation_ref, None, "no conversation exists yet");
@@ -201,7 +206,7 @@ fn unreadable_bodies_become_unrecognized_and_never_panic() {
         br#"{"event": "conversation_status_changed", "id": 42}"#,
     ];
     for body in bodies {
-        let events = normalize_with(&[], body);
+        let events = kit().normalize(None, &[], body);
         assert_eq!(events.len(), 1);
         assert_eq!(
             events[0].event_type,
@@ -212,7 +217,7 @@ fn unreadable_bodies_become_unrecognized_and_never_panic() {
     }
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(
-        normalize_with(&[], deep.as_bytes())[0].event_type,
+        kit().normalize(None, &[], deep.as_bytes())[0].event_type,
         EventType::ProviderUnrecognized
     );
 }

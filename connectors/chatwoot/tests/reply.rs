@@ -1,9 +1,6 @@
 //! Replies as Chatwoot's messages API takes them: one call, to the channel's own Chatwoot,
 //! with the access token; answers classified as retryable or final.
 
-mod common;
-
-use common::credentials;
 use omnigate_chatwoot::Chatwoot;
 use omnigate_connector_core::{CallOutcome, Connector, ReplyContext};
 use serde_json::{json, Map, Value};
@@ -18,7 +15,7 @@ fn ctx<'a>(creds: &'a Map<String, Value>, recipient: &'a str) -> ReplyContext<'a
 
 #[test]
 fn a_text_reply_is_one_outgoing_public_message_on_the_channels_own_chatwoot() {
-    let creds = credentials();
+    let creds = Chatwoot.example_credentials();
     let content = json!({"type": "text", "text": "Your parcel left the depot today."});
     let call = Chatwoot
         .next_reply_call(&ctx(&creds, "42"), &content, &[])
@@ -48,7 +45,7 @@ fn a_text_reply_is_one_outgoing_public_message_on_the_channels_own_chatwoot() {
 
 #[test]
 fn without_a_base_url_the_configured_api_base_is_used() {
-    let mut creds = credentials();
+    let mut creds = Chatwoot.example_credentials();
     creds.remove("base_url");
     let call = Chatwoot
         .next_reply_call(
@@ -91,7 +88,7 @@ fn only_non_empty_text_is_accepted() {
 
 #[test]
 fn a_conversation_key_that_is_not_a_chatwoot_id_never_reaches_the_url() {
-    let creds = credentials();
+    let creds = Chatwoot.example_credentials();
     let err = Chatwoot
         .next_reply_call(
             &ctx(&creds, "42/../../admin"),

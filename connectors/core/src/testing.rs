@@ -82,8 +82,8 @@ impl<'c> Kit<'c> {
         }
     }
 
-    pub fn with_credentials(mut self, credentials: Value) -> Self {
-        self.credentials = map(credentials);
+    pub fn with_credentials(mut self, credentials: impl Into<Value>) -> Self {
+        self.credentials = map(credentials.into());
         self
     }
 
@@ -99,8 +99,8 @@ impl<'c> Kit<'c> {
         self
     }
 
-    pub fn with_settings(mut self, settings: Value) -> Self {
-        self.settings = map(settings);
+    pub fn with_settings(mut self, settings: impl Into<Value>) -> Self {
+        self.settings = map(settings.into());
         self
     }
 
@@ -183,6 +183,11 @@ impl<'c> Kit<'c> {
         let events = self.normalize(topic, &signed.headers, &signed.body);
         assert!(!events.is_empty(), "a webhook always yields an event");
         events
+    }
+
+    /// The one event a genuine request for `body` becomes (fails when it is not exactly one).
+    pub fn receive_one(&self, topic: Option<&str>, body: &[u8]) -> NormalizedEvent {
+        one(self.receive(topic, body), "the body")
     }
 
     /// The events a fixture becomes, received genuinely on the bare URL.

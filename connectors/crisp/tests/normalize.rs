@@ -2,15 +2,20 @@
 //! messages, the operators' own, sessions opening and closing, profile fields, and events of
 //! other websites.
 
-mod common;
-
-use common::{fixture, normalize_bytes, SESSION};
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::{Content, Direction, EventType};
+use omnigate_crisp::Crisp;
 use serde_json::json;
+
+const SESSION: &str = "session_0f9e7b52-3c1a-4d8e-b6f2-91a4c7e5d203";
+
+fn kit() -> Kit<'static> {
+    Kit::new(&Crisp, env!("CARGO_MANIFEST_DIR"))
+}
 
 #[test]
 fn a_visitors_message_is_received_on_the_sessions_conversation() {
-    let e = fixture("message-send-text.json");
+    let e = kit().single("message-send-text.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(e.conversation_ref.as_deref(), Some(SESSION));
     let m = e.message.as_ref().expect("a message");
@@ -35,7 +40,7 @@ fn a_visitors_message_is_received_on_the_sessions_conversation() {
 
 #[test]
 fn an_operators_message_is_an_echo_and_never_a_visitor_message() {
-    let e = fixture("message-received-text.json");
+    let e = kit().single("message-received-text.json");
     assert_eq!(e.event_type, EventType::MessageEcho);
     let m = e.message.as_ref().expect("the operator's message");
     assert_eq!(m.direction, Direction::Outbound);
@@ -50,7 +55,7 @@ fn an_operators_message_is_an_echo_and_never_a_visitor_message() {
         "type": "text", "content": "hi", "from": "operator"}})
     .to_string();
     assert_eq!(
-        normalize_bytes(spoofed.as_bytes()).event_type,
+        kit().receive_one(None, spoofed.as_bytes()).event_type,
         EventType::MessageEcho,
         "a message from an operator is never the visitor's"
     );
@@ -58,7 +63,7 @@ fn an_operators_message_is_an_echo_and_never_a_visitor_message() {
 
 #[test]
 fn a_private_note_is_kept_but_is_no_message() {
-    let e = fixture("message-received-note.json");
+    let e = kit().single("message-received-note.json");
     assert_eq!(e.event_type, EventType::ProviderUnrecognized);
     assert_eq!(e.message, None);
     assert_eq!(e.conversation_ref.as_deref(), Some(SESSION));
@@ -66,7 +71,7 @@ fn a_private_note_is_kept_but_is_no_message() {
 
 #[test]
 fn an_image_file_arrives_as_an_image_with_the_file_kept_in_detail() {
-    let e = fixture("message-send-image.json");
+    let e = kit().single("message-send-image.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(
         e.message.expect("a message").content,
@@ -80,7 +85,8 @@ fn an_image_file_arrives_as_an_image_with_the_file_kept_in_detail() {
         "content": {"name": "a.pdf", "url": "https://x.test/a.pdf", "type": "application/pdf"}}})
     .to_string();
     assert_eq!(
-        normalize_bytes(pdf.as_bytes())
+        kit()
+            .receive_one(None, pdf.as_bytes())
             .message
             .expect("a message")
             .content,
@@ -109,7 +115,7 @@ fn sessions_open_close_and_reopen() {
         ("session-removed.json", EventType::ConversationClosed),
     ];
     for (name, expected) in cases {
-        let e = fixture(name);
+        let e = kit().single(name);
         assert_eq!(e.event_type, expected, "{name}");
         assert_eq!(e.conversation_ref.as_deref(), Some(SESSION), "{name}");
         assert_eq!(e.message, None, "{name}");
@@ -119,20 +125,21 @@ fn sessions_open_close_and_reopen() {
         );
     }
     assert_eq!(
-        fixture("session-set-state-resolved.json")
+        kit()
+            .single("session-set-state-resolved.json")
             .provider_event
             .detail["state"],
         "resolved"
     );
     assert_eq!(
-        fixture("session-removed.json").provider_event.detail["removed"],
+        kit().single("session-removed.json").provider_event.detail["removed"],
         true
     );
 }
 
 #[test]
 fn an_email_the_visitor_gave_updates_the_contact() {
-    let e = fixture("session-set-email.json");
+    let e = kit().single("session-set-email.json");
     assert_eq!(e.event_type, EventType::ContactUpdated);
     let c = e.contact.expect("the visitor");
     assert_eq!(c.email.as_deref(), Some("lucas.moreau@example.fr"));
@@ -141,7 +148,7 @@ fn an_email_the_visitor_gave_updates_the_contact() {
 
 #[test]
 fn an_event_of_another_website_opens_no_conversation_here() {
-    let e = fixture("message-send-other-website.json");
+    let e = kit().single("message-send-other-website.json");
     assert_eq!(e.event_type, EventType::ProviderUnrecognized);
     assert_eq!(e.conversation_ref, None);
     assert_eq!(e.message, None);
@@ -165,14 +172,15 @@ fn unreadable_or_unknown_hooks_become_unrecognized_and_never_panic() {
         json!({"event": "people:profile:created", "data": {}}).to_string(),
     ];
     for body in bodies {
-        let e = normalize_bytes(body.as_bytes());
+        let e = kit().receive_one(None, body.as_bytes());
         assert_eq!(e.event_type, EventType::ProviderUnrecognized, "{body}");
     }
     let odd_text = json!({"event": "message:send", "data": {"session_id": SESSION,
         "type": "text", "content": 7}})
     .to_string();
     assert_eq!(
-        normalize_bytes(odd_text.as_bytes())
+        kit()
+            .receive_one(None, odd_text.as_bytes())
             .message
             .expect("a message")
             .content,
@@ -183,7 +191,7 @@ fn unreadable_or_unknown_hooks_become_unrecognized_and_never_panic() {
     );
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(
-        normalize_bytes(deep.as_bytes()).event_type,
+        kit().receive_one(None, deep.as_bytes()).event_type,
         EventType::ProviderUnrecognized
     );
 }

@@ -1,13 +1,13 @@
 //! Replies as Crisp's REST API takes them: one call as the plugin, with Basic authentication
 //! of the plugin token; answers classified as retryable or final.
 
-mod common;
-
 use base64::Engine;
-use common::{credentials, SESSION, WEBSITE};
 use omnigate_connector_core::{CallOutcome, Connector, ReplyContext};
 use omnigate_crisp::Crisp;
 use serde_json::{json, Map, Value};
+
+const SESSION: &str = "session_0f9e7b52-3c1a-4d8e-b6f2-91a4c7e5d203";
+const WEBSITE: &str = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
 
 fn ctx<'a>(creds: &'a Map<String, Value>, recipient: &'a str) -> ReplyContext<'a> {
     ReplyContext {
@@ -19,7 +19,7 @@ fn ctx<'a>(creds: &'a Map<String, Value>, recipient: &'a str) -> ReplyContext<'a
 
 #[test]
 fn a_text_reply_is_one_operator_message_sent_as_the_plugin() {
-    let creds = credentials(false);
+    let creds = Crisp.example_credentials();
     let content = json!({"type": "text", "text": "Yes, size M is back."});
     let call = Crisp
         .next_reply_call(&ctx(&creds, SESSION), &content, &[])
@@ -70,7 +70,7 @@ fn only_non_empty_text_is_accepted_and_session_keys_are_checked() {
             "{content}"
         );
     }
-    let creds = credentials(false);
+    let creds = Crisp.example_credentials();
     let err = Crisp
         .next_reply_call(
             &ctx(&creds, "session_1/../../x"),

@@ -1,13 +1,47 @@
 //! Crisp plugin hooks are signed over "[{timestamp};{raw body}]" and checked when the channel
 //! has a signing secret; website hooks are unsigned and pass on the webhook URL alone.
 
-mod common;
-
-use common::{credentials, fixture_bytes, signed_headers, verify_with, NOW, SIGNING_SECRET};
+use omnigate_connector_core::testing::{Kit, NOW};
 use omnigate_connector_core::VerifyError;
+use omnigate_crisp::{signature, Crisp};
 use serde_json::{json, Map, Value};
 
+fn kit() -> Kit<'static> {
+    Kit::new(&Crisp, env!("CARGO_MANIFEST_DIR"))
+}
+
 const NOW_MS: i64 = NOW * 1000;
+const SIGNING_SECRET: &str = "crisp-plugin-signing-secret-71c2";
+
+/// A plugin-hook channel (`signed`) or a website-hook one.
+fn credentials(signed: bool) -> Map<String, Value> {
+    let kit = kit().with_credential("signing_secret", SIGNING_SECRET);
+    match signed {
+        true => kit.credentials,
+        false => kit.without_credential("signing_secret").credentials,
+    }
+}
+
+/// Headers as a Crisp plugin hook carries them, signed at `ts` (as sent) with `secret`.
+fn signed_headers(secret: &str, ts: i64, body: &[u8]) -> Vec<(String, String)> {
+    let ts = ts.to_string();
+    vec![
+        ("x-crisp-signature".into(), signature(secret, &ts, body)),
+        ("x-crisp-request-timestamp".into(), ts),
+    ]
+}
+
+fn verify_with(
+    creds: &Map<String, Value>,
+    settings: &Map<String, Value>,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<(), VerifyError> {
+    kit()
+        .with_credentials(creds.clone())
+        .with_settings(settings.clone())
+        .verify(None, headers, body)
+}
 
 fn settings(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -15,7 +49,7 @@ fn settings(v: Value) -> Map<String, Value> {
 
 #[test]
 fn a_plugin_hook_signed_with_the_channels_secret_is_accepted() {
-    let body = fixture_bytes("message-send-text.json");
+    let body = kit().fixture_bytes("message-send-text.json");
     let headers = signed_headers(SIGNING_SECRET, NOW_MS, &body);
     assert_eq!(
         verify_with(&credentials(true), &Map::new(), &headers, &body),
@@ -25,7 +59,7 @@ fn a_plugin_hook_signed_with_the_channels_secret_is_accepted() {
 
 #[test]
 fn a_wrong_secret_an_altered_body_or_another_timestamp_is_a_bad_signature() {
-    let body = fixture_bytes("message-send-text.json");
+    let body = kit().fixture_bytes("message-send-text.json");
     let creds = credentials(true);
     let wrong = signed_headers("not-the-secret", NOW_MS, &body);
     assert_eq!(
@@ -69,7 +103,7 @@ fn a_signed_channel_requires_the_signature_and_its_timestamp() {
 
 #[test]
 fn a_website_hook_channel_accepts_unsigned_hooks() {
-    let body = fixture_bytes("message-send-text.json");
+    let body = kit().fixture_bytes("message-send-text.json");
     assert_eq!(
         verify_with(&credentials(false), &Map::new(), &[], &body),
         Ok(())

@@ -2,11 +2,43 @@
 //! the older `license_id` / `recipients` / `last_visit` shape): chat starts with their first
 //! messages, customer and agent/bot events, files, internal notes, chat ends.
 
-mod common;
-
-use common::{detail, fixture, single, AGENT, CHAT, CUSTOMER};
-use omnigate_connector_core::{Content, Direction, EventType};
+use omnigate_connector_core::testing::{detail, Kit};
+use omnigate_connector_core::{Content, Direction, EventType, NormalizedEvent};
+use omnigate_livechat::LiveChat;
 use serde_json::json;
+
+/// The chat most fixtures are about, and its customer and agent.
+const CHAT: &str = "RZ4M2XK7QP";
+const CUSTOMER: &str = "b3d7e2f1-4c5a-4e8b-9f01-2a3b4c5d6e7f";
+const AGENT: &str = "ana.silva@shop.example.com";
+
+fn kit() -> Kit<'static> {
+    Kit::new(&LiveChat, env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The events `events` are, checked for what every LiveChat event must hold.
+fn no_secret(events: Vec<NormalizedEvent>) -> Vec<NormalizedEvent> {
+    assert!(!events.is_empty(), "a webhook always yields an event");
+    for e in &events {
+        assert!(
+            !e.provider_event.detail.contains_key("secret_key"),
+            "the webhook secret is never copied into an event"
+        );
+    }
+    events
+}
+
+/// The events a fixture becomes, received with the channel's secret in its body.
+fn fixture(name: &str) -> Vec<NormalizedEvent> {
+    no_secret(kit().fixture(name))
+}
+
+/// The only event of a one-event fixture.
+fn single(name: &str) -> NormalizedEvent {
+    let mut events = fixture(name);
+    assert_eq!(events.len(), 1, "{name} yields one event");
+    events.remove(0)
+}
 
 #[test]
 fn an_incoming_chat_opens_the_conversation_then_brings_its_first_messages_in_order() {

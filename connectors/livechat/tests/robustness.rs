@@ -2,11 +2,31 @@
 //! event and never a panic; and the same message arriving through `incoming_chat` and
 //! `incoming_event` has one de-duplication key.
 
-mod common;
-
-use common::normalize_bytes;
-use omnigate_connector_core::EventType;
+use omnigate_connector_core::testing::Kit;
+use omnigate_connector_core::{EventType, NormalizedEvent};
+use omnigate_livechat::LiveChat;
 use serde_json::json;
+
+fn kit() -> Kit<'static> {
+    Kit::new(&LiveChat, env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The events `events` are, checked for what every LiveChat event must hold.
+fn no_secret(events: Vec<NormalizedEvent>) -> Vec<NormalizedEvent> {
+    assert!(!events.is_empty(), "a webhook always yields an event");
+    for e in &events {
+        assert!(
+            !e.provider_event.detail.contains_key("secret_key"),
+            "the webhook secret is never copied into an event"
+        );
+    }
+    events
+}
+
+/// Normalizes `body` as the gateway would after verification.
+fn normalize_bytes(body: &[u8]) -> Vec<NormalizedEvent> {
+    no_secret(kit().normalize(None, &[], body))
+}
 
 #[test]
 fn bodies_that_are_not_a_webhook_are_one_unrecognized_event() {

@@ -26,7 +26,7 @@ use omnigate_connector_core::{
 };
 use serde_json::{Map, Value};
 
-pub use verify::signature;
+pub use verify::{signature, EXAMPLE_EVENT_ID};
 
 /// The provider id in the API and the event model.
 pub const PROVIDER: &str = "tawkto";

@@ -2,16 +2,20 @@
 //! start (with its first message), its end, its transcript in two plausible shapes, and a
 //! ticket; plus what cannot be read, and replies that cannot be sent.
 
-mod common;
-
-use common::{fixture, normalize_with, CHAT, EVENT_ID};
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::{Connector, Content, Direction, EventType};
-use omnigate_tawkto::Tawkto;
+use omnigate_tawkto::{Tawkto, EXAMPLE_EVENT_ID as EVENT_ID};
 use serde_json::json;
+
+const CHAT: &str = "4c2a7e10-8b3f-11f1-a6d2-3b9e5f7c1d24";
+
+fn kit() -> Kit<'static> {
+    Kit::new(&Tawkto, env!("CARGO_MANIFEST_DIR"))
+}
 
 #[test]
 fn a_chat_start_opens_the_conversation_and_delivers_the_visitors_first_message() {
-    let events = fixture("chat-start.json");
+    let events = kit().fixture("chat-start.json");
     let types: Vec<EventType> = events.iter().map(|e| e.event_type).collect();
     assert_eq!(
         types,
@@ -45,7 +49,7 @@ fn a_chat_start_opens_the_conversation_and_delivers_the_visitors_first_message()
 
 #[test]
 fn an_agents_first_message_is_an_echo_and_a_generated_name_is_no_name() {
-    let events = fixture("chat-start-by-agent.json");
+    let events = kit().fixture("chat-start-by-agent.json");
     assert_eq!(events[1].event_type, EventType::MessageEcho);
     let m = events[1].message.as_ref().expect("the agent's message");
     assert_eq!(m.direction, Direction::Outbound);
@@ -62,7 +66,7 @@ fn an_agents_first_message_is_an_echo_and_a_generated_name_is_no_name() {
 
 #[test]
 fn a_chat_end_closes_the_conversation() {
-    let events = fixture("chat-end.json");
+    let events = kit().fixture("chat-end.json");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event_type, EventType::ConversationClosed);
     assert_eq!(events[0].conversation_ref.as_deref(), Some(CHAT));
@@ -72,7 +76,7 @@ fn a_chat_end_closes_the_conversation() {
 #[test]
 fn a_transcript_lists_every_line_with_who_said_it_in_either_shape() {
     for name in ["chat-transcript.json", "chat-transcript-flat.json"] {
-        let events = fixture(name);
+        let events = kit().fixture(name);
         assert_eq!(events.len(), 1, "{name}");
         let e = &events[0];
         assert_eq!(e.event_type, EventType::ConversationTranscript, "{name}");
@@ -87,7 +91,7 @@ fn a_transcript_lists_every_line_with_who_said_it_in_either_shape() {
         assert_eq!(lines[1]["sender"], "agent", "{name}");
         assert_eq!(lines[1]["name"], "Siri", "{name}");
     }
-    let nested = &fixture("chat-transcript.json")[0];
+    let nested = &kit().fixture("chat-transcript.json")[0];
     let lines = nested.provider_event.detail["messages"].as_array().unwrap();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[2]["sender"], "system");
@@ -96,7 +100,7 @@ fn a_transcript_lists_every_line_with_who_said_it_in_either_shape() {
 
 #[test]
 fn a_ticket_is_an_offline_message_from_its_requester() {
-    let events = fixture("ticket-create.json");
+    let events = kit().fixture("ticket-create.json");
     let e = &events[0];
     assert_eq!(e.event_type, EventType::MessageOffline);
     assert_eq!(e.conversation_ref, None);
@@ -131,7 +135,7 @@ fn unreadable_or_unknown_webhooks_become_one_unrecognized_event() {
         json!({"event": "visitor:banned", "chatId": CHAT}).to_string(),
     ];
     for body in bodies {
-        let events = normalize_with(&[], body.as_bytes());
+        let events = kit().normalize(None, &[], body.as_bytes());
         assert_eq!(events.len(), 1, "{body}");
         assert_eq!(
             events[0].event_type,
@@ -140,7 +144,8 @@ fn unreadable_or_unknown_webhooks_become_one_unrecognized_event() {
         );
         assert_eq!(events[0].dedup_key, None);
     }
-    let known_chat = normalize_with(
+    let known_chat = kit().normalize(
+        None,
         &[],
         json!({"event": "visitor:banned", "chatId": CHAT})
             .to_string()

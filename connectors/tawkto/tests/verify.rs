@@ -1,30 +1,45 @@
 //! Tawk.to's signature as Tawk.to computes it: HMAC-SHA1 of the raw body, hex; each failure
 //! named by its stable code.
 
-mod common;
-
-use common::{fixture_bytes, signed_headers, verify_with, SECRET};
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::VerifyError;
+use omnigate_tawkto::Tawkto;
 use serde_json::{json, Map, Value};
+
+fn kit() -> Kit<'static> {
+    Kit::new(&Tawkto, env!("CARGO_MANIFEST_DIR"))
+}
+
+fn verify_with(
+    headers: &[(String, String)],
+    body: &[u8],
+    settings: &Map<String, Value>,
+) -> Result<(), VerifyError> {
+    kit()
+        .with_settings(settings.clone())
+        .verify(None, headers, body)
+}
 
 #[test]
 fn a_webhook_signed_with_the_channels_secret_is_accepted() {
-    let body = fixture_bytes("chat-start.json");
+    let body = kit().fixture_bytes("chat-start.json");
     assert_eq!(
-        verify_with(&signed_headers(SECRET, &body), &body, &Map::new()),
+        verify_with(&kit().signed_headers(&body), &body, &Map::new()),
         Ok(())
     );
 }
 
 #[test]
 fn a_wrong_secret_an_altered_body_or_a_malformed_value_is_a_bad_signature() {
-    let body = fixture_bytes("chat-end.json");
-    let wrong = signed_headers("other-secret", &body);
+    let body = kit().fixture_bytes("chat-end.json");
+    let wrong = kit()
+        .with_credential("webhook_secret", "other-secret")
+        .signed_headers(&body);
     assert_eq!(
         verify_with(&wrong, &body, &Map::new()),
         Err(VerifyError::BadSignature)
     );
-    let good = signed_headers(SECRET, &body);
+    let good = kit().signed_headers(&body);
     let mut altered = body.clone();
     altered.push(b'\n');
     assert_eq!(
@@ -47,8 +62,8 @@ fn a_wrong_secret_an_altered_body_or_a_malformed_value_is_a_bad_signature() {
 
 #[test]
 fn a_missing_signature_is_named() {
-    let body = fixture_bytes("chat-end.json");
-    let headers = signed_headers(SECRET, &body);
+    let body = kit().fixture_bytes("chat-end.json");
+    let headers = kit().signed_headers(&body);
     let err = verify_with(&headers[1..], &body, &Map::new()).unwrap_err();
     assert_eq!(err, VerifyError::MissingSignature("X-Tawk-Signature"));
     assert_eq!(err.code(), "signature_missing");
@@ -56,8 +71,8 @@ fn a_missing_signature_is_named() {
 
 #[test]
 fn the_allow_list_is_checked_when_set() {
-    let body = fixture_bytes("chat-end.json");
-    let headers = signed_headers(SECRET, &body);
+    let body = kit().fixture_bytes("chat-end.json");
+    let headers = kit().signed_headers(&body);
     let settings = |v: Value| v.as_object().cloned().unwrap_or_default();
     let listed = settings(json!({"allowed_source_ips": ["203.0.113.5"]}));
     assert_eq!(verify_with(&headers, &body, &listed), Ok(()));

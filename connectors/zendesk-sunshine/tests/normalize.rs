@@ -1,15 +1,22 @@
 //! Sunshine webhooks normalized from fixture files written in the documented webhook v2 shapes:
 //! batches, visitor and business messages, media, postbacks, switchboard hand-overs, removal.
 
-mod common;
-
-use common::{detail, fixture, single, CONVERSATION, USER};
+use omnigate_connector_core::testing::{detail, Kit};
 use omnigate_connector_core::{Content, Direction, EventType};
+use omnigate_zendesk_sunshine::ZendeskSunshine;
 use serde_json::json;
+
+/// The conversation most fixtures are about, and its visitor.
+const CONVERSATION: &str = "c0ffee0123456789abcdef01";
+const USER: &str = "5e7a1b2c3d4e5f6a7b8c9d01";
+
+fn kit() -> Kit<'static> {
+    Kit::new(&ZendeskSunshine, env!("CARGO_MANIFEST_DIR"))
+}
 
 #[test]
 fn a_visitor_text_message_is_received_with_the_visitor_as_contact() {
-    let e = single("message-user-text.json");
+    let e = kit().single("message-user-text.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(e.conversation_ref.as_deref(), Some(CONVERSATION));
     let m = e.message.as_ref().expect("a message");
@@ -51,7 +58,7 @@ fn a_visitor_text_message_is_received_with_the_visitor_as_contact() {
 
 #[test]
 fn a_batch_yields_one_event_per_element_in_order_each_with_its_own_id() {
-    let events = fixture("batch-opened-then-messages.json");
+    let events = kit().fixture("batch-opened-then-messages.json");
     let types: Vec<EventType> = events.iter().map(|e| e.event_type).collect();
     assert_eq!(
         types,
@@ -90,7 +97,7 @@ fn a_batch_yields_one_event_per_element_in_order_each_with_its_own_id() {
 
 #[test]
 fn a_business_message_is_an_echo_from_the_provider_and_never_received() {
-    let events = fixture("batch-opened-then-messages.json");
+    let events = kit().fixture("batch-opened-then-messages.json");
     let agent = &events[2];
     assert_eq!(agent.event_type, EventType::MessageEcho);
     let m = agent.message.as_ref().expect("a message");
@@ -102,7 +109,7 @@ fn a_business_message_is_an_echo_from_the_provider_and_never_received() {
         "Jordan from Support"
     );
 
-    let bot = single("message-business-bot.json");
+    let bot = kit().single("message-business-bot.json");
     assert_eq!(bot.event_type, EventType::MessageEcho);
     let d = detail(&bot);
     assert_eq!(d["author"]["subtypes"], json!(["AI"]));
@@ -111,7 +118,7 @@ fn a_business_message_is_an_echo_from_the_provider_and_never_received() {
 
 #[test]
 fn images_and_files_become_image_and_file_content() {
-    let img = single("message-user-image.json");
+    let img = kit().single("message-user-image.json");
     assert_eq!(img.event_type, EventType::MessageReceived);
     assert_eq!(
         img.message.as_ref().map(|m| &m.content),
@@ -122,7 +129,7 @@ fn images_and_files_become_image_and_file_content() {
     );
     assert_eq!(detail(&img)["mediaType"], "image/jpeg");
 
-    let file = single("message-user-file.json");
+    let file = kit().single("message-user-file.json");
     assert_eq!(
         file.message.as_ref().map(|m| &m.content),
         Some(&Content::File {
@@ -135,7 +142,7 @@ fn images_and_files_become_image_and_file_content() {
 
 #[test]
 fn other_content_types_arrive_as_unsupported_with_the_content_kept() {
-    let e = single("message-user-location.json");
+    let e = kit().single("message-user-location.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(
         e.message.as_ref().map(|m| &m.content),
@@ -151,7 +158,7 @@ fn other_content_types_arrive_as_unsupported_with_the_content_kept() {
 
 #[test]
 fn a_postback_is_received_with_its_payload() {
-    let e = single("postback.json");
+    let e = kit().single("postback.json");
     assert_eq!(e.event_type, EventType::MessageReceived);
     assert_eq!(
         e.message.as_ref().map(|m| &m.content),
@@ -169,7 +176,7 @@ fn a_postback_is_received_with_its_payload() {
 
 #[test]
 fn switchboard_actions_are_handovers_naming_the_control_and_the_new_owner() {
-    let events = fixture("switchboard-handovers.json");
+    let events = kit().fixture("switchboard-handovers.json");
     assert!(events
         .iter()
         .all(|e| e.event_type == EventType::ConversationHandover));
@@ -198,7 +205,7 @@ fn switchboard_actions_are_handovers_naming_the_control_and_the_new_owner() {
 
 #[test]
 fn a_removed_conversation_is_closed() {
-    let e = single("conversation-remove.json");
+    let e = kit().single("conversation-remove.json");
     assert_eq!(e.event_type, EventType::ConversationClosed);
     assert_eq!(e.conversation_ref.as_deref(), Some(CONVERSATION));
     assert_eq!(detail(&e)["removed"], true);
@@ -206,7 +213,7 @@ fn a_removed_conversation_is_closed() {
 
 #[test]
 fn unmapped_and_malformed_elements_are_unrecognized_in_place_and_the_rest_still_counts() {
-    let events = fixture("unmapped-and-malformed.json");
+    let events = kit().fixture("unmapped-and-malformed.json");
     assert_eq!(events.len(), 4, "one event per element, even a broken one");
     assert!(events
         .iter()

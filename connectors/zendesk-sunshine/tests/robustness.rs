@@ -1,11 +1,21 @@
 //! Normalization is total: whatever an authenticated request carries, the result is at least one
 //! event and never a panic.
 
-mod common;
-
-use common::normalize_bytes;
-use omnigate_connector_core::EventType;
+use omnigate_connector_core::testing::Kit;
+use omnigate_connector_core::{EventType, NormalizedEvent};
+use omnigate_zendesk_sunshine::ZendeskSunshine;
 use serde_json::json;
+
+fn kit() -> Kit<'static> {
+    Kit::new(&ZendeskSunshine, env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Normalizes `body` as the gateway would after verification.
+fn normalize_bytes(body: &[u8]) -> Vec<NormalizedEvent> {
+    let events = kit().normalize(None, &[], body);
+    assert!(!events.is_empty(), "a webhook always yields an event");
+    events
+}
 
 #[test]
 fn bodies_that_are_not_a_webhook_are_one_unrecognized_event() {

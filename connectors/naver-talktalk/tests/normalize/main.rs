@@ -1,77 +1,43 @@
 //! Naver webhook normalization, tested on fixture files written in the documented shapes
-//! (`tests/fixtures/`): one module per family of events, plus hostile and drifting inputs.
+//! (`tests/fixtures/`): one module per family of events. Hostile and drifting inputs are in
+//! `tests/robustness/`.
 
 mod echo;
 mod handover;
-mod hostile;
 mod lifecycle;
 mod payment;
 mod profile;
 mod received;
-mod robustness;
 
-use omnigate_connector_core::{ChannelContext, Connector, InboundRequest, NormalizedEvent};
+use omnigate_connector_core::testing::Kit;
+use omnigate_connector_core::NormalizedEvent;
 use omnigate_naver_talktalk::NaverTalkTalk;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+pub use omnigate_connector_core::testing::detail;
 
 /// The documented example user.
 pub const USER: &str = "al-2eGuGr5WQOnco1_V-FQ";
 
+pub fn kit() -> Kit<'static> {
+    Kit::new(&NaverTalkTalk, env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The one event a webhook body becomes (Naver signs nothing: every body is genuine).
 pub fn normalize_bytes(body: &[u8]) -> NormalizedEvent {
-    let empty = Map::new();
-    let channel = ChannelContext {
-        credentials: &empty,
-        settings: &empty,
-    };
-    let req = InboundRequest {
-        topic: None,
-        headers: &[],
-        body,
-        source_ip: None,
-        received_at: 0,
-    };
-    let mut events = NaverTalkTalk.normalize(&req, &channel);
-    assert_eq!(events.len(), 1, "one Naver webhook is one event");
-    events.remove(0)
+    kit().receive_one(None, body)
 }
 
 pub fn normalize_json(body: &Value) -> NormalizedEvent {
     normalize_bytes(body.to_string().as_bytes())
 }
 
-pub fn fixtures_dir() -> String {
-    format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"))
-}
-
 pub fn fixture_bytes(name: &str) -> Vec<u8> {
-    let path = format!("{}/{name}", fixtures_dir());
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    kit().fixture_bytes(name)
 }
 
 pub fn fixture(name: &str) -> NormalizedEvent {
-    normalize_bytes(&fixture_bytes(name))
-}
-
-/// Every fixture file name, sorted.
-pub fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("fixtures directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name.ends_with(".json"))
-        .collect();
-    names.sort();
-    names
-}
-
-/// The event's detail as a JSON value, for concise assertions.
-pub fn detail(e: &NormalizedEvent) -> Value {
-    Value::Object(e.provider_event.detail.clone())
+    kit().single(name)
 }
 
 /// Asserts the contact is the user and nothing else.

@@ -4,7 +4,7 @@
 use omnigate_connector_core::{Content, EventType, NormalizedEvent};
 use serde_json::{json, Value};
 
-use super::robustness::parsed_fixture;
+use super::drift::parsed_fixture;
 use super::*;
 
 fn nested(depth: usize, open: &str, close: &str, inner: &str) -> String {

@@ -2,20 +2,22 @@
 //! that are not an encoded object, added fields and odd types, and bodies that cannot be read.
 //! Normalize is total: each gives an event, never an error or a panic.
 
-mod common;
-
-use common::{fixture_bytes, normalize_bytes};
 use omnigate_chatlio::Chatlio;
+use omnigate_connector_core::testing::Kit;
 use omnigate_connector_core::{Connector, EventType};
 use serde_json::json;
 
+fn kit() -> Kit<'static> {
+    Kit::new(&Chatlio, env!("CARGO_MANIFEST_DIR"))
+}
+
 #[test]
 fn an_offline_message_needs_a_visitor_uuid_or_an_email_address() {
-    let nobody = normalize_bytes(Some("offline-message"), br#"{"message":"hi"}"#);
+    let nobody = kit().receive_one(Some("offline-message"), br#"{"message":"hi"}"#);
     assert_eq!(nobody.event_type, EventType::ProviderUnrecognized);
     assert_eq!(nobody.provider_event.kind, "offline-message");
 
-    let by_email = normalize_bytes(
+    let by_email = kit().receive_one(
         Some("offline-message"),
         br#"{"email":"x@example.com","message":"hi"}"#,
     );
@@ -24,14 +26,14 @@ fn an_offline_message_needs_a_visitor_uuid_or_an_email_address() {
     assert_eq!(contact.email.as_deref(), Some("x@example.com"));
     assert_eq!(contact.provider_ref, None);
 
-    let silent = normalize_bytes(Some("offline-message"), br#"{"visitor":{"UUID":"v1"}}"#);
+    let silent = kit().receive_one(Some("offline-message"), br#"{"visitor":{"UUID":"v1"}}"#);
     assert_eq!(silent.event_type, EventType::MessageOffline);
     assert_eq!(silent.message, None, "no text, no message");
 }
 
 #[test]
 fn a_visitor_name_that_is_only_the_channel_handle_is_no_name() {
-    let e = normalize_bytes(
+    let e = kit().receive_one(
         Some("transcript"),
         br#"{"conversationUUID":"c1","channelName":"costa-mesa-us-133","visitorName":"costa-mesa-us-133","visitorEmail":"","messages":"n/a"}"#,
     );
@@ -56,7 +58,7 @@ fn unreadable_bodies_are_unrecognized_never_an_error() {
             b"\xff\xfe",
             deep.as_bytes(),
         ] {
-            let e = normalize_bytes(Some(topic), body);
+            let e = kit().receive_one(Some(topic), body);
             assert_eq!(
                 e.event_type,
                 EventType::ProviderUnrecognized,
@@ -66,9 +68,9 @@ fn unreadable_bodies_are_unrecognized_never_an_error() {
             assert_eq!(e.provider_event.kind, *topic);
         }
     }
-    let body = fixture_bytes("new-conversation.json");
+    let body = kit().fixture_bytes("new-conversation.json");
     for topic in [None, Some("nope"), Some("")] {
-        let e = normalize_bytes(topic, &body);
+        let e = kit().receive_one(topic, &body);
         assert_eq!(e.event_type, EventType::ProviderUnrecognized, "{topic:?}");
     }
 }
@@ -78,7 +80,7 @@ fn traits_that_are_not_an_encoded_object_are_kept_as_they_came() {
     for traits in ["{not json", "[1,2]", "42"] {
         let body =
             json!({"conversationUUID": "c1", "visitor": {"UUID": "v1", "identTraits": traits}});
-        let e = normalize_bytes(Some("unanswered"), body.to_string().as_bytes());
+        let e = kit().receive_one(Some("unanswered"), body.to_string().as_bytes());
         assert_eq!(e.event_type, EventType::ConversationUnanswered);
         assert_eq!(e.provider_event.detail["visitor"]["identTraits"], traits);
         assert_eq!(
@@ -96,7 +98,7 @@ fn added_fields_and_odd_types_never_change_the_mapping() {
         "visitor": "not an object",
         "brandNew": {"x": [1]},
     });
-    let e = normalize_bytes(Some("new-conversation"), body.to_string().as_bytes());
+    let e = kit().receive_one(Some("new-conversation"), body.to_string().as_bytes());
     assert_eq!(e.event_type, EventType::ConversationOpened);
     assert_eq!(e.conversation_ref.as_deref(), Some("12345"));
     assert_eq!(e.message, None, "only a text becomes the message");
