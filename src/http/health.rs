@@ -13,10 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics_text);
 }
 
+/// Liveness
 #[utoipa::path(
     tag = "operations",
     operation_id = "getHealth",
-    summary = "Liveness",
     responses(
         (status = 200, description = "Alive", body = schemas::Health)
     ),
@@ -27,10 +27,10 @@ async fn healthz() -> HttpResponse {
     json(StatusCode::OK, json!({"status": "ok"}))
 }
 
+/// Readiness
 #[utoipa::path(
     tag = "operations",
     operation_id = "getReadiness",
-    summary = "Readiness",
     responses(
         (status = 200, description = "The store answers", body = schemas::Ready),
         (status = 503, description = "`store_unavailable`", body = Problem, content_type = "application/problem+json")
@@ -57,11 +57,12 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     ))
 }
 
+/// Prometheus metrics
+///
 /// Prometheus text format. Queue depths are read from the store at scrape time.
 #[utoipa::path(
     tag = "operations",
     operation_id = "getMetrics",
-    summary = "Prometheus metrics",
     responses(
         (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
         (status = 503, description = "`metrics_unavailable`", body = Problem, content_type = "application/problem+json")

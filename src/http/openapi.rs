@@ -5,9 +5,11 @@
 use std::sync::OnceLock;
 
 use actix_web::{get, web, HttpResponse};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -104,6 +106,97 @@ impl Modify for FloodControl {
     }
 }
 
+/// The problem answers most operations share, declared here instead of on every route: 401
+/// and 403 where a bearer token is required, 400/413/415 where that route takes a JSON body,
+/// and 404 where its path names a resource. A route's own entry for a status wins.
+struct SharedProblems;
+
+impl Modify for SharedProblems {
+    fn modify(&self, doc: &mut Document) {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let resource = path
+                .strip_prefix("/v1/")
+                .filter(|p| p.contains('{'))
+                .and_then(|p| p.split('/').next())
+                .map(singular);
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let bearer = op.security.iter().flatten().any(|s| {
+                    let s = serde_json::to_value(s).unwrap_or_default();
+                    s.get("admin").is_some() || s.get("helpdesk").is_some()
+                });
+                if !bearer {
+                    continue;
+                }
+                // An optional body is read by hand (`optional_json`): only its JSON is checked.
+                let json_body = op.request_body.as_ref().is_some_and(|b| {
+                    b.content.contains_key("application/json")
+                        && matches!(b.required, Some(Required::True))
+                });
+                let mut shared = vec![
+                    (
+                        "401",
+                        "`unauthorized`: no token, or not a valid one".to_string(),
+                    ),
+                    (
+                        "403",
+                        "`forbidden`: this token's role may not do this".to_string(),
+                    ),
+                ];
+                if json_body {
+                    shared.extend([
+                        ("400", "`invalid_json`: the body is not JSON".to_string()),
+                        ("413", "`body_too_large`".to_string()),
+                        (
+                            "415",
+                            "`unsupported_media_type`: send `Content-Type: application/json`"
+                                .to_string(),
+                        ),
+                    ]);
+                }
+                if let Some(resource) = &resource {
+                    shared.push(("404", format!("`not_found`: no such {resource}")));
+                }
+                for (status, description) in shared {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem(description)));
+                }
+            }
+        }
+    }
+}
+
+/// `channels` -> `channel`, `deliveries` -> `delivery`.
+fn singular(plural: &str) -> String {
+    match plural.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => plural.strip_suffix('s').unwrap_or(plural).to_string(),
+    }
+}
+
+/// A problem answer with `description`.
+fn problem(description: String) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
 /// The Problem schema's `code` lists every stable code with its status and meaning, from the
 /// one list in `crate::error`.
 struct ProblemCodes;
@@ -144,16 +237,17 @@ pub fn document() -> &'static Document {
             doc.merge(part);
         }
         // After the merge: these read the operations and schemas the parts bring.
+        SharedProblems.modify(&mut doc);
         FloodControl.modify(&mut doc);
         ProblemCodes.modify(&mut doc);
         doc
     })
 }
 
+/// This document
 #[utoipa::path(
     tag = "operations",
     operation_id = "getOpenApi",
-    summary = "This document",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)),
     security(())
 )]

@@ -13,10 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(hook).service(hook_topic);
 }
 
+/// A provider webhook
 #[utoipa::path(
     tag = "webhooks",
     operation_id = "receiveWebhook",
-    summary = "A provider webhook",
     params(("key" = String, Path, description = "The channel's webhook key")),
     request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),
     responses(
@@ -38,10 +38,10 @@ async fn hook(
     receive(&req, &state, &key, None, body).await
 }
 
+/// A provider webhook for one topic
 #[utoipa::path(
     tag = "webhooks",
     operation_id = "receiveWebhookForTopic",
-    summary = "A provider webhook for one topic",
     params(("key" = String, Path, description = "The channel's webhook key"), ("topic" = String, Path, description = "The provider's topic (Chatlio: `new-conversation`, `transcript`, ...)")),
     request_body(content = Value, description = "The provider's webhook, as it sends it", content_type = "application/json"),
     responses(

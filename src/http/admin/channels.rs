@@ -117,18 +117,13 @@ async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
         .ok_or_else(|| ApiError::not_found("channel"))
 }
 
+/// Register a channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "createChannel",
-    summary = "Register a channel",
     request_body = NewChannel,
     responses(
         (status = 201, description = "Registered, `state: unverified`", body = schemas::Channel),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`unknown_provider`, `invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -164,14 +159,12 @@ async fn create(
     Ok(json(StatusCode::CREATED, view(&state, &stored)))
 }
 
+/// List channels
 #[utoipa::path(
     tag = "channels",
     operation_id = "listChannels",
-    summary = "List channels",
     responses(
         (status = 200, description = "Every channel", body = schemas::ChannelList),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -187,16 +180,13 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
 
+/// Show a channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "getChannel",
-    summary = "Show a channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 200, description = "The channel", body = schemas::Channel),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -210,21 +200,15 @@ async fn show(
     Ok(json(StatusCode::OK, view(&state, &ch)))
 }
 
+/// Change a channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "updateChannel",
-    summary = "Change a channel",
     description = "Credentials are merged (`null` removes a field); settings are replaced.",
     params(("id" = String, Path, description = "The channel's id")),
     request_body = ChannelUpdate,
     responses(
         (status = 200, description = "The changed channel", body = schemas::Channel),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -273,16 +257,13 @@ async fn update(
     Ok(json(StatusCode::OK, view(&state, &updated)))
 }
 
+/// Delete a channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "deleteChannel",
-    summary = "Delete a channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`channel_active`: an approved channel cannot be deleted", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -338,16 +319,13 @@ async fn transition(
     Ok(json(StatusCode::OK, view(state, &ch)))
 }
 
+/// Request approval
 #[utoipa::path(
     tag = "channels",
     operation_id = "requestChannelApproval",
-    summary = "Request approval",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 200, description = "`pending`, with the webhook URL(s) and the provider's extras (Naver: `brand_key`, `chat_url`)", body = schemas::Channel),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -361,16 +339,13 @@ async fn request_approval(
     transition(&state, &admin, &id, Transition::RequestApproval, None).await
 }
 
+/// Approve a pending channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "approveChannel",
-    summary = "Approve a pending channel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 200, description = "`approved`; held webhooks are forwarded", body = schemas::Channel),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -384,18 +359,15 @@ async fn approve(
     transition(&state, &admin, &id, Transition::Approve, None).await
 }
 
+/// Reject a pending channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "rejectChannel",
-    summary = "Reject a pending channel",
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
     responses(
         (status = 200, description = "`rejected`", body = schemas::Channel),
-        (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`reason_required`, `invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
@@ -412,18 +384,15 @@ async fn reject(
     transition(&state, &admin, &id, Transition::Reject, reason).await
 }
 
+/// Revoke an approved channel
 #[utoipa::path(
     tag = "channels",
     operation_id = "revokeChannel",
-    summary = "Revoke an approved channel",
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
     responses(
         (status = 200, description = "`revoked`", body = schemas::Channel),
-        (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
@@ -440,16 +409,13 @@ async fn revoke(
     transition(&state, &admin, &id, Transition::Revoke, reason).await
 }
 
+/// A channel's state changes
 #[utoipa::path(
     tag = "channels",
     operation_id = "getChannelHistory",
-    summary = "A channel's state changes",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 200, description = "Every state change, oldest first", body = schemas::ChannelHistory),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such channel", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]

@@ -33,16 +33,14 @@ struct ListQuery {
     after: Option<String>,
 }
 
+/// List deliveries (e.g. the dead letters)
 #[utoipa::path(
     tag = "deliveries",
     operation_id = "listDeliveries",
-    summary = "List deliveries (e.g. the dead letters)",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = schemas::DeliveryPage),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -78,16 +76,13 @@ async fn list(
     Ok(json(StatusCode::OK, json!({"items": items, "next": next})))
 }
 
+/// Show a delivery
 #[utoipa::path(
     tag = "deliveries",
     operation_id = "getDelivery",
-    summary = "Show a delivery",
     params(("id" = String, Path, description = "The delivery's id")),
     responses(
         (status = 200, description = "The delivery", body = Delivery),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such delivery", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -105,16 +100,13 @@ async fn show(
     Ok(json(StatusCode::OK, json!(d)))
 }
 
+/// Retry a dead (or delivered) delivery
 #[utoipa::path(
     tag = "deliveries",
     operation_id = "retryDelivery",
-    summary = "Retry a dead (or delivered) delivery",
     params(("id" = String, Path, description = "The delivery's id")),
     responses(
         (status = 202, description = "Queued again", body = Delivery),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such delivery", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`delivery_queued`: it is still queued", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))

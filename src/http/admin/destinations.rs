@@ -178,18 +178,13 @@ fn new_secret() -> String {
     )
 }
 
+/// Register a destination
 #[utoipa::path(
     tag = "destinations",
     operation_id = "createDestination",
-    summary = "Register a destination",
     request_body = NewDestination,
     responses(
         (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = schemas::Destination),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -260,14 +255,12 @@ async fn create(
     Ok(json(StatusCode::CREATED, view))
 }
 
+/// List destinations
 #[utoipa::path(
     tag = "destinations",
     operation_id = "listDestinations",
-    summary = "List destinations",
     responses(
         (status = 200, description = "Every destination (never a secret)", body = schemas::DestinationList),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -283,16 +276,13 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     Ok(json(StatusCode::OK, json!({"items": items})))
 }
 
+/// Show a destination
 #[utoipa::path(
     tag = "destinations",
     operation_id = "getDestination",
-    summary = "Show a destination",
     params(("id" = String, Path, description = "The destination's id")),
     responses(
         (status = 200, description = "The destination", body = schemas::Destination),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -313,20 +303,14 @@ async fn show(
     ))
 }
 
+/// Change or disable a destination
 #[utoipa::path(
     tag = "destinations",
     operation_id = "updateDestination",
-    summary = "Change or disable a destination",
     params(("id" = String, Path, description = "The destination's id")),
     request_body = DestinationUpdate,
     responses(
         (status = 200, description = "The changed destination", body = schemas::Destination),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -400,16 +384,13 @@ async fn update(
     ))
 }
 
+/// Delete a destination
 #[utoipa::path(
     tag = "destinations",
     operation_id = "deleteDestination",
-    summary = "Delete a destination",
     params(("id" = String, Path, description = "The destination's id")),
     responses(
         (status = 204, description = "Deleted; its queued deliveries are dead"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -427,20 +408,14 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Replay a time range to a destination
 #[utoipa::path(
     tag = "destinations",
     operation_id = "replayDestination",
-    summary = "Replay a time range to a destination",
     params(("id" = String, Path, description = "The destination's id")),
     request_body = ReplayRequest,
     responses(
         (status = 202, description = "The events in the range are queued again", body = schemas::ReplayResult),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such destination", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`destination_disabled`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_time_range`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),

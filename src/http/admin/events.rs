@@ -50,16 +50,14 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
     }
 }
 
+/// List stored events
 #[utoipa::path(
     tag = "events",
     operation_id = "listEvents",
-    summary = "List stored events",
     params(ListQuery),
     responses(
         (status = 200, description = "A page of events, oldest first", body = schemas::EventPage),
         (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []), ("helpdesk" = []))
 )]
@@ -124,17 +122,14 @@ struct ShowQuery {
     include_raw: bool,
 }
 
+/// Show an event
 #[utoipa::path(
     tag = "events",
     operation_id = "getEvent",
-    summary = "Show an event",
     params(("id" = String, Path, description = "The event's id"), ShowQuery),
     responses(
         (status = 200, description = "The event as the helpdesk receives it", body = schemas::Event),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such event", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []), ("helpdesk" = []))
 )]

@@ -29,18 +29,13 @@ struct NewToken {
     label: String,
 }
 
+/// Create an API token
 #[utoipa::path(
     tag = "tokens",
     operation_id = "createToken",
-    summary = "Create an API token",
     request_body = NewToken,
     responses(
         (status = 201, description = "The token, shown once", body = schemas::TokenCreated),
-        (status = 400, description = "`invalid_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: send `Content-Type: application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_role`, `invalid_label`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -77,14 +72,12 @@ async fn create(
     ))
 }
 
+/// List API tokens
 #[utoipa::path(
     tag = "tokens",
     operation_id = "listTokens",
-    summary = "List API tokens",
     responses(
         (status = 200, description = "Every token (never its value)", body = schemas::TokenList),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -96,16 +89,13 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     ))
 }
 
+/// Delete an API token
 #[utoipa::path(
     tag = "tokens",
     operation_id = "deleteToken",
-    summary = "Delete an API token",
     params(("id" = String, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such token", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
