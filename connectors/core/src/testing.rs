@@ -281,3 +281,82 @@ pub fn declaration_problems(connector: &dyn Connector) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connector::ConfigError;
+    use crate::credentials::{CredentialField, FieldKind};
+    use crate::event::NormalizedEvent;
+
+    /// A connector whose declarations contradict each other in every checked way.
+    struct Contradictory;
+
+    const FIELDS: &[CredentialField] = &[CredentialField {
+        name: "token",
+        required: true,
+        kind: FieldKind::Secret,
+        help: "A token.",
+        where_to_find: "",
+        example: "tok",
+    }];
+
+    impl Connector for Contradictory {
+        fn provider(&self) -> &'static str {
+            "contradictory"
+        }
+        fn credential_fields(&self) -> &'static [CredentialField] {
+            FIELDS
+        }
+        fn secret_fields(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn topics(&self) -> &'static [&'static str] {
+            &["a"]
+        }
+        fn validate_credentials(&self, _: &Map<String, Value>) -> Result<(), ConfigError> {
+            Ok(())
+        }
+        fn validate_settings(&self, _: &Map<String, Value>) -> Result<(), ConfigError> {
+            Ok(())
+        }
+        fn verify(
+            &self,
+            _: &InboundRequest<'_>,
+            _: &ChannelContext<'_>,
+        ) -> Result<(), VerifyError> {
+            Err(VerifyError::BadSignature)
+        }
+        fn normalize(
+            &self,
+            _: &InboundRequest<'_>,
+            _: &ChannelContext<'_>,
+        ) -> Vec<NormalizedEvent> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn contradictory_declarations_are_each_reported() {
+        let problems = declaration_problems(&Contradictory);
+        for expected in [
+            "token is declared required but may be left out",
+            "token lacks help or where to find it",
+            "secret_fields [] differ from the declared secrets [\"token\"]",
+            "topics() differs from capabilities().topics",
+            "its own signed request is refused",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(expected)),
+                "{expected} in {problems:#?}"
+            );
+        }
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn a_crate_folder_is_the_provider_id_with_dashes() {
+        assert_eq!(crate_dir("zendesk_sunshine"), "zendesk-sunshine");
+        assert_eq!(crate_dir("crisp"), "crisp");
+    }
+}
