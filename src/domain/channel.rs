@@ -66,6 +66,12 @@ impl ChannelState {
     pub fn accepts_webhooks(self) -> bool {
         matches!(self, ChannelState::Approved | ChannelState::Pending)
     }
+
+    /// An approved channel must be revoked before it is deleted: deleting it would silently
+    /// drop the provider's webhooks.
+    pub fn deletable(self) -> bool {
+        self != ChannelState::Approved
+    }
 }
 
 impl Transition {

@@ -113,7 +113,14 @@ impl From<StoreError> for ApiError {
                 format!("cannot {transition} a channel that is {from}"),
             )
             .with("state", from),
-            StoreError::Conflict(detail) => ApiError::new(Code::Conflict, detail),
+            StoreError::ChannelApproved => ApiError::new(Code::ChannelActive, e.to_string()),
+            StoreError::DeliveryQueued => ApiError::new(Code::DeliveryQueued, e.to_string()),
+            StoreError::DestinationDisabled => {
+                ApiError::new(Code::DestinationDisabled, e.to_string())
+            }
+            StoreError::LeaseLost | StoreError::Busy => {
+                ApiError::new(Code::Conflict, e.to_string())
+            }
             StoreError::Closed => ApiError::new(Code::ShuttingDown, "the gateway is shutting down"),
             StoreError::Internal(cause) => {
                 tracing::error!(error = ?cause, "store error");

@@ -7,11 +7,13 @@
 
 pub mod echo;
 pub mod embedded;
+mod error;
 pub mod redis;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -19,30 +21,7 @@ use tokio::sync::Notify;
 use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
 use crate::domain::destination::{ChatwootSettings, Destination};
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound,
-    #[error("cannot {transition} a channel that is {from}")]
-    InvalidTransition {
-        from: &'static str,
-        transition: &'static str,
-    },
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("the store is shutting down")]
-    Closed,
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Internal(e.into())
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use error::{StoreError, StoreResult};
 
 /// What a channel transition changes, decided from the channel as it is now (the same rule for
 /// every engine; each applies it atomically its own way).
@@ -447,7 +426,12 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a dead (or delivered) delivery again with a fresh retry schedule.
     async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery>;
     /// Queues every stored event in [since, until) that the destination's filters take.
-    async fn replay(&self, destination_id: &str, since: &str, until: &str) -> StoreResult<u64>;
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 
     // The forwarder's queue.
     /// Leases up to `limit` lanes due by `now_ms` until `lease_until_ms`.

@@ -61,7 +61,7 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
             disable_destination: None,
         })
         .await;
-    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert!(matches!(late, Err(StoreError::LeaseLost)), "{late:?}");
     a.settle_lane(&lane).await.unwrap();
     assert!(
         a.claim_lanes(now(), 10, now() + 60_000)

@@ -12,7 +12,7 @@ use crate::error::Code;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, optional_json, views, ApiError, ApiResult, AppState};
-use crate::store::{ChannelPatch, StoreError};
+use crate::store::ChannelPatch;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -274,10 +274,11 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state.store.delete_channel(&id).await.map_err(|e| match e {
-        StoreError::Conflict(d) => ApiError::new(Code::ChannelActive, d),
-        other => ApiError::store("channel")(other),
-    })?;
+    state
+        .store
+        .delete_channel(&id)
+        .await
+        .map_err(ApiError::store("channel"))?;
     state.channels.clear();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,7 +11,7 @@ use crate::error::Code;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, ApiError, ApiResult, AppState};
-use crate::store::{Delivery, DeliveryQuery, DeliveryStatus, StoreError};
+use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(show).service(retry);
@@ -117,10 +117,11 @@ async fn retry(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let d = state.store.retry_delivery(&id).await.map_err(|e| match e {
-        StoreError::Conflict(detail) => ApiError::new(Code::DeliveryQueued, detail),
-        other => ApiError::store("delivery")(other),
-    })?;
+    let d = state
+        .store
+        .retry_delivery(&id)
+        .await
+        .map_err(ApiError::store("delivery"))?;
     Ok(json(StatusCode::ACCEPTED, json!(d)))
 }
 

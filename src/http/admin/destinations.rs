@@ -12,7 +12,7 @@ use crate::http::chatwoot_fields::ChatwootFields;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::{json, views, ApiError, ApiResult, AppState};
-use crate::store::{DestinationPatch, StoreError};
+use crate::store::DestinationPatch;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -448,12 +448,9 @@ async fn replay(
     }
     let queued = state
         .store
-        .replay(&id, &body.since, &until)
+        .replay(&id, since_t.to_utc(), until_t.to_utc())
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(d) => ApiError::new(Code::DestinationDisabled, d),
-            other => ApiError::store("destination")(other),
-        })?;
+        .map_err(ApiError::store("destination"))?;
     Ok(json(
         StatusCode::ACCEPTED,
         json!({"destination_id": *id, "queued": queued, "since": body.since, "until": until}),

@@ -3,21 +3,22 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
+use super::fail::Res;
 use crate::crypto::Cipher;
 use crate::domain::channel::{Channel, ChannelState, StateChange};
-use crate::store::{ChannelPatch, StoreError, StoreResult};
+use crate::store::{ChannelPatch, StoreError};
 
 use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
 
 const COLUMNS: &str = "id, provider, name, credentials, settings, state, state_reason, \
                        webhook_key, channel_key, created_ms, updated_ms";
 
-fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Channel>> {
+fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<Res<Channel>> {
     let sealed: Vec<u8> = row.get(3)?;
     let settings: String = row.get(4)?;
     let state: String = row.get(5)?;
     let id: String = row.get(0)?;
-    let build = || -> StoreResult<Channel> {
+    let build = || -> Res<Channel> {
         let credentials: Map<String, Value> = serde_json::from_slice(&cipher.open(&sealed)?)
             .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
         let settings: Map<String, Value> = serde_json::from_str(&settings)
@@ -41,12 +42,7 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Chan
     Ok(build())
 }
 
-pub fn find(
-    conn: &Connection,
-    cipher: &Cipher,
-    column: &str,
-    value: &str,
-) -> StoreResult<Option<Channel>> {
+pub fn find(conn: &Connection, cipher: &Cipher, column: &str, value: &str) -> Res<Option<Channel>> {
     let sql = format!("SELECT {COLUMNS} FROM channels WHERE {column} = ?1");
     let found = conn
         .prepare_cached(&sql)?
@@ -55,7 +51,7 @@ pub fn find(
     found.transpose()
 }
 
-pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Channel>> {
+pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Channel>> {
     let sql = format!("SELECT {COLUMNS} FROM channels ORDER BY created_ms, rowid");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], |r| from_row(r, cipher))?;
@@ -66,12 +62,12 @@ pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Channel>> {
     Ok(out)
 }
 
-fn seal_credentials(cipher: &Cipher, credentials: &Map<String, Value>) -> StoreResult<Vec<u8>> {
+fn seal_credentials(cipher: &Cipher, credentials: &Map<String, Value>) -> Res<Vec<u8>> {
     let plain = serde_json::to_vec(credentials).map_err(|e| anyhow::anyhow!(e))?;
     Ok(cipher.seal(&plain)?)
 }
 
-pub fn insert(conn: &Connection, cipher: &Cipher, ch: &Channel) -> StoreResult<()> {
+pub fn insert(conn: &Connection, cipher: &Cipher, ch: &Channel) -> Res<()> {
     let now = now_ms();
     conn.execute(
         "INSERT INTO channels (id, provider, name, credentials, settings, state, state_reason, \
@@ -91,12 +87,7 @@ pub fn insert(conn: &Connection, cipher: &Cipher, ch: &Channel) -> StoreResult<(
     Ok(())
 }
 
-pub fn update(
-    conn: &Connection,
-    cipher: &Cipher,
-    id: &str,
-    patch: ChannelPatch,
-) -> StoreResult<Channel> {
+pub fn update(conn: &Connection, cipher: &Cipher, id: &str, patch: ChannelPatch) -> Res<Channel> {
     let mut ch = find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?;
     if let Some(name) = patch.name {
         ch.name = name;
@@ -118,15 +109,13 @@ pub fn update(
             now_ms()
         ],
     )?;
-    find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)
+    Ok(find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?)
 }
 
-pub fn delete(conn: &Connection, cipher: &Cipher, id: &str) -> StoreResult<()> {
+pub fn delete(conn: &Connection, cipher: &Cipher, id: &str) -> Res<()> {
     let ch = find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?;
-    if ch.state == ChannelState::Approved {
-        return Err(StoreError::Conflict(
-            "an approved channel must be revoked before it is deleted".into(),
-        ));
+    if !ch.state.deletable() {
+        return Err(StoreError::ChannelApproved.into());
     }
     conn.execute("DELETE FROM channels WHERE id = ?1", [id])?;
     Ok(())
@@ -139,7 +128,7 @@ pub fn set_state(
     to: ChannelState,
     change: &StateChange,
     webhook_key: Option<&str>,
-) -> StoreResult<()> {
+) -> Res<()> {
     let at = parse_rfc3339_ms(&change.at).unwrap_or_else(now_ms);
     conn.execute(
         "UPDATE channels SET state = ?2, state_reason = ?3, webhook_key = COALESCE(?4, webhook_key), \
@@ -161,7 +150,7 @@ pub fn set_state(
     Ok(())
 }
 
-pub fn history(conn: &Connection, id: &str) -> StoreResult<Vec<StateChange>> {
+pub fn history(conn: &Connection, id: &str) -> Res<Vec<StateChange>> {
     let mut stmt = conn.prepare_cached(
         "SELECT from_state, to_state, at_ms, actor, reason FROM channel_transitions \
          WHERE channel_id = ?1 ORDER BY id",

@@ -2,17 +2,19 @@
 //! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
 //! Heads are read by index in event order, never by sorting the backlog.
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::fail::Res;
 use crate::store::{
     AttemptRecord, AttemptResult, Delivery, DeliveryJob, DeliveryQuery, DeliveryStatus, Lane,
-    StoreError, StoreResult,
+    StoreError,
 };
 
 use super::destinations;
 use super::events::queue_delivery;
-use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
+use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
 
 const COLUMNS: &str =
@@ -39,7 +41,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     })
 }
 
-pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<Delivery>> {
+pub fn get(conn: &Connection, id: &str) -> Res<Option<Delivery>> {
     let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -47,7 +49,7 @@ pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<Delivery>> {
         .optional()?)
 }
 
-pub fn list(conn: &Connection, q: &DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+pub fn list(conn: &Connection, q: &DeliveryQuery) -> Res<Vec<Delivery>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM deliveries WHERE id > ?1 \
          AND (?2 IS NULL OR destination_id = ?2) AND (?3 IS NULL OR status = ?3) \
@@ -67,7 +69,7 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> StoreResult<Vec<Delivery>> 
 }
 
 /// Queues a finished delivery again, with a fresh schedule, at its place in event order.
-pub fn retry(ctx: &mut WriterCtx, id: &str) -> StoreResult<Delivery> {
+pub fn retry(ctx: &mut WriterCtx, id: &str) -> Res<Delivery> {
     let row: Option<(String, String, i32)> = ctx
         .conn
         .query_row(
@@ -78,9 +80,7 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> StoreResult<Delivery> {
         .optional()?;
     let (destination, lane, queued) = row.ok_or(StoreError::NotFound)?;
     if queued == 1 {
-        return Err(StoreError::Conflict(
-            "the delivery is still queued; it is retried on its schedule".into(),
-        ));
+        return Err(StoreError::DeliveryQueued.into());
     }
     let now = now_ms();
     ctx.conn.execute(
@@ -95,7 +95,7 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> StoreResult<Delivery> {
         params![destination, lane, now],
     )?;
     ctx.wake = true;
-    get(&ctx.conn, id)?.ok_or(StoreError::NotFound)
+    Ok(get(&ctx.conn, id)?.ok_or(StoreError::NotFound)?)
 }
 
 /// Queues a new delivery to `destination_id` for every stored (non-held) event received in
@@ -103,14 +103,10 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> StoreResult<Delivery> {
 pub fn replay(
     ctx: &mut WriterCtx,
     destination_id: &str,
-    since: &str,
-    until: &str,
-) -> StoreResult<u64> {
-    let (Some(since), Some(until)) = (parse_rfc3339_ms(since), parse_rfc3339_ms(until)) else {
-        return Err(StoreError::Conflict(
-            "since and until must be RFC 3339 times".into(),
-        ));
-    };
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Res<u64> {
+    let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
     let filter = destinations::enabled_filters(ctx)?
         .iter()
         .find(|d| d.id == destination_id)
@@ -122,10 +118,11 @@ pub fn replay(
             |r| r.get(0),
         )?;
         return Err(if exists {
-            StoreError::Conflict("the destination is disabled; enable it first".into())
+            StoreError::DestinationDisabled
         } else {
             StoreError::NotFound
-        });
+        }
+        .into());
     };
     let events = super::events::refs_received_between(&ctx.conn, since, until)?;
     let now = now_ms();
@@ -155,7 +152,7 @@ pub fn claim_lanes(
     now: i64,
     limit: usize,
     lease_until: i64,
-) -> StoreResult<Vec<Lane>> {
+) -> Res<Vec<Lane>> {
     let lanes: Vec<Lane> = {
         let mut stmt = ctx.conn.prepare_cached(
             "SELECT l.destination_id, l.lane FROM lanes l \
@@ -180,7 +177,7 @@ pub fn claim_lanes(
     Ok(lanes)
 }
 
-pub fn lane_head(conn: &Connection, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
+pub fn lane_head(conn: &Connection, lane: &Lane) -> Res<Option<DeliveryJob>> {
     let job = conn
         .prepare_cached(
             "SELECT d.id, d.event_id, d.attempts, d.next_attempt_ms, e.envelope, e.raw, e.request_id \
@@ -205,7 +202,7 @@ pub fn lane_head(conn: &Connection, lane: &Lane) -> StoreResult<Option<DeliveryJ
 }
 
 /// When the lane's head is due, or `None` when it has nothing queued.
-fn head_due(conn: &Connection, lane: &Lane) -> StoreResult<Option<i64>> {
+fn head_due(conn: &Connection, lane: &Lane) -> Res<Option<i64>> {
     Ok(conn
         .prepare_cached(
             "SELECT next_attempt_ms FROM deliveries WHERE destination_id = ?1 AND lane = ?2 \
@@ -219,7 +216,7 @@ fn head_due(conn: &Connection, lane: &Lane) -> StoreResult<Option<i64>> {
 }
 
 /// Sets the lane's due time (or the worker's hold), or removes it when nothing is queued.
-fn set_lane(ctx: &mut WriterCtx, lane: &Lane, hold_until: Option<i64>) -> StoreResult<Option<i64>> {
+fn set_lane(ctx: &mut WriterCtx, lane: &Lane, hold_until: Option<i64>) -> Res<Option<i64>> {
     let due = head_due(&ctx.conn, lane)?;
     match due {
         None => {
@@ -240,11 +237,11 @@ fn set_lane(ctx: &mut WriterCtx, lane: &Lane, hold_until: Option<i64>) -> StoreR
     Ok(due)
 }
 
-pub fn settle_lane(ctx: &mut WriterCtx, lane: &Lane) -> StoreResult<()> {
+pub fn settle_lane(ctx: &mut WriterCtx, lane: &Lane) -> Res<()> {
     set_lane(ctx, lane, None).map(|_| ())
 }
 
-pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> StoreResult<Option<i64>> {
+pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> Res<Option<i64>> {
     let now = now_ms();
     let (status, queued, next, delivered) = match rec.result {
         AttemptResult::Delivered => (DeliveryStatus::Delivered, 0, None, Some(now)),
@@ -285,7 +282,7 @@ pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> StoreResult<O
     set_lane(ctx, &rec.lane, rec.hold_until_ms)
 }
 
-pub fn next_due(conn: &Connection) -> StoreResult<Option<i64>> {
+pub fn next_due(conn: &Connection) -> Res<Option<i64>> {
     Ok(conn.query_row(
         "SELECT MIN(l.next_attempt_ms) FROM lanes l JOIN destinations d ON d.id = l.destination_id \
          WHERE d.enabled = 1",
@@ -295,7 +292,7 @@ pub fn next_due(conn: &Connection) -> StoreResult<Option<i64>> {
 }
 
 /// After a restart no worker holds anything: every lane is due when its head is.
-pub fn release_all_holds(conn: &Connection) -> StoreResult<()> {
+pub fn release_all_holds(conn: &Connection) -> Res<()> {
     conn.execute_batch(
         "DELETE FROM lanes WHERE NOT EXISTS (SELECT 1 FROM deliveries d \
            WHERE d.destination_id = lanes.destination_id AND d.lane = lanes.lane AND d.queued = 1);

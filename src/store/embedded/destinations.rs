@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::fail::{Fail, Res};
 use crate::crypto::Cipher;
 use crate::domain::destination::{matches, ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
@@ -75,15 +76,16 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
     }))
 }
 
-pub fn find(conn: &Connection, cipher: &Cipher, id: &str) -> StoreResult<Option<Destination>> {
+pub fn find(conn: &Connection, cipher: &Cipher, id: &str) -> Res<Option<Destination>> {
     let sql = format!("SELECT {COLUMNS} FROM destinations WHERE id = ?1");
     conn.prepare_cached(&sql)?
         .query_row([id], |r| from_row(r, cipher))
         .optional()?
         .transpose()
+        .map_err(Fail::from)
 }
 
-pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Destination>> {
+pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Destination>> {
     let sql = format!("SELECT {COLUMNS} FROM destinations ORDER BY created_ms, rowid");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], |r| from_row(r, cipher))?;
@@ -95,7 +97,7 @@ pub fn list(conn: &Connection, cipher: &Cipher) -> StoreResult<Vec<Destination>>
 }
 
 /// The enabled destinations' filters, from the writer's cache.
-pub fn enabled_filters(ctx: &mut WriterCtx) -> StoreResult<&[DestFilter]> {
+pub fn enabled_filters(ctx: &mut WriterCtx) -> Res<&[DestFilter]> {
     if ctx.destinations.is_none() {
         let mut stmt = ctx.conn.prepare_cached(
             "SELECT id, event_types, channels FROM destinations WHERE enabled = 1",
@@ -119,7 +121,7 @@ pub fn enabled_filters(ctx: &mut WriterCtx) -> StoreResult<&[DestFilter]> {
 }
 
 /// The kind's settings, sealed: they hold credentials.
-fn sealed_settings(cipher: &Cipher, d: &Destination) -> StoreResult<Option<Vec<u8>>> {
+fn sealed_settings(cipher: &Cipher, d: &Destination) -> Res<Option<Vec<u8>>> {
     match &d.chatwoot {
         Some(settings) => {
             let json = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
@@ -129,7 +131,7 @@ fn sealed_settings(cipher: &Cipher, d: &Destination) -> StoreResult<Option<Vec<u
     }
 }
 
-pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> StoreResult<()> {
+pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> Res<()> {
     ctx.destinations = None;
     let now = now_ms();
     ctx.conn.execute(
@@ -157,7 +159,7 @@ pub fn update(
     cipher: &Cipher,
     id: &str,
     patch: DestinationPatch,
-) -> StoreResult<Destination> {
+) -> Res<Destination> {
     ctx.destinations = None;
     let mut d = find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?;
     if patch.apply(&mut d) {
@@ -182,11 +184,11 @@ pub fn update(
             kind_settings
         ],
     )?;
-    find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)
+    Ok(find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?)
 }
 
 /// Disables a destination that answered 410 Gone.
-pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> StoreResult<()> {
+pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> Res<()> {
     ctx.destinations = None;
     ctx.conn.execute(
         "UPDATE destinations SET enabled = 0, disabled_reason = ?2, updated_ms = ?3 WHERE id = ?1",
@@ -195,13 +197,13 @@ pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn delete(ctx: &mut WriterCtx, id: &str) -> StoreResult<()> {
+pub fn delete(ctx: &mut WriterCtx, id: &str) -> Res<()> {
     ctx.destinations = None;
     let n = ctx
         .conn
         .execute("DELETE FROM destinations WHERE id = ?1", [id])?;
     if n == 0 {
-        return Err(StoreError::NotFound);
+        return Err(StoreError::NotFound.into());
     }
     let now = now_ms();
     ctx.conn.execute(
@@ -217,7 +219,7 @@ pub fn delete(ctx: &mut WriterCtx, id: &str) -> StoreResult<()> {
 }
 
 /// The value linked to `key`.
-pub fn link(conn: &Connection, dest: &str, kind: &str, key: &str) -> StoreResult<Option<String>> {
+pub fn link(conn: &Connection, dest: &str, kind: &str, key: &str) -> Res<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT value FROM helpdesk_links WHERE destination_id = ?1 AND kind = ?2 AND key = ?3",
@@ -232,7 +234,7 @@ pub fn link_by_value(
     dest: &str,
     kind: &str,
     value: &str,
-) -> StoreResult<Option<String>> {
+) -> Res<Option<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT key FROM helpdesk_links WHERE destination_id = ?1 AND kind = ?2 AND value = ?3 \
@@ -250,7 +252,7 @@ pub fn put_link(
     key: &str,
     value: &str,
     replace: bool,
-) -> StoreResult<bool> {
+) -> Res<bool> {
     let sql = if replace {
         "INSERT INTO helpdesk_links (destination_id, kind, key, value, created_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = excluded.value"

@@ -4,8 +4,9 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
+use super::fail::Res;
 use crate::domain::channel::ChannelState;
-use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
+use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoredEvent};
 
 use super::destinations::enabled_filters;
 use super::time::now_ms;
@@ -51,7 +52,7 @@ pub fn insert_event(
     ev: &NewEvent,
     held: bool,
     received_ms: i64,
-) -> StoreResult<Option<i64>> {
+) -> Res<Option<i64>> {
     insert_encoded(
         ctx,
         channel_id,
@@ -70,7 +71,7 @@ fn insert_encoded(
     envelope: &str,
     held: bool,
     received_ms: i64,
-) -> StoreResult<Option<i64>> {
+) -> Res<Option<i64>> {
     let raw = ev.raw.as_deref().map(|r| r.as_slice());
     let inserted = ctx
         .conn
@@ -106,7 +107,7 @@ pub fn fan_out(
     channel_id: Option<&str>,
     conversation_id: Option<&str>,
     now: i64,
-) -> StoreResult<()> {
+) -> Res<()> {
     let targets: Vec<String> = enabled_filters(ctx)?
         .iter()
         .filter(|d| d.wants(event_type, channel_id))
@@ -141,7 +142,7 @@ pub fn queue_delivery(
     conversation_id: Option<&str>,
     lane: &str,
     now: i64,
-) -> StoreResult<()> {
+) -> Res<()> {
     ctx.conn
         .prepare_cached(
             "INSERT INTO deliveries (id, event_seq, event_id, event_type, destination_id, \
@@ -174,7 +175,7 @@ pub fn append(
     ctx: &mut WriterCtx,
     channel_id: &str,
     events: &[Prepared],
-) -> StoreResult<Vec<AppendOutcome>> {
+) -> Res<Vec<AppendOutcome>> {
     let state: Option<String> = ctx
         .conn
         .prepare_cached("SELECT state FROM channels WHERE id = ?1")?
@@ -244,7 +245,7 @@ pub struct EventRef {
     pub conversation_id: Option<String>,
 }
 
-fn refs(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<EventRef>> {
+fn refs(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Res<Vec<EventRef>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(args, |r| {
         Ok(EventRef {
@@ -259,11 +260,7 @@ fn refs(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResul
 }
 
 /// Stored, released events received in [since, until), in order.
-pub fn refs_received_between(
-    conn: &Connection,
-    since: i64,
-    until: i64,
-) -> StoreResult<Vec<EventRef>> {
+pub fn refs_received_between(conn: &Connection, since: i64, until: i64) -> Res<Vec<EventRef>> {
     refs(
         conn,
         "SELECT seq, id, type, channel_id, conversation_id FROM events \
@@ -273,7 +270,7 @@ pub fn refs_received_between(
 }
 
 /// Queues the events held while the channel was pending, in the order they arrived.
-pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> StoreResult<usize> {
+pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> Res<usize> {
     let held = refs(
         &ctx.conn,
         "SELECT seq, id, type, channel_id, conversation_id FROM events \
@@ -314,7 +311,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     })
 }
 
-pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredEvent>> {
+pub fn get(conn: &Connection, id: &str) -> Res<Option<StoredEvent>> {
     let sql = format!("SELECT {COLUMNS} FROM events WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -324,7 +321,7 @@ pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredEvent>> {
 
 /// Events in sequence order after `q.after_seq`. A filtered listing takes the events the
 /// index already covers through it, then scans only the events stored since.
-pub fn list(conn: &Connection, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+pub fn list(conn: &Connection, q: &EventQuery) -> Res<Vec<StoredEvent>> {
     let after = q.after_seq.unwrap_or(0);
     let limit = q.limit as i64;
     let Some(key) = super::index::key_of(q) else {
@@ -351,7 +348,7 @@ fn by_key(
     after: i64,
     indexed: i64,
     limit: i64,
-) -> StoreResult<Vec<StoredEvent>> {
+) -> Res<Vec<StoredEvent>> {
     let sql = format!(
         "SELECT e.seq, e.id, e.channel_id, e.conversation_id, e.type, e.envelope, e.raw \
          FROM {ix}.event_keys AS k CROSS JOIN events AS e \
@@ -376,12 +373,7 @@ fn by_key(
 }
 
 /// Through the event log itself, from `after` on.
-fn scan(
-    conn: &Connection,
-    q: &EventQuery,
-    after: i64,
-    limit: i64,
-) -> StoreResult<Vec<StoredEvent>> {
+fn scan(conn: &Connection, q: &EventQuery, after: i64, limit: i64) -> Res<Vec<StoredEvent>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE seq > ?1 \
          AND (?2 IS NULL OR channel_id = ?2) AND (?3 IS NULL OR conversation_id = ?3) \
@@ -395,11 +387,7 @@ fn scan(
 }
 
 /// The events a query selects (its columns in `COLUMNS` order).
-fn events(
-    conn: &Connection,
-    sql: &str,
-    args: impl rusqlite::Params,
-) -> StoreResult<Vec<StoredEvent>> {
+fn events(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Res<Vec<StoredEvent>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(args, from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -4,9 +4,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use crate::store::{
-    ConversationRef, MessageProgress, MessageStatus, RelayedMessage, StoreError, StoreResult,
-};
+use super::fail::Res;
+use crate::store::{ConversationRef, MessageProgress, MessageStatus, RelayedMessage, StoreError};
 
 use super::events;
 use super::time::{fmt_ms, now_ms};
@@ -44,7 +43,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
     })
 }
 
-pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<RelayedMessage>> {
+pub fn get(conn: &Connection, id: &str) -> Res<Option<RelayedMessage>> {
     let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -52,7 +51,7 @@ pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<RelayedMessage>> {
         .optional()?)
 }
 
-pub fn conversation(conn: &Connection, id: &str) -> StoreResult<Option<ConversationRef>> {
+pub fn conversation(conn: &Connection, id: &str) -> Res<Option<ConversationRef>> {
     Ok(conn
         .prepare_cached("SELECT id, channel_id, provider_ref FROM conversations WHERE id = ?1")?
         .query_row([id], |r| {
@@ -72,7 +71,7 @@ pub fn remember_conversation(
     channel_id: &str,
     provider_ref: &str,
     now: i64,
-) -> StoreResult<()> {
+) -> Res<()> {
     ctx.conn
         .prepare_cached(
             "INSERT INTO conversations (id, channel_id, provider_ref, created_ms) VALUES (?1, ?2, ?3, ?4) \
@@ -82,7 +81,7 @@ pub fn remember_conversation(
     Ok(())
 }
 
-pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> StoreResult<(RelayedMessage, bool)> {
+pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> Res<(RelayedMessage, bool)> {
     if let Some(key) = &m.idempotency_key {
         let existing: Option<String> = ctx
             .conn
@@ -114,7 +113,7 @@ pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> StoreResult<(RelayedMes
     Ok((get(&ctx.conn, &m.id)?.ok_or(StoreError::NotFound)?, true))
 }
 
-pub fn claim(ctx: &mut WriterCtx, now: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+pub fn claim(ctx: &mut WriterCtx, now: i64, limit: usize) -> Res<Vec<RelayedMessage>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM messages m WHERE m.status = 'queued' AND m.next_attempt_ms <= ?1 \
          AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.conversation_id = m.conversation_id \
@@ -136,7 +135,7 @@ pub fn claim(ctx: &mut WriterCtx, now: i64, limit: usize) -> StoreResult<Vec<Rel
     Ok(claimed)
 }
 
-pub fn record(ctx: &mut WriterCtx, id: &str, progress: MessageProgress) -> StoreResult<()> {
+pub fn record(ctx: &mut WriterCtx, id: &str, progress: MessageProgress) -> Res<()> {
     let now = now_ms();
     let conv: Option<(String, String)> = ctx
         .conn
@@ -205,7 +204,7 @@ pub fn record(ctx: &mut WriterCtx, id: &str, progress: MessageProgress) -> Store
     Ok(())
 }
 
-pub fn next_due(conn: &Connection) -> StoreResult<Option<i64>> {
+pub fn next_due(conn: &Connection) -> Res<Option<i64>> {
     Ok(conn.query_row(
         "SELECT MIN(next_attempt_ms) FROM messages WHERE status = 'queued'",
         [],
@@ -213,7 +212,7 @@ pub fn next_due(conn: &Connection) -> StoreResult<Option<i64>> {
     )?)
 }
 
-pub fn requeue_interrupted(ctx: &mut WriterCtx) -> StoreResult<u64> {
+pub fn requeue_interrupted(ctx: &mut WriterCtx) -> Res<u64> {
     let n = ctx.conn.execute(
         "UPDATE messages SET status = 'queued' WHERE status = 'sending'",
         [],
@@ -229,7 +228,7 @@ pub fn attribute_echo(
     conversation_id: &str,
     envelope: &mut Value,
     now: i64,
-) -> StoreResult<()> {
+) -> Res<()> {
     let Some((kind, text)) = crate::store::echo::echoed_type(envelope) else {
         return Ok(());
     };

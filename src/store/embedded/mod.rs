@@ -5,6 +5,7 @@ mod channels;
 mod deliveries;
 mod destinations;
 mod events;
+mod fail;
 mod fed_thread;
 mod index;
 mod messages;
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use tokio::sync::Notify;
 
@@ -32,6 +34,7 @@ use crate::store::{
     TokenInfo,
 };
 
+use fail::Res;
 use pool::ReadPool;
 use writer::{Durability, Writer};
 
@@ -70,7 +73,7 @@ impl EmbeddedStore {
         crate::files::create_private_dir(dir)?;
         let path = dir.join("omnigate.db");
         let conn = open_writer(&path, sync)?;
-        deliveries::release_all_holds(&conn)?;
+        deliveries::release_all_holds(&conn).map_err(StoreError::from)?;
         let notify = Arc::new(Notify::new());
         let index_path = dir.join(index::FILE);
         let indexer = index::Indexer::start(&path, &index_path);
@@ -86,7 +89,7 @@ impl EmbeddedStore {
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut writer::WriterCtx, &Cipher) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut writer::WriterCtx, &Cipher) -> Res<T> + Send + 'static,
     {
         let cipher = self.cipher.clone();
         self.writer
@@ -98,7 +101,7 @@ impl EmbeddedStore {
     async fn write_relaxed<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut writer::WriterCtx) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut writer::WriterCtx) -> Res<T> + Send + 'static,
     {
         self.writer.write(Durability::Relaxed, f).await
     }
@@ -106,7 +109,7 @@ impl EmbeddedStore {
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &Cipher) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Connection, &Cipher) -> Res<T> + Send + 'static,
     {
         let cipher = self.cipher.clone();
         self.reads.read(move |conn| f(conn, &cipher)).await
@@ -171,7 +174,10 @@ impl Store for EmbeddedStore {
     async fn create_channel(&self, channel: Channel) -> StoreResult<Channel> {
         self.write(move |ctx, cipher| {
             channels::insert(&ctx.conn, cipher, &channel)?;
-            channels::find(&ctx.conn, cipher, "id", &channel.id)?.ok_or(StoreError::NotFound)
+            Ok(
+                channels::find(&ctx.conn, cipher, "id", &channel.id)?
+                    .ok_or(StoreError::NotFound)?,
+            )
         })
         .await
     }
@@ -256,7 +262,8 @@ impl Store for EmbeddedStore {
     async fn create_destination(&self, destination: Destination) -> StoreResult<Destination> {
         self.write(move |ctx, cipher| {
             destinations::insert(ctx, cipher, &destination)?;
-            destinations::find(&ctx.conn, cipher, &destination.id)?.ok_or(StoreError::NotFound)
+            Ok(destinations::find(&ctx.conn, cipher, &destination.id)?
+                .ok_or(StoreError::NotFound)?)
         })
         .await
     }
@@ -322,13 +329,14 @@ impl Store for EmbeddedStore {
         self.write(move |ctx, _| deliveries::retry(ctx, &id)).await
     }
 
-    async fn replay(&self, destination_id: &str, since: &str, until: &str) -> StoreResult<u64> {
-        let (d, s, u) = (
-            destination_id.to_string(),
-            since.to_string(),
-            until.to_string(),
-        );
-        self.write(move |ctx, _| deliveries::replay(ctx, &d, &s, &u))
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let d = destination_id.to_string();
+        self.write(move |ctx, _| deliveries::replay(ctx, &d, since, until))
             .await
     }
 
@@ -489,7 +497,7 @@ impl Store for EmbeddedStore {
                 .conn
                 .execute("DELETE FROM api_tokens WHERE id = ?1", [id])?;
             if n == 0 {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             }
             Ok(())
         })

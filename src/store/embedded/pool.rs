@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::fail::Res;
 use crate::store::{StoreError, StoreResult};
 
 pub struct ReadPool {
@@ -38,7 +39,7 @@ impl ReadPool {
         self
     }
 
-    fn take(&self) -> StoreResult<Connection> {
+    fn take(&self) -> Res<Connection> {
         if let Some(conn) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
             return Ok(conn);
         }
@@ -74,7 +75,7 @@ impl ReadPool {
     pub async fn read<T, F>(self: &std::sync::Arc<Self>, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Res<T> + Send + 'static,
     {
         let permit = self
             .running
@@ -91,6 +92,6 @@ impl ReadPool {
         .await
         .map_err(|e| StoreError::Internal(anyhow::anyhow!("read task failed: {e}")))?;
         drop(permit);
-        result
+        result.map_err(StoreError::from)
     }
 }

@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::{oneshot, Notify};
 
+use super::fail::Res;
 use crate::config::Synchronous;
 use crate::store::{StoreError, StoreResult};
 
@@ -71,11 +72,11 @@ impl Writer {
     pub async fn write<T, F>(&self, durability: Durability, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut WriterCtx) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut WriterCtx) -> Res<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<StoreResult<T>>();
         let work: Work = Box::new(move |ctx: &mut WriterCtx| {
-            let result = in_savepoint(ctx, f);
+            let result = in_savepoint(ctx, f).map_err(StoreError::from);
             Box::new(move |commit: Result<(), String>| {
                 let outcome = match commit {
                     Ok(()) => result,
@@ -98,10 +99,7 @@ impl Writer {
     }
 }
 
-fn in_savepoint<T>(
-    ctx: &mut WriterCtx,
-    f: impl FnOnce(&mut WriterCtx) -> StoreResult<T>,
-) -> StoreResult<T> {
+fn in_savepoint<T>(ctx: &mut WriterCtx, f: impl FnOnce(&mut WriterCtx) -> Res<T>) -> Res<T> {
     // Prepared once and cached: these run twice per write on the hot path.
     ctx.conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     let wake_before = ctx.wake;
@@ -208,7 +206,7 @@ fn commit_group(ctx: &mut WriterCtx, group: Vec<Job>, notify: &Notify) {
 mod tests {
     use super::*;
 
-    fn synchronous_in_job(ctx: &mut WriterCtx) -> StoreResult<i64> {
+    fn synchronous_in_job(ctx: &mut WriterCtx) -> Res<i64> {
         Ok(ctx
             .conn
             .query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))?)

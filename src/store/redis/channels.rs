@@ -147,10 +147,8 @@ pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
     // The script refuses when the state changed since it was read; then read and decide again.
     for _ in 0..5 {
         let ch = get(st, id).await?.ok_or(StoreError::NotFound)?;
-        if ch.state == ChannelState::Approved {
-            return Err(StoreError::Conflict(
-                "an approved channel must be revoked before it is deleted".into(),
-            ));
+        if !ch.state.deletable() {
+            return Err(StoreError::ChannelApproved);
         }
         let r = st
             .scripts
@@ -166,9 +164,7 @@ pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
             Err(e) => return Err(st.fail(e)),
         }
     }
-    Err(StoreError::Conflict(
-        "the channel keeps changing; try again".into(),
-    ))
+    Err(StoreError::Busy)
 }
 
 pub async fn transition(
@@ -227,9 +223,7 @@ pub async fn transition(
             Err(e) => return Err(st.fail(e)),
         }
     }
-    Err(StoreError::Conflict(
-        "the channel keeps changing; try again".into(),
-    ))
+    Err(StoreError::Busy)
 }
 
 pub async fn history(st: &RedisStore, id: &str) -> StoreResult<Vec<StateChange>> {

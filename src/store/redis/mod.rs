@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, RedisError};
 use tokio::sync::Notify;
@@ -163,16 +164,17 @@ impl RedisStore {
     }
 
     /// Maps a Redis error to the store's, noting an unreachable Redis. Scripts refuse with
-    /// `NOTFOUND`, `CONFLICT` or `STALE` and a detail.
+    /// `NOTFOUND`, `QUEUED` (a delivery), `DISABLED` (a destination) or `STALE` (a lease) and
+    /// a detail; `RETRY` is handled where a script is called.
     fn fail(&self, e: RedisError) -> StoreError {
         if unreachable(&e) {
             self.down.store(true, Ordering::Relaxed);
         }
-        let detail = e.detail().unwrap_or_default().to_string();
         match e.code() {
             Some("NOTFOUND") => StoreError::NotFound,
-            Some("CONFLICT") => StoreError::Conflict(detail),
-            Some("STALE") => StoreError::Conflict(format!("lane lease lost: {detail}")),
+            Some("QUEUED") => StoreError::DeliveryQueued,
+            Some("DISABLED") => StoreError::DestinationDisabled,
+            Some("STALE") => StoreError::LeaseLost,
             _ => StoreError::Internal(anyhow::anyhow!("redis: {e}")),
         }
     }
@@ -500,17 +502,13 @@ impl Store for RedisStore {
         deliveries::get(self, id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn replay(&self, destination_id: &str, since: &str, until: &str) -> StoreResult<u64> {
-        let parse = |s: &str| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .ok()
-                .map(|t| t.timestamp_millis())
-        };
-        let (Some(since), Some(until)) = (parse(since), parse(until)) else {
-            return Err(StoreError::Conflict(
-                "since and until must be RFC 3339 times".into(),
-            ));
-        };
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
         let r = self
             .scripts
             .replay

@@ -339,7 +339,7 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
     assert_eq!(retried.attempts, 0);
     assert!(matches!(
         s.retry_delivery(&job.delivery_id).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::DeliveryQueued)
     ));
     assert!(matches!(
         s.retry_delivery("dlv_missing").await,
@@ -350,16 +350,12 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
     assert_eq!(drain_lane(&s, &lane).await, vec![1]);
     // Replay: a new delivery for every stored event in the window that the filters take.
     let until = chrono::Utc::now() + chrono::Duration::seconds(5);
-    let n = s
-        .replay(&dst.id, &since.to_rfc3339(), &until.to_rfc3339())
-        .await
-        .unwrap();
+    let n = s.replay(&dst.id, since, until).await.unwrap();
     assert_eq!(n, 1, "the message event, not the channel's state changes");
     let lane = claim(&s, now(), &dst.id).await.remove(0);
     assert_eq!(drain_lane(&s, &lane).await, vec![1]);
     assert!(matches!(
-        s.replay("dst_missing", &since.to_rfc3339(), &until.to_rfc3339())
-            .await,
+        s.replay("dst_missing", since, until).await,
         Err(StoreError::NotFound)
     ));
     s.update_destination(
@@ -372,9 +368,8 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
     .await
     .unwrap();
     assert!(matches!(
-        s.replay(&dst.id, &since.to_rfc3339(), &until.to_rfc3339())
-            .await,
-        Err(StoreError::Conflict(_))
+        s.replay(&dst.id, since, until).await,
+        Err(StoreError::DestinationDisabled)
     ));
 }
 
@@ -628,7 +623,7 @@ pub async fn channels_follow_their_state_machine(s: S) {
     let approved = approved_channel(&s).await;
     assert!(matches!(
         s.delete_channel(&approved.id).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::ChannelApproved)
     ));
     let (revoked, from) = s
         .transition_channel(

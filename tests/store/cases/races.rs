@@ -106,7 +106,7 @@ pub async fn a_channel_approved_meanwhile_is_not_deleted(s: S) {
         let now = s.get_channel(&ch.id).await.unwrap();
         match (deleted, approved) {
             (Ok(()), Err(StoreError::NotFound)) => assert!(now.is_none(), "round {round}"),
-            (Err(StoreError::Conflict(_)), Ok((approved, Some(ChannelState::Pending)))) => {
+            (Err(StoreError::ChannelApproved), Ok((approved, Some(ChannelState::Pending)))) => {
                 assert_eq!(approved.state, ChannelState::Approved);
                 assert_eq!(now.map(|c| c.state), Some(ChannelState::Approved));
             }

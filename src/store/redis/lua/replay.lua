@@ -6,7 +6,7 @@ if not f[1] then
   return redis.error_reply('NOTFOUND no such destination')
 end
 if f[1] ~= '1' then
-  return redis.error_reply('CONFLICT the destination is disabled; enable it first')
+  return redis.error_reply('DISABLED the destination is disabled; enable it first')
 end
 local evs = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('events', 'rcv'), since, '(' .. until_ms)) do

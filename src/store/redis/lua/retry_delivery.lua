@@ -7,7 +7,7 @@ if not f[1] then
   return redis.error_reply('NOTFOUND no such delivery')
 end
 if f[3] == '1' then
-  return redis.error_reply('CONFLICT the delivery is still queued; it is retried on its schedule')
+  return redis.error_reply('QUEUED the delivery is still queued; it is retried on its schedule')
 end
 redis.call('HSET', key, 'status', 'pending', 'queued', '1', 'attempts', 0,
   'next_attempt_ms', now, 'updated_ms', now)
