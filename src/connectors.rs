@@ -13,6 +13,7 @@ static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_tawkto::Tawkto,
     &omnigate_zendesk_sunshine::ZendeskSunshine,
     &omnigate_livechat::LiveChat,
+    &omnigate_tidio::Tidio,
 ];
 
 #[derive(Clone, Copy)]
