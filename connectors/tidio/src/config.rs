@@ -1,10 +1,21 @@
 //! Tidio channel credentials and settings: the webhook secret Tidio signs with, the source
 //! allow list, and the window a signed timestamp must fall in.
 
-use omnigate_connector_core::{allowlist, ConfigError};
+use omnigate_connector_core::credentials::{bounded_str, refuse_unknown};
+use omnigate_connector_core::{allowlist, ConfigError, CredentialField, FieldKind};
 use serde_json::{Map, Value};
 
 pub const WEBHOOK_SECRET: &str = "webhook_secret";
+
+/// The one credential a Tidio channel takes.
+pub const FIELDS: &[CredentialField] = &[CredentialField {
+    name: WEBHOOK_SECRET,
+    required: true,
+    kind: FieldKind::Secret,
+    help: "The secret Tidio signs webhooks with (HMAC-SHA256 of body_t).",
+    where_to_find: "Tidio panel > Settings > Developer > Webhooks > the webhook's signing secret.",
+    example: "tidio-webhook-secret-6f1a",
+}];
 /// How far (in seconds) a signed `t` may be from the receive time.
 pub const TOLERANCE_SETTING: &str = "signature_tolerance_seconds";
 /// Tidio documents no window; five minutes is what other providers that sign a timestamp use.
@@ -14,24 +25,8 @@ const MAX_SECRET_LEN: usize = 512;
 
 pub fn validate_credentials(creds: &Map<String, Value>) -> Result<(), ConfigError> {
     // Unknown fields first: a pasted OpenAPI client secret would otherwise be stored unmasked.
-    if let Some((field, _)) = creds.iter().find(|(k, _)| k.as_str() != WEBHOOK_SECRET) {
-        return Err(ConfigError::new(
-            field.as_str(),
-            "is not a Tidio credential (the only one is webhook_secret)",
-        ));
-    }
-    match creds.get(WEBHOOK_SECRET) {
-        Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_SECRET_LEN => Ok(()),
-        Some(Value::String(s)) if !s.trim().is_empty() => Err(ConfigError::new(
-            WEBHOOK_SECRET,
-            format!("is longer than {MAX_SECRET_LEN} characters"),
-        )),
-        Some(Value::String(_)) | Some(Value::Null) | None => Err(ConfigError::new(
-            WEBHOOK_SECRET,
-            "is required: the webhook's signing secret from Tidio's Settings > Developer > Webhooks",
-        )),
-        Some(_) => Err(ConfigError::new(WEBHOOK_SECRET, "must be a string")),
-    }
+    refuse_unknown("Tidio", FIELDS, creds)?;
+    bounded_str(creds, WEBHOOK_SECRET, MAX_SECRET_LEN).map(|_| ())
 }
 
 pub fn validate_settings(settings: &Map<String, Value>) -> Result<(), ConfigError> {

@@ -23,7 +23,8 @@ mod normalize;
 mod verify;
 
 use omnigate_connector_core::{
-    ChannelContext, ConfigError, Connector, InboundRequest, NormalizedEvent, VerifyError,
+    ChannelContext, ConfigError, Connector, CredentialField, InboundRequest, NormalizedEvent,
+    SignedRequest, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -44,6 +45,19 @@ impl Connector for Tidio {
 
     fn secret_fields(&self) -> &'static [&'static str] {
         &[config::WEBHOOK_SECRET]
+    }
+
+    fn credential_fields(&self) -> &'static [CredentialField] {
+        config::FIELDS
+    }
+
+    fn sign_request(
+        &self,
+        credentials: &Map<String, Value>,
+        body: &[u8],
+        at: i64,
+    ) -> Option<SignedRequest> {
+        verify::sign(credentials, body, at)
     }
 
     fn validate_credentials(&self, credentials: &Map<String, Value>) -> Result<(), ConfigError> {

@@ -5,36 +5,25 @@
 //! later is refused once `t` leaves the channel's window. The optional source allow list is
 //! checked first.
 
-use hmac::{Hmac, Mac};
-use omnigate_connector_core::{allowlist, ChannelContext, InboundRequest, VerifyError};
-use sha2::Sha256;
+use omnigate_connector_core::signature::{self as sig, Hash};
+use omnigate_connector_core::{
+    allowlist, ChannelContext, InboundRequest, SignedRequest, VerifyError,
+};
+use serde_json::{Map, Value};
 
 use crate::config;
-
-type HmacSha256 = Hmac<Sha256>;
 
 pub const SIGNATURE_HEADER: &str = "x-tidio-signature";
 /// More `s` values than this is no rotation Tidio does; the rest are not tried.
 const MAX_SIGNATURES: usize = 8;
 
-fn mac(secret: &str, t: &str, body: &[u8]) -> Option<HmacSha256> {
-    // HMAC accepts keys of any length, so this never fails; no panic path either way.
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(body);
-    mac.update(b"_");
-    mac.update(t.as_bytes());
-    Some(mac)
-}
-
-/// The hex signature Tidio computes for `body` at `t`: for tests and tools standing in for
-/// Tidio.
+/// The hex signature Tidio computes for `body` at `t`.
 pub fn signature(secret: &str, t: &str, body: &[u8]) -> String {
-    mac(secret, t, body)
-        .map(|m| hex::encode(m.finalize().into_bytes()))
-        .unwrap_or_default()
+    sig::hmac_hex(Hash::Sha256, secret.as_bytes(), &[body, b"_", t.as_bytes()])
 }
 
-/// The whole `x-tidio-signature` value for `body` at `t`, signed with each of `secrets`.
+/// The whole `x-tidio-signature` value for `body` at `t`, signed with each of `secrets`: for
+/// tests and tools standing in for Tidio.
 pub fn signature_header(secrets: &[&str], t: i64, body: &[u8]) -> String {
     let t = t.to_string();
     let mut value = format!("t={t}");
@@ -43,6 +32,22 @@ pub fn signature_header(secrets: &[&str], t: i64, body: &[u8]) -> String {
         value.push_str(&signature(secret, &t, body));
     }
     value
+}
+
+/// The request Tidio sends for `body` at `at`.
+pub fn sign(credentials: &Map<String, Value>, body: &[u8], at: i64) -> Option<SignedRequest> {
+    let secret = config::secret(credentials)?;
+    Some(SignedRequest {
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("user-agent".into(), "Tidio Webhook".into()),
+            (
+                SIGNATURE_HEADER.into(),
+                signature_header(&[secret], at, body),
+            ),
+        ],
+        body: body.to_vec(),
+    })
 }
 
 pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<(), VerifyError> {
@@ -56,26 +61,24 @@ pub fn verify(req: &InboundRequest<'_>, channel: &ChannelContext<'_>) -> Result<
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) if t.is_none() => t = Some(v.trim()),
-            Some(("s", v)) if signatures.len() < MAX_SIGNATURES => signatures.push(v.trim()),
+            Some(("s", v)) if signatures.len() < MAX_SIGNATURES => signatures.push(v),
             _ => {}
         }
     }
     let t = t.ok_or(VerifyError::BadSignature)?;
-    let mac = mac(secret, t, req.body).ok_or(VerifyError::BadSignature)?;
-    // Every candidate is compared (verify_slice is constant time), so the time taken does not
-    // tell which one matched.
+    let parts: [&[u8]; 3] = [req.body, b"_", t.as_bytes()];
+    // Every candidate is compared (each in constant time), so the time taken does not tell
+    // which one matched.
     let matched = signatures.iter().fold(false, |found, s| {
-        let ok = hex::decode(s).is_ok_and(|given| mac.clone().verify_slice(&given).is_ok());
+        let ok = sig::decode_hex(s)
+            .and_then(|given| sig::verify_hmac(Hash::Sha256, secret.as_bytes(), &parts, &given))
+            .is_ok();
         found | ok
     });
     if !matched {
         return Err(VerifyError::BadSignature);
     }
-    let signed_at: i64 = t.parse().map_err(|_| VerifyError::StaleTimestamp)?;
-    if req.received_at.abs_diff(signed_at) > config::tolerance(channel.settings) {
-        return Err(VerifyError::StaleTimestamp);
-    }
-    Ok(())
+    sig::check_window(t, req.received_at, config::tolerance(channel.settings))
 }
 
 #[cfg(test)]

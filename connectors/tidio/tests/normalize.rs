@@ -2,11 +2,24 @@
 //! conversations, and everything else kept as `provider.unrecognized`, each keyed by its
 //! `webhook_id`.
 
-mod common;
-
-use common::{fixture, normalize_bytes};
-use omnigate_connector_core::{Content, Direction, EventType};
+use omnigate_connector_core::testing::Kit;
+use omnigate_connector_core::{Content, Direction, EventType, NormalizedEvent};
+use omnigate_tidio::Tidio;
 use serde_json::json;
+
+fn kit() -> Kit<'static> {
+    Kit::new(&Tidio, env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> NormalizedEvent {
+    kit().single(name)
+}
+
+fn normalize_bytes(body: &[u8]) -> NormalizedEvent {
+    let mut events = kit().normalize(None, &[], body);
+    assert_eq!(events.len(), 1, "one Tidio webhook is one event");
+    events.remove(0)
+}
 
 const CONTACT: &str = "147ae37d-43bc-42a6-bc7b-c10d1525a2f7";
 
