@@ -7,6 +7,7 @@ pub mod allowlist;
 pub mod connector;
 pub mod credentials;
 pub mod event;
+pub mod fields;
 pub mod outbound;
 pub mod reply;
 pub mod signature;
