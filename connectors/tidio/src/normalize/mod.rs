@@ -10,11 +10,9 @@
 
 mod conversation;
 
+pub use omnigate_connector_core::fields::{capped, id, keep, text};
 use omnigate_connector_core::{Contact, EventType, NormalizedEvent, ProviderEvent};
 use serde_json::{Map, Value};
-
-const MAX_KIND_LEN: usize = 64;
-const MAX_ID_LEN: usize = 128;
 
 /// What every Tidio webhook carries, read once for the mappers.
 pub struct Envelope<'a> {
@@ -153,32 +151,4 @@ pub fn unrecognized(
     });
     event.conversation_ref = contact_id;
     event
-}
-
-pub fn capped(name: &str) -> String {
-    name.chars().take(MAX_KIND_LEN).collect()
-}
-
-/// An id Tidio sends as a string or a number; anything long or with control characters is no
-/// id (it becomes a conversation key and a de-duplication key).
-pub fn id(v: Option<&Value>) -> Option<String> {
-    let s = match v? {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    (!s.is_empty() && s.len() <= MAX_ID_LEN && !s.contains(char::is_control)).then_some(s)
-}
-
-/// A non-blank string.
-pub fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_string)
-}
-
-pub fn keep(detail: &mut Map<String, Value>, key: &str, value: Option<&Value>) {
-    if let Some(v) = value.filter(|v| !v.is_null()) {
-        detail.insert(key.to_string(), v.clone());
-    }
 }
