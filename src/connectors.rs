@@ -14,6 +14,8 @@ static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_zendesk_sunshine::ZendeskSunshine,
     &omnigate_livechat::LiveChat,
     &omnigate_tidio::Tidio,
+    &omnigate_smartsupp::Smartsupp,
+    &omnigate_jivochat::JivoChat,
 ];
 
 #[derive(Clone, Copy)]

@@ -59,7 +59,6 @@ pub async fn first_conversation(app: &TestApp, channel: &str) -> String {
         .to_string()
 }
 
-#[allow(dead_code)] // used as the providers that relay replies arrive
 /// Sends a text reply into `conversation`; returns the relayed message once it settled.
 pub async fn reply_settled(app: &TestApp, conversation: &str, text: &str) -> Value {
     let (status, m) = app
