@@ -11,17 +11,19 @@ use crate::helpers::*;
 use crate::provider_kit::*;
 
 fn fixture(name: &str) -> Vec<u8> {
-    crate_fixture("jivochat", name)
+    crate::helpers::fixture("jivochat", name)
 }
 
 async fn channel(app: &TestApp) -> (String, String) {
-    approved_channel(
-        app,
-        "jivochat",
-        json!({"provider_id": "omnigate-7f3a2c", "bot_token": "jivo-bot-token-5c9e"}),
-        json!({}),
-    )
-    .await
+    let ch = app
+        .approved_channel(
+            "jivochat",
+            json!({"provider_id": "omnigate-7f3a2c", "bot_token": "jivo-bot-token-5c9e"}),
+            json!({}),
+        )
+        .await;
+    let url = ch.url();
+    (ch.id, url)
 }
 
 #[tokio::test]

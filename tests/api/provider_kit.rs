@@ -1,45 +1,9 @@
-//! What the tests of the chat providers share: a channel taken through approval, a connector
-//! crate's fixtures, a refusal's status and code, and a relayed reply's final state.
+//! What the tests of the chat providers share beyond the harness: a refusal's status and code,
+//! a conversation's id, and a relayed reply's final state.
 
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-
-/// A channel of `provider` taken through approval; returns (channel id, webhook URL).
-pub async fn approved_channel(
-    app: &TestApp,
-    provider: &str,
-    credentials: Value,
-    settings: Value,
-) -> (String, String) {
-    let (status, ch) = app
-        .post(
-            "/v1/channels",
-            json!({"provider": provider, "name": format!("{provider} chat"),
-                   "credentials": credentials, "settings": settings}),
-        )
-        .await;
-    assert_eq!(status, 201, "{ch}");
-    let id = ch["id"].as_str().unwrap().to_string();
-    let (status, pending) = app
-        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
-        .await;
-    assert_eq!(status, 200, "{pending}");
-    let (status, _) = app
-        .post(&format!("/v1/channels/{id}/approve"), json!({}))
-        .await;
-    assert_eq!(status, 200);
-    (id, pending["webhook_url"].as_str().unwrap().to_string())
-}
-
-/// A fixture of the connector crate in `connectors/{dir}`.
-pub fn crate_fixture(dir: &str, name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/connectors/{dir}/tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// A refused webhook's status and problem code.
 pub async fn refused(resp: reqwest::Response) -> (u16, String) {

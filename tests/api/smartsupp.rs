@@ -16,17 +16,19 @@ const TOKEN_VALUE: &str = "ss_api_token_8d1e4f";
 const CONVERSATION: &str = "conv_7Hq2LmX9";
 
 fn fixture(name: &str) -> Vec<u8> {
-    crate_fixture("smartsupp", name)
+    crate::helpers::fixture("smartsupp", name)
 }
 
 async fn channel(app: &TestApp) -> (String, String) {
-    approved_channel(
-        app,
-        "smartsupp",
-        json!({"client_secret": SECRET, "api_token": TOKEN_VALUE, "agent_id": "4821"}),
-        json!({}),
-    )
-    .await
+    let ch = app
+        .approved_channel(
+            "smartsupp",
+            json!({"client_secret": SECRET, "api_token": TOKEN_VALUE, "agent_id": "4821"}),
+            json!({}),
+        )
+        .await;
+    let url = ch.url();
+    (ch.id, url)
 }
 
 async fn post_signed(url: &str, body: &[u8], secret: &str) -> reqwest::Response {

@@ -11,11 +11,15 @@ const SECRET: &str = "tidio-webhook-secret-6f1a";
 const CONTACT: &str = "147ae37d-43bc-42a6-bc7b-c10d1525a2f7";
 
 fn fixture(name: &str) -> Vec<u8> {
-    crate_fixture("tidio", name)
+    crate::helpers::fixture("tidio", name)
 }
 
 async fn channel(app: &TestApp) -> (String, String) {
-    approved_channel(app, "tidio", json!({"webhook_secret": SECRET}), json!({})).await
+    let ch = app
+        .approved_channel("tidio", json!({"webhook_secret": SECRET}), json!({}))
+        .await;
+    let url = ch.url();
+    (ch.id, url)
 }
 
 fn now() -> i64 {
