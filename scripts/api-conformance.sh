@@ -3,15 +3,16 @@
 # no answer may be a 5xx, and every answer must match the documented schema.
 #
 #   scripts/api-conformance.sh            # builds the debug binary if needed
-#   OMNIGATE_BIN=target/release/omnigate scripts/api-conformance.sh
+#   OMNIGATE_BIN=/path/to/omnigate scripts/api-conformance.sh
 #   EXAMPLES=50 scripts/api-conformance.sh   # more test cases per operation (default 15)
 #
-# The virtualenv is cached in target/conformance-venv; the gateway runs on a free loopback port
+# The virtualenv is cached in cargo's target folder (conformance-venv); the gateway runs on a free loopback port
 # with a temporary data directory and a known admin token, and is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=target/conformance-venv
+TARGET=$(scripts/target-dir.sh)
+VENV="$TARGET/conformance-venv"
 EXAMPLES=${EXAMPLES:-15}
 SEED=${SEED:-}
 
@@ -53,7 +54,7 @@ fi
 BIN=${OMNIGATE_BIN:-}
 if [[ -z "$BIN" ]]; then
   cargo build --quiet --bin omnigate
-  BIN=target/debug/omnigate
+  BIN="$TARGET/debug/omnigate"
 fi
 
 DATA=$(mktemp -d)
@@ -156,7 +157,7 @@ if [[ -n "$SEED" ]]; then args+=(--seed "$SEED"); fi
 
 status=0
 # Run from the temporary directory: schemathesis keeps a cache in its working directory.
-SCHEMATHESIS=$PWD/$VENV/bin/schemathesis
+SCHEMATHESIS=$VENV/bin/schemathesis
 (cd "$DATA" && "$SCHEMATHESIS" "${args[@]}") || status=$?
 if [[ $status -ne 0 ]]; then
   echo "api-conformance: schemathesis failed (exit $status); the gateway's log:" >&2

@@ -10,4 +10,6 @@ if ! command -v wrk >/dev/null 2>&1; then
     || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 fi
 cargo build --release --quiet -p omnigate -p omnigate-bench --bins
-OMNIGATE_BENCH_COMMAND="scripts/bench.sh $*" exec target/release/omnigate-bench --gateway target/release/omnigate "$@"
+# Wherever cargo builds (CARGO_TARGET_DIR is honoured).
+TARGET=$(scripts/target-dir.sh)
+OMNIGATE_BENCH_COMMAND="scripts/bench.sh $*" exec "$TARGET/release/omnigate-bench" --gateway "$TARGET/release/omnigate" "$@"
