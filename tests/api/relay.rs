@@ -177,13 +177,39 @@ async fn replies_over_naver_limits_are_refused_with_422_and_nothing_is_sent() {
             json!({"type": "video", "url": "https://x"}),
             "invalid_content",
         ),
+        // Naver's composite rule: a title or description, and two elements at least.
+        (
+            json!({"type": "cards", "cards": [{"image_url": "https://cdn.example.com/a.png"}]}),
+            "empty_card",
+        ),
+        (
+            json!({"type": "cards", "cards": [{"title": "only a title"}]}),
+            "incomplete_card",
+        ),
     ];
     for (content, code) in cases {
         let (status, p, _) = r.reply(content, None).await;
         assert_eq!((status, p["code"].as_str()), (422, Some(code)), "{p}");
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(r.naver.received_requests().await.unwrap().is_empty());
+    // Replies to a conversation go out one at a time, in order: once a reply sent after the
+    // refused ones is delivered, anything queued before it would have been sent already.
+    let at_limit = "가".repeat(10_000);
+    let (status, m, _) = r
+        .reply(json!({"type": "text", "text": at_limit}), None)
+        .await;
+    assert_eq!(
+        status, 202,
+        "a text of exactly 10,000 characters is taken: {m}"
+    );
+    let done = r.settled(m["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "delivered", "{done}");
+    let sent = r.naver_bodies().await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the valid reply reached Naver: {sent:?}"
+    );
+    assert_eq!(sent[0].1["textContent"]["text"], json!(at_limit));
 }
 
 #[tokio::test]

@@ -104,13 +104,32 @@ fn check_button(b: &Button) -> Result<(), ReplyError> {
     }
 }
 
-fn check_card(c: &Card) -> Result<(), ReplyError> {
-    if c.title.is_none() && c.description.is_none() && c.image_url.is_none() {
+/// Naver's composite rule: at least one of title, description or element list, and at least
+/// two of the five elements (title, description, image, element list, button list). A reply
+/// has no element list, so a card needs a title or a description, and one more element.
+fn check_card_elements(c: &Card) -> Result<(), ReplyError> {
+    if c.title.is_none() && c.description.is_none() {
         return Err(ReplyError::new(
             "empty_card",
-            "a card needs a title, a description or an image",
+            "a card needs a title or a description",
         ));
     }
+    let elements = [
+        c.title.is_some(),
+        c.description.is_some(),
+        c.image_url.is_some(),
+        !c.buttons.is_empty(),
+    ];
+    if elements.iter().filter(|present| **present).count() < 2 {
+        return Err(ReplyError::new(
+            "incomplete_card",
+            "a card needs at least two of title, description, image and buttons",
+        ));
+    }
+    Ok(())
+}
+
+fn check_card(c: &Card) -> Result<(), ReplyError> {
     if let Some(t) = &c.title {
         too_long("card_title_too_long", "a card title", CARD_TITLE_MAX, t)?;
     }
@@ -134,7 +153,8 @@ fn check_card(c: &Card) -> Result<(), ReplyError> {
             ),
         ));
     }
-    c.buttons.iter().try_for_each(check_button)
+    c.buttons.iter().try_for_each(check_button)?;
+    check_card_elements(c)
 }
 
 pub fn validate(content: &Value) -> Result<OutboundContent, ReplyError> {
@@ -184,4 +204,135 @@ pub fn validate(content: &Value) -> Result<OutboundContent, ReplyError> {
         _ => {}
     }
     Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::validate;
+
+    /// A card of two elements (a title and a description), with `extra` merged in.
+    fn card(extra: Value) -> Value {
+        let mut c = json!({"title": "t", "description": "d"});
+        if let (Some(c), Some(e)) = (c.as_object_mut(), extra.as_object()) {
+            c.extend(e.clone());
+        }
+        c
+    }
+
+    fn cards(cards: Vec<Value>) -> Value {
+        json!({"type": "cards", "cards": cards})
+    }
+
+    fn text_button(title: &str, code: &str) -> Value {
+        json!({"type": "text", "title": title, "code": code})
+    }
+
+    /// Each documented limit as (content exactly at it, content one over it, the refusal code).
+    /// Lengths are counted in characters, so a multi-byte character counts once.
+    fn at_and_over() -> Vec<(Value, Value, &'static str)> {
+        let s = |n: usize| "가".repeat(n);
+        vec![
+            (
+                json!({"type": "text", "text": s(10_000)}),
+                json!({"type": "text", "text": s(10_001)}),
+                "text_too_long",
+            ),
+            (
+                cards(vec![card(json!({})); 10]),
+                cards(vec![card(json!({})); 11]),
+                "too_many_cards",
+            ),
+            (
+                cards(vec![card(json!({"title": s(200)}))]),
+                cards(vec![card(json!({"title": s(201)}))]),
+                "card_title_too_long",
+            ),
+            (
+                cards(vec![card(json!({"description": s(1000)}))]),
+                cards(vec![card(json!({"description": s(1001)}))]),
+                "card_description_too_long",
+            ),
+            (
+                cards(vec![card(
+                    json!({"buttons": vec![text_button("b", "c"); 10]}),
+                )]),
+                cards(vec![card(
+                    json!({"buttons": vec![text_button("b", "c"); 11]}),
+                )]),
+                "too_many_buttons",
+            ),
+            (
+                cards(vec![card(json!({"buttons": [text_button(&s(18), "c")]}))]),
+                cards(vec![card(json!({"buttons": [text_button(&s(19), "c")]}))]),
+                "button_title_too_long",
+            ),
+            (
+                cards(vec![card(
+                    json!({"buttons": [{"type": "link", "title": s(18), "url": "https://x.test/"}]}),
+                )]),
+                cards(vec![card(
+                    json!({"buttons": [{"type": "link", "title": s(19), "url": "https://x.test/"}]}),
+                )]),
+                "button_title_too_long",
+            ),
+            (
+                cards(vec![card(json!({"buttons": [text_button("b", &s(1000))]}))]),
+                cards(vec![card(json!({"buttons": [text_button("b", &s(1001))]}))]),
+                "button_code_too_long",
+            ),
+            (
+                json!({"type": "text", "text": "x", "quick_replies": [{"title": s(10), "code": "c"}]}),
+                json!({"type": "text", "text": "x", "quick_replies": [{"title": s(11), "code": "c"}]}),
+                "quick_reply_title_too_long",
+            ),
+            (
+                json!({"type": "text", "text": "x", "quick_replies": [{"title": "q", "code": s(1000)}]}),
+                json!({"type": "text", "text": "x", "quick_replies": [{"title": "q", "code": s(1001)}]}),
+                "button_code_too_long",
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_limit_takes_a_value_exactly_at_it_and_refuses_one_over() {
+        for (at, over, code) in at_and_over() {
+            assert!(validate(&at).is_ok(), "at the limit: {code}");
+            assert_eq!(validate(&over).unwrap_err().code, code);
+        }
+    }
+
+    #[test]
+    fn a_card_needs_a_title_or_description_and_two_elements() {
+        let image = "https://x.test/a.png";
+        let button = text_button("b", "c");
+        let refused = [
+            (json!({"image_url": image}), "empty_card"),
+            (
+                json!({"image_url": image, "buttons": [button]}),
+                "empty_card",
+            ),
+            (json!({"buttons": [button]}), "empty_card"),
+            (json!({"title": "t"}), "incomplete_card"),
+            (json!({"description": "d"}), "incomplete_card"),
+            (json!({"title": "t", "buttons": []}), "incomplete_card"),
+        ];
+        for (c, code) in refused {
+            assert_eq!(
+                validate(&cards(vec![c.clone()])).unwrap_err().code,
+                code,
+                "{c}"
+            );
+        }
+        let accepted = [
+            json!({"title": "t", "description": "d"}),
+            json!({"title": "t", "image_url": image}),
+            json!({"description": "d", "buttons": [button]}),
+            json!({"title": "t", "description": "d", "image_url": image, "buttons": [button]}),
+        ];
+        for c in accepted {
+            assert!(validate(&cards(vec![c.clone()])).is_ok(), "{c}");
+        }
+    }
 }
