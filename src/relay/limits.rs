@@ -32,9 +32,13 @@ impl Limiters {
     ) {
         let Some(limit) = limit else { return };
         let limiter = {
-            let Ok(mut map) = self.by_channel.lock() else {
-                return;
-            };
+            // A panic elsewhere while the map was held leaves it poisoned, but every limiter in
+            // it is still whole (their state is atomic): keep using them. Sending unlimited
+            // would break the provider's rate contract.
+            let mut map = self
+                .by_channel
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             map.entry(channel.to_string())
                 .or_insert_with(|| {
                     let quota = Quota::with_period(interval(limit))
@@ -65,5 +69,35 @@ mod tests {
         let i = interval(limit);
         let per_window = (limit.window.as_millis() / i.as_millis()) as u32 + 1;
         assert!(per_window <= 29, "{per_window} calls fit in 3 s at {i:?}");
+    }
+
+    #[tokio::test]
+    async fn a_poisoned_lock_keeps_limiting() {
+        let limiters = Limiters::default();
+        let limit = Some(RateLimit {
+            max_calls: 2,
+            window: Duration::from_millis(300),
+        });
+        limiters.until_ready("chn_a", "test", limit).await;
+        let held = limiters.by_channel.clone();
+        let poisoner = std::thread::spawn(move || {
+            let _guard = held.lock();
+            panic!("a panic while the limiters are held");
+        });
+        assert!(poisoner.join().is_err());
+        assert!(limiters.by_channel.is_poisoned());
+        // Calls still wait their turn (300 ms apart), for a channel seen before the poisoning
+        // and for one seen for the first time after it. (The first call of each pair may go at
+        // once: the panic above can take longer than the interval.)
+        for channel in ["chn_a", "chn_b"] {
+            limiters.until_ready(channel, "test", limit).await;
+            let start = std::time::Instant::now();
+            limiters.until_ready(channel, "test", limit).await;
+            assert!(
+                start.elapsed() >= Duration::from_millis(250),
+                "{channel}: {:?}",
+                start.elapsed()
+            );
+        }
     }
 }
