@@ -156,6 +156,58 @@ async fn a_retried_message_is_stored_once_by_its_fingerprint_never_by_its_text()
 }
 
 #[tokio::test]
+async fn without_a_window_a_replayed_day_old_hook_is_acked_but_forwarded_once_by_its_fingerprint() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            json!({"event_types": ["message.received"]}),
+        )
+        .await;
+    let (id, hook) = approved_channel(&app, true, json!({})).await;
+    // A genuine hook signed a day ago, captured and sent again verbatim.
+    let body = fixture("crisp", "message-send-text.json");
+    let day_old = now_ms() - 86_400_000;
+    for attempt in ["original", "replay"] {
+        let resp = post_signed(&hook, &body, SIGNING_SECRET, day_old).await;
+        assert_eq!(
+            resp.status(),
+            200,
+            "the {attempt} is acked: no window is set"
+        );
+    }
+    // A later message of the same conversation: delivery is in order, so once it arrives a
+    // stored replay would have arrived before it.
+    let later = String::from_utf8(body)
+        .unwrap()
+        .replace("179517000123456", "179517000199999")
+        .replace(
+            "Bonjour, is the blue jacket back in stock?",
+            "A later message",
+        );
+    let resp = post_signed(&hook, later.as_bytes(), SIGNING_SECRET, now_ms()).await;
+    assert_eq!(resp.status(), 200);
+    let got = wait_received(&helpdesk, &secret, 2).await;
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|p| p["data"]["message"]["content"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Bonjour, is the blue jacket back in stock?",
+            "A later message"
+        ]
+    );
+    assert_eq!(
+        types(&events_of(&app, &id, "").await),
+        ["message.received", "message.received"],
+        "the replay stored nothing"
+    );
+}
+
+#[tokio::test]
 async fn a_reply_is_sent_to_crisp_as_the_plugin_operator() {
     let crisp = MockServer::start().await;
     Mock::given(method("POST"))
