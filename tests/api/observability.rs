@@ -397,3 +397,25 @@ async fn info_logs_carry_request_ids_but_never_secrets_or_bodies() {
         );
     }
 }
+
+#[tokio::test]
+async fn logs_written_to_a_file_carry_no_terminal_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("gateway.log");
+    let gw = GatewayProcess::builder()
+        .data(&dir.path().join("data"))
+        .env("OMNIGATE__LOG__FORMAT", "text")
+        .env("OMNIGATE__LOG__LEVEL", "info")
+        .logs_to(&log_path)
+        .spawn()
+        .await;
+    let (status, _) = gw.app().get("/v1/channels/chn_missing").await;
+    assert_eq!(status, 404);
+    assert!(gw.terminate().await.success(), "a graceful stop");
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logs.contains("INFO"), "the gateway logged:\n{logs}");
+    assert!(
+        !logs.contains("\x1b["),
+        "terminal colour codes in a log file:\n{logs:?}"
+    );
+}
