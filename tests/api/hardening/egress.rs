@@ -93,3 +93,72 @@ async fn a_provider_api_base_pointing_inward_is_a_configuration_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("providers.crisp.api_base"));
 }
+
+#[tokio::test]
+async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetched() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+
+    use crate::fake_chatwoot::{FakeChatwoot, ACCESS_TOKEN, ACCOUNT, INBOX};
+
+    let chatwoot = FakeChatwoot::start().await;
+    // Listens on loopback: any request it sees is an attachment fetched from an inward address.
+    let trap = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![0x89, b'P', b'N', b'G']))
+        .mount(&trap)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The fake Chatwoot listens on loopback too, so its destination is registered while private
+    // destinations are allowed; the gateway then serves with them forbidden.
+    let gw = GatewayProcess::builder()
+        .data(dir.path())
+        .port(port)
+        .spawn()
+        .await;
+    let (status, d) = gw
+        .app()
+        .post(
+            "/v1/destinations",
+            json!({"kind": "chatwoot", "base_url": chatwoot.uri(), "account_id": ACCOUNT,
+                   "inbox_id": INBOX, "api_access_token": ACCESS_TOKEN,
+                   "inbox_secret": "cw-inbox-secret-Xk29vLq8Rt5Yp3Nw"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let (_, hook) = gw.app().approved_naver_channel().await;
+    assert!(gw.terminate().await.success());
+    let _gw = GatewayProcess::builder()
+        .data(dir.path())
+        .port(port)
+        .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "false")
+        .spawn()
+        .await;
+
+    let links = [
+        format!("{}/loopback.png", trap.uri()),
+        "http://10.20.30.40/private.png".to_string(),
+        "http://169.254.169.254/latest/meta-data/metadata.png".to_string(),
+    ];
+    for link in &links {
+        let body = naver("send", "u1", json!({"imageContent": {"imageUrl": link}}));
+        assert_eq!(post_hook(&hook, body).await.status(), 200);
+    }
+    let messages = eventually(20, "three Chatwoot messages", || async {
+        let m = chatwoot.with(|s| s.messages.clone());
+        (m.len() >= links.len()).then_some(m)
+    })
+    .await;
+    assert_eq!(messages.len(), links.len());
+    for ((_, m), link) in messages.iter().zip(&links) {
+        assert!(m.get("attachments").is_none(), "not attached: {m}");
+        let text = m["content"].as_str().unwrap_or_default();
+        assert!(text.contains(link.as_str()), "posted as a link: {m}");
+    }
+    assert_eq!(
+        trap.received_requests().await.unwrap().len(),
+        0,
+        "the loopback address was never fetched"
+    );
+    chatwoot.assert_nothing_refused();
+}
