@@ -24,6 +24,7 @@ mod openapi;
 mod provider_kit;
 mod relay;
 mod retries;
+mod signatures;
 mod smartsupp;
 mod tawkto;
 mod tidio;
