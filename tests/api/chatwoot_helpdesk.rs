@@ -439,22 +439,7 @@ async fn chatwoot_down_then_back_gets_everything_once() {
     let texts: Vec<_> = messages.iter().map(|(_, m)| m["content"].clone()).collect();
     assert_eq!(texts, [json!("first"), json!("second")], "in order");
     // A replay writes nothing twice.
-    let (status, _) = s
-        .app
-        .post(
-            &format!("/v1/destinations/{}/replay", s.destination),
-            json!({"since": "2020-01-01T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(status, 202);
-    eventually(10, "the replay to settle", || async {
-        let pending = app
-            .deliveries(&format!("destination={}&status=pending", s.destination))
-            .await;
-        pending.is_empty().then_some(())
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    replay_settled(app, &s.destination).await;
     s.chatwoot.with(|st| {
         assert_eq!(st.contacts.len(), 1);
         assert_eq!(st.conversations.len(), 1);
@@ -648,15 +633,7 @@ async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation()
     let gw = gateway(&dir, port).await;
     post_hook(&hook, naver_text("u1", "after")).await;
     wait_count(&chatwoot, 2).await;
-    let (status, _) = gw
-        .app()
-        .post(
-            &format!("/v1/destinations/{}/replay", d["id"].as_str().unwrap()),
-            json!({"since": "2020-01-01T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(status, 202);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    replay_settled(&gw.app(), d["id"].as_str().unwrap()).await;
     chatwoot.with(|s| {
         assert_eq!(s.contacts.len(), 1);
         assert_eq!(s.conversations.len(), 1);
@@ -668,6 +645,30 @@ async fn a_restarted_gateway_keeps_writing_into_the_same_chatwoot_conversation()
         assert_eq!(texts, [json!("before"), json!("after")]);
     });
     chatwoot.assert_nothing_refused();
+}
+
+/// Replays everything to `destination` and waits until every replayed delivery has settled, so
+/// what the fake holds afterwards is final.
+async fn replay_settled(app: &TestApp, destination: &str) {
+    let query = format!("destination={destination}&limit=500");
+    let before = app.deliveries(&query).await.len();
+    let (status, r) = app
+        .post(
+            &format!("/v1/destinations/{destination}/replay"),
+            json!({"since": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 202, "{r}");
+    let queued = r["queued"].as_u64().unwrap() as usize;
+    assert!(queued > 0, "the replay queued something: {r}");
+    eventually(20, "the replay to settle", || async {
+        let all = app.deliveries(&query).await;
+        let settled = all
+            .iter()
+            .all(|d| !matches!(d["status"].as_str(), Some("pending" | "failed")));
+        (all.len() == before + queued && settled).then_some(())
+    })
+    .await;
 }
 
 async fn wait_count(chatwoot: &FakeChatwoot, n: usize) {

@@ -245,8 +245,24 @@ async fn planted_secrets_never_reach_logs_answers_or_the_data_directory() {
         (!naver.received_requests().await.unwrap().is_empty()).then_some(())
     })
     .await;
-    eventually(15, "deliveries to the helpdesk", || async {
-        (sink.received_requests().await.unwrap().len() >= 2).then_some(())
+    // Every delivery the sink is owed: Naver's message, LiveChat's (the one whose body carried
+    // the secret) and the reply's outcome; only then is "the sink never saw the secret" a check.
+    eventually(15, "every delivery to the helpdesk", || async {
+        let got: Vec<Value> = sink
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect();
+        let has = |provider: &str, kind: &str| {
+            got.iter()
+                .any(|p| p["type"] == kind && p["data"]["channel"]["provider"] == provider)
+        };
+        (has("naver_talktalk", "message.received")
+            && has("livechat", "message.received")
+            && has("naver_talktalk", "message.delivered"))
+        .then_some(())
     })
     .await;
 
