@@ -96,6 +96,8 @@ pub struct RelaySettings {
     /// Delay before each attempt of a provider call; its length is the number of attempts.
     #[serde(with = "humantime_list")]
     pub retry_schedule: Vec<Duration>,
+    /// Each non-zero delay is spread by up to this fraction either way.
+    pub jitter: f64,
     #[serde(with = "humantime_serde_compat")]
     pub request_timeout: Duration,
     /// Channels sending in parallel (each channel sends one call at a time).
@@ -266,6 +268,9 @@ impl Settings {
         }
         if !(0.0..=1.0).contains(&self.delivery.jitter) {
             return bad("delivery.jitter must be between 0 and 1");
+        }
+        if !(0.0..=1.0).contains(&self.relay.jitter) {
+            return bad("relay.jitter must be between 0 and 1");
         }
         if self.relay.retry_schedule.is_empty() || self.relay.concurrency == 0 {
             return bad(

@@ -3,3 +3,4 @@
 pub mod channel;
 pub mod destination;
 pub mod envelope;
+pub mod reply;

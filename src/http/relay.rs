@@ -10,9 +10,10 @@ use utoipa::{OpenApi, ToSchema};
 use super::middleware::auth::Relayer;
 use super::schemas::{self, Problem};
 use super::{json, ApiError, ApiResult, AppState};
-use crate::domain::channel::ChannelState;
+use crate::domain::reply::ReplyOrigin;
 use crate::error::Code;
-use crate::store::{MessageStatus, RelayedMessage};
+use crate::relay::{self, Enqueued, Refusal};
+use crate::store::RelayedMessage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(send).service(show).service(providers);
@@ -74,82 +75,55 @@ async fn send(
     id: web::Path<String>,
     body: web::Json<Reply>,
 ) -> ApiResult<HttpResponse> {
-    let key = idempotency_key(&req)?;
-    let content = body.into_inner().content;
-    let conversation = state
-        .store
-        .conversation(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
-    let channel = state
-        .store
-        .get_channel(&conversation.channel_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::ChannelDeleted,
-                "the conversation's channel no longer exists",
-            )
-        })?;
-    let connector = state
-        .registry
-        .get(&channel.provider)
-        .ok_or_else(|| ApiError::internal(format!("no connector for {}", channel.provider)))?;
-    if !connector.capabilities().replies {
-        return Err(ApiError::new(
-            Code::ReplyNotSupported,
-            format!("{} has no API to send replies", channel.provider),
-        )
-        .with("provider", channel.provider.clone()));
-    }
-    if channel.state != ChannelState::Approved {
-        return Err(ApiError::new(
-            Code::ChannelNotApproved,
-            format!(
-                "the conversation's channel is {}; replies need an approved channel",
-                channel.state.as_str()
-            ),
-        ));
-    }
-    connector.validate_reply(&content).map_err(|e| {
-        ApiError::new(Code::Reply(e.code), e.message).with("provider", channel.provider.clone())
-    })?;
-    let now = crate::domain::envelope::now();
-    let message = RelayedMessage {
-        id: crate::ids::message_id(),
-        conversation_id: conversation.id.clone(),
-        channel_id: channel.id.clone(),
-        idempotency_key: key,
-        content: content.clone(),
-        status: MessageStatus::Queued,
-        attempts: 0,
-        steps: Vec::new(),
-        error: None,
-        echo_event_id: None,
-        next_attempt_at: None,
-        next_attempt_ms: 0,
-        created_at: now.clone(),
-        updated_at: now,
-        finished_at: None,
+    let reply = relay::Reply {
+        idempotency_key: idempotency_key(&req)?,
         request_id: super::middleware::request_id::of(&req),
+        ..relay::Reply::new(body.into_inner().content, ReplyOrigin::Api)
     };
-    let (stored, created) = state.store.queue_message(message).await?;
-    if !created && stored.content != content {
-        return Err(ApiError::new(
-            Code::IdempotencyKeyReused,
-            "this Idempotency-Key was used for a different reply in this conversation",
-        )
-        .with("message_id", stored.id));
-    }
-    if created {
-        tracing::info!(message = %stored.id, conversation = %stored.conversation_id, role = %caller.role, "reply queued");
-        state.relay_wake.notify_one();
-    }
+    let enqueued = relay::enqueue(
+        state.store.as_ref(),
+        &state.registry,
+        &state.relay_wake,
+        &id,
+        reply,
+    )
+    .await
+    .map_err(refused)?;
     let mut resp = HttpResponse::build(StatusCode::ACCEPTED);
-    if !created {
-        resp.insert_header(("Idempotent-Replayed", "true"));
+    match &enqueued {
+        Enqueued::Queued(m) => {
+            tracing::info!(message = %m.id, conversation = %m.conversation_id, role = %caller.role, "reply queued");
+        }
+        Enqueued::Replayed(_) => {
+            resp.insert_header(("Idempotent-Replayed", "true"));
+        }
     }
-    Ok(resp.json(json!(stored)))
+    Ok(resp.json(json!(enqueued.message())))
+}
+
+/// The API's answer to a refused reply.
+fn refused(refusal: Refusal) -> ApiError {
+    let detail = refusal.to_string();
+    match refusal {
+        Refusal::UnknownConversation => ApiError::not_found("conversation"),
+        Refusal::ChannelDeleted => ApiError::new(Code::ChannelDeleted, detail),
+        Refusal::RepliesNotSupported { provider } => {
+            ApiError::new(Code::ReplyNotSupported, detail).with("provider", provider)
+        }
+        Refusal::ChannelNotApproved { state } => ApiError::new(
+            Code::ChannelNotApproved,
+            format!("the conversation's channel is {state}; replies need an approved channel"),
+        ),
+        Refusal::InvalidContent {
+            provider,
+            code,
+            message,
+        } => ApiError::new(Code::Reply(code), message).with("provider", provider),
+        Refusal::KeyReused { message_id } => {
+            ApiError::new(Code::IdempotencyKeyReused, detail).with("message_id", message_id)
+        }
+        Refusal::Store(e) => e.into(),
+    }
 }
 
 #[utoipa::path(

@@ -2,6 +2,7 @@
 //! per channel within the provider's rate limit, retrying only temporary failures, and records
 //! every outcome as a `message.delivered` / `message.failed` event for the helpdesk.
 
+mod enqueue;
 mod limits;
 
 use std::sync::Arc;
@@ -13,11 +14,12 @@ use tokio::task::JoinSet;
 
 use crate::config::Settings;
 use crate::connectors::Registry;
-use crate::domain::channel::{Channel, ChannelState};
+use crate::domain::channel::Channel;
 use crate::domain::envelope;
-use crate::helpdesk::chatwoot::writeback;
+use crate::forwarder::RetrySchedule;
 use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
 
+pub use enqueue::{admit, enqueue, may_reply, target, Admitted, Enqueued, Refusal, Reply, Target};
 pub use limits::Limiters;
 
 /// The largest provider answer read; the rest is ignored.
@@ -29,6 +31,7 @@ pub struct Relay {
     registry: Registry,
     settings: Arc<Settings>,
     client: reqwest::Client,
+    schedule: RetrySchedule,
     limiters: Limiters,
     wake: Arc<Notify>,
 }
@@ -45,11 +48,19 @@ impl Relay {
         client: reqwest::Client,
         wake: Arc<Notify>,
     ) -> Relay {
+        // A provider's Retry-After is not read (its answer is the connector's to interpret), so
+        // the cap never applies.
+        let schedule = RetrySchedule::new(
+            settings.relay.retry_schedule.clone(),
+            settings.relay.jitter,
+            Duration::MAX,
+        );
         Relay {
             store,
             registry,
             settings,
             client,
+            schedule,
             limiters: Limiters::default(),
             wake,
         }
@@ -132,16 +143,13 @@ impl Relay {
             tracing::error!(error = %e, message = %message.id, "cannot record a reply's progress");
             return;
         }
-        // A reply relayed from a Chatwoot callback: its outcome goes back onto the Chatwoot message.
-        if let (Some(failure), Some(dest)) = (
-            outcome,
-            writeback::destination_of(message.idempotency_key.as_deref()),
-        ) {
-            writeback::report(
+        // A helpdesk that queued the reply is told its outcome.
+        if let Some(failure) = outcome {
+            crate::helpdesk::on_reply_outcome(
                 self.store.as_ref(),
                 &self.client,
                 self.settings.relay.request_timeout,
-                dest,
+                &message.origin,
                 &message.id,
                 failure.as_deref(),
             )
@@ -226,11 +234,9 @@ impl Relay {
                 Some((code.to_string(), detail)),
             ))
         };
-        if channel.state != ChannelState::Approved {
-            return fail(
-                "channel_not_approved",
-                format!("the channel is {}", channel.state.as_str()),
-            );
+        // The rule replies were admitted by, again: the channel may have changed since.
+        if let Err(refusal) = enqueue::may_reply(&channel, connector) {
+            return fail(refusal.code(), refusal.to_string());
         }
         let api_base = self
             .settings
@@ -269,7 +275,7 @@ impl Relay {
                 CallOutcome::Ok { value } => steps.push(value),
                 CallOutcome::Retryable { code, message } => {
                     let next = (m.attempts + 1) as usize;
-                    return match self.settings.relay.retry_schedule.get(next) {
+                    return match self.schedule.next_delay(next, None) {
                         Some(delay) => Some(MessageProgress::Retry {
                             at_ms: now_ms() + delay.as_millis() as i64,
                             code,

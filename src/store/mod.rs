@@ -282,6 +282,9 @@ pub struct RelayedMessage {
     /// The `X-Request-Id` of the request that queued it; sent on with its provider calls.
     #[serde(skip)]
     pub request_id: Option<String>,
+    /// Who queued it: the API, or a helpdesk destination that is told the outcome.
+    #[serde(skip)]
+    pub origin: crate::domain::reply::ReplyOrigin,
 }
 
 /// Where a relayed message stands after a worker's turn.

@@ -41,6 +41,7 @@ conformance!(
     helpdesk_links_keep_the_first_value_unless_replaced,
     a_gone_destination_is_disabled_and_its_lanes_wait,
     replies_go_out_one_at_a_time_per_conversation,
+    a_reply_keeps_its_origin_and_old_replies_read_theirs_from_the_key,
     channels_follow_their_state_machine,
     tokens_are_kept_hashed_and_listed,
     events_are_listed_by_filter_and_page,

@@ -1,184 +1,285 @@
-//! What an inbox callback asks for. Only an agent's public reply is relayed: `message_created`,
-//! `message_type` outgoing, `private` false, sent by a user or an agent bot, and not created by
-//! omnigate (its `source_id` carries omnigate's marker). A resolved conversation is reported to
-//! the provider where the provider has a notion of it (the connector's `resolve_action`).
-//! Everything else is acknowledged and left.
+//! A Chatwoot inbox's callback, handled: verified with the inbox secret, de-duplicated on
+//! `X-Chatwoot-Delivery`, and an agent's reply (or a resolved conversation) queued in the relay
+//! through the one reply rule. Chatwoot waits 5 s and never retries, so nothing here calls the
+//! provider: the relay does, afterwards, and reports the outcome back onto the Chatwoot message.
 
-use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::MARKER;
+use omnigate_connector_core::{ChannelContext, Connector, InboundRequest, VerifyError};
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
-    /// Relay these contents (one reply may carry text and attachments) to the visitor.
-    Relay {
-        display_id: u64,
-        message_id: u64,
-        contents: Vec<Value>,
+use super::decision::{decide, Decision};
+use super::{writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPLY};
+use crate::connectors::Registry;
+use crate::domain::destination::{ChatwootSettings, Destination};
+use crate::domain::reply::ReplyOrigin;
+use crate::relay::{self, Enqueued, Refusal, Reply};
+use crate::store::{Store, StoreError};
+
+const SIGNATURE_HEADER: &str = "x-chatwoot-signature";
+
+/// What a callback may use.
+pub struct Services<'a> {
+    pub store: &'a Arc<dyn Store>,
+    pub registry: &'a Registry,
+    /// Wakes the relay when a reply is queued.
+    pub relay_wake: &'a Arc<Notify>,
+    pub client: &'a reqwest::Client,
+    /// Each call back into Chatwoot's time limit.
+    pub timeout: Duration,
+}
+
+/// One callback as received.
+pub struct Callback<'a> {
+    /// Lower-cased names.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    /// `X-Chatwoot-Delivery`, when Chatwoot sent one.
+    pub delivery: Option<String>,
+    /// The `X-Request-Id` of the callback, carried to the provider calls.
+    pub request_id: Option<String>,
+}
+
+/// What became of a callback.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// This `X-Chatwoot-Delivery` was handled before.
+    Duplicate,
+    Ignored(&'static str),
+    /// The reply may not be relayed; the Chatwoot message is marked failed with the reason.
+    Refused {
+        code: &'static str,
+        detail: String,
     },
-    /// The conversation was resolved in Chatwoot.
-    Resolved {
-        display_id: u64,
-    },
-    Ignore(&'static str),
+    Queued(Vec<String>),
 }
 
-fn as_id(v: &Value) -> Option<u64> {
-    v.as_u64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("no such Chatwoot destination")]
+    NotFound,
+    /// The destination has no inbox secret and does not accept unsigned callbacks.
+    #[error("this destination has no inbox_secret to verify callbacks with")]
+    MissingSecret,
+    /// The signature is missing, wrong or stale.
+    #[error(transparent)]
+    Unverified(VerifyError),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-pub fn decide(payload: &Value) -> Decision {
-    match payload["event"].as_str() {
-        Some("message_created") => message(payload),
-        Some("conversation_status_changed") | Some("conversation_resolved") => {
-            if payload["status"].as_str() != Some("resolved") {
-                return Decision::Ignore("status_not_resolved");
-            }
-            match as_id(&payload["id"]) {
-                Some(display_id) => Decision::Resolved { display_id },
-                None => Decision::Ignore("no_conversation_id"),
-            }
-        }
-        _ => Decision::Ignore("event_not_relayed"),
-    }
+/// The Chatwoot destination a callback is for.
+pub async fn destination(store: &dyn Store, id: &str) -> Result<Destination, CallbackError> {
+    store
+        .get_destination(id)
+        .await?
+        .filter(|d| d.chatwoot.is_some())
+        .ok_or(CallbackError::NotFound)
 }
 
-fn message(p: &Value) -> Decision {
-    if p["message_type"].as_str() != Some("outgoing") && p["message_type"].as_u64() != Some(1) {
-        return Decision::Ignore("not_outgoing");
-    }
-    // Anything but an explicit `false` is treated as a private note: never relayed.
-    if p["private"].as_bool() != Some(false) {
-        return Decision::Ignore("private_note");
-    }
-    if let Some(kind) = p.pointer("/sender/type").and_then(Value::as_str) {
-        if !matches!(kind, "user" | "agent_bot") {
-            return Decision::Ignore("not_sent_by_an_agent");
-        }
-    }
-    if p["source_id"]
-        .as_str()
-        .is_some_and(|s| s.starts_with(MARKER))
-    {
-        return Decision::Ignore("created_by_omnigate");
-    }
-    let (Some(display_id), Some(message_id)) = (
-        p.pointer("/conversation/id").and_then(as_id),
-        as_id(&p["id"]),
-    ) else {
-        return Decision::Ignore("no_conversation_id");
+/// Checks `X-Chatwoot-Signature` with the inbox secret (timestamp within 5 minutes). An unsigned
+/// callback passes only when the destination allows it (Chatwoot before 4.13).
+fn verify(
+    headers: &[(String, String)],
+    body: &[u8],
+    s: &ChatwootSettings,
+) -> Result<(), CallbackError> {
+    let signed = headers.iter().any(|(k, _)| k == SIGNATURE_HEADER);
+    let secret = match (&s.inbox_secret, signed) {
+        (_, false) if s.allow_unsigned_callbacks => return Ok(()),
+        (None, _) if s.allow_unsigned_callbacks => return Ok(()),
+        (None, _) => return Err(CallbackError::MissingSecret),
+        (Some(secret), _) => secret,
     };
-    let contents = contents(p);
-    if contents.is_empty() {
-        return Decision::Ignore("empty_message");
+    let mut credentials = Map::new();
+    credentials.insert("webhook_secret".into(), Value::String(secret.clone()));
+    let settings = Map::new();
+    let inbound = InboundRequest {
+        topic: None,
+        headers,
+        body,
+        source_ip: None,
+        received_at: chrono::Utc::now().timestamp(),
+    };
+    let ctx = ChannelContext {
+        credentials: &credentials,
+        settings: &settings,
+    };
+    omnigate_chatwoot::Chatwoot
+        .verify(&inbound, &ctx)
+        .map_err(|e| {
+            tracing::warn!(code = e.code(), "Chatwoot callback refused: {e}");
+            CallbackError::Unverified(e)
+        })
+}
+
+/// Verifies, de-duplicates and acts on one callback.
+pub async fn handle(
+    svc: &Services<'_>,
+    dest: &Destination,
+    callback: Callback<'_>,
+) -> Result<Answer, CallbackError> {
+    let Some(settings) = dest.chatwoot.as_ref() else {
+        return Err(CallbackError::NotFound);
+    };
+    verify(callback.headers, callback.body, settings)?;
+    let parsed: Value = serde_json::from_slice(callback.body)
+        .map_err(|e| CallbackError::InvalidJson(e.to_string()))?;
+    let delivery = callback.delivery.as_deref();
+    if let Some(d) = delivery {
+        if svc.store.link(&dest.id, LINK_CALLBACK, d).await?.is_some() {
+            return Ok(Answer::Duplicate);
+        }
     }
-    Decision::Relay {
-        display_id,
-        message_id,
-        contents,
+    let answer = act(svc, dest, decide(&parsed), delivery, callback.request_id).await?;
+    if let Some(d) = delivery {
+        let event = parsed["event"].as_str().unwrap_or("unknown");
+        svc.store
+            .put_link(&dest.id, LINK_CALLBACK, d, event, false)
+            .await?;
+    }
+    Ok(answer)
+}
+
+/// What a decision comes to: replies queued through the relay's rule, or why not.
+async fn act(
+    svc: &Services<'_>,
+    dest: &Destination,
+    decision: Decision,
+    delivery: Option<&str>,
+    request_id: Option<String>,
+) -> Result<Answer, CallbackError> {
+    let display_id = match &decision {
+        Decision::Ignore(reason) => return Ok(Answer::Ignored(reason)),
+        Decision::Relay { display_id, .. } | Decision::Resolved { display_id } => *display_id,
+    };
+    let store = svc.store.as_ref();
+    let Some(conversation) = store
+        .link_by_value(&dest.id, LINK_CONVERSATION, &display_id.to_string())
+        .await?
+    else {
+        return Ok(Answer::Ignored("unknown_conversation"));
+    };
+    let target = match relay::target(store, svc.registry, &conversation).await {
+        Ok(target) => target,
+        Err(Refusal::ChannelDeleted) => return Ok(Answer::Ignored("channel_deleted")),
+        Err(Refusal::UnknownConversation) => {
+            return Err(StoreError::Internal(anyhow::anyhow!(
+                "conversation {conversation} is linked but unknown"
+            ))
+            .into())
+        }
+        Err(other) => return Err(internal(other)),
+    };
+    // Each content to relay with its idempotency key; the Chatwoot message id for a reply.
+    let (message_id, items): (Option<u64>, Vec<(Value, String)>) = match decision {
+        Decision::Relay {
+            message_id,
+            contents,
+            ..
+        } => {
+            if store
+                .link_by_value(&dest.id, LINK_MESSAGE, &message_id.to_string())
+                .await?
+                .is_some()
+            {
+                return Ok(Answer::Ignored("created_by_omnigate"));
+            }
+            let items = contents
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (c, writeback::idempotency_key(&dest.id, message_id, i)))
+                .collect();
+            (Some(message_id), items)
+        }
+        Decision::Resolved { .. } => {
+            let Some(action) = target.connector().resolve_action() else {
+                return Ok(Answer::Ignored("provider_has_no_resolve"));
+            };
+            let tag = delivery
+                .map(str::to_string)
+                .unwrap_or_else(crate::ids::event_id);
+            (
+                None,
+                vec![(action, format!("chatwoot-resolved:{}:{tag}", dest.id))],
+            )
+        }
+        Decision::Ignore(reason) => return Ok(Answer::Ignored(reason)),
+    };
+    let reply_of = message_id.map(|mid| (display_id, mid));
+    let admitted = match target.admit() {
+        Ok(a) => a,
+        Err(refusal) => return Ok(refused(svc, dest, reply_of, &refusal)),
+    };
+    for (content, _) in &items {
+        if let Err(refusal) = admitted.check(content) {
+            return Ok(refused(svc, dest, reply_of, &refusal));
+        }
+    }
+    let link = reply_of.map(|(display_id, mid)| format!("{display_id}:{mid}"));
+    let origin = ReplyOrigin::Helpdesk {
+        destination_id: dest.id.clone(),
+    };
+    let mut queued = Vec::new();
+    for (content, key) in items {
+        let reply = Reply {
+            idempotency_key: Some(key),
+            request_id: request_id.clone(),
+            ..Reply::new(content, origin.clone())
+        };
+        if let Some(link) = &link {
+            // Linked before it is queued, so the outcome always finds its Chatwoot message.
+            store
+                .put_link(&dest.id, LINK_REPLY, &reply.id, link, true)
+                .await?;
+        }
+        let id = match admitted.queue(store, svc.relay_wake, reply).await {
+            Ok(Enqueued::Queued(m) | Enqueued::Replayed(m)) => m.id,
+            Err(Refusal::KeyReused { message_id }) => message_id,
+            Err(other) => return Err(internal(other)),
+        };
+        queued.push(id);
+    }
+    tracing::info!(destination = %dest.id, conversation = %admitted.conversation().id, replies = queued.len(), "Chatwoot callback queued");
+    Ok(Answer::Queued(queued))
+}
+
+fn internal(refusal: Refusal) -> CallbackError {
+    match refusal {
+        Refusal::Store(e) => e.into(),
+        other => StoreError::Internal(anyhow::anyhow!("{other}")).into(),
     }
 }
 
-/// The reply's contents: its text, then each image as an image; other files are links in text.
-fn contents(p: &Value) -> Vec<Value> {
-    let mut text = p["content"].as_str().unwrap_or_default().trim().to_string();
-    let mut images = Vec::new();
-    for a in p["attachments"].as_array().into_iter().flatten() {
-        let Some(url) = a["data_url"].as_str().filter(|u| !u.is_empty()) else {
-            continue;
-        };
-        if a["file_type"].as_str() == Some("image") {
-            images.push(json!({"type": "image", "url": url}));
-        } else {
-            if !text.is_empty() {
-                text.push('\n');
+/// Refuses a reply: the Chatwoot message it came from is marked failed with the reason, in the
+/// background (Chatwoot is waiting for the callback's answer).
+fn refused(
+    svc: &Services<'_>,
+    dest: &Destination,
+    reply_of: Option<(u64, u64)>,
+    refusal: &Refusal,
+) -> Answer {
+    let (code, detail) = (refusal.code(), refusal.to_string());
+    if let Some((display_id, mid)) = reply_of {
+        let (store, client, timeout) = (svc.store.clone(), svc.client.clone(), svc.timeout);
+        let dest_id = dest.id.clone();
+        let reason = format!("{code}: {detail}");
+        let link = format!("{display_id}:{mid}");
+        let key = format!("refused:{mid}");
+        tokio::spawn(async move {
+            if store
+                .put_link(&dest_id, LINK_REPLY, &key, &link, true)
+                .await
+                .is_ok()
+            {
+                let store = store.as_ref();
+                writeback::report(store, &client, timeout, &dest_id, &key, Some(&reason)).await;
             }
-            text.push_str(url);
-        }
+        });
     }
-    let mut out = Vec::new();
-    if !text.is_empty() {
-        out.push(json!({"type": "text", "text": text}));
-    }
-    out.extend(images);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reply(extra: Value) -> Value {
-        let mut p = json!({"event": "message_created", "id": 91, "content": "Ships today",
-                           "message_type": "outgoing", "private": false,
-                           "sender": {"type": "user"}, "conversation": {"id": 12}});
-        if let (Some(o), Some(e)) = (p.as_object_mut(), extra.as_object()) {
-            o.extend(e.clone());
-        }
-        p
-    }
-
-    #[test]
-    fn only_public_agent_replies_not_made_by_omnigate_are_relayed() {
-        assert_eq!(
-            decide(&reply(json!({}))),
-            Decision::Relay {
-                display_id: 12,
-                message_id: 91,
-                contents: vec![json!({"type": "text", "text": "Ships today"})]
-            }
-        );
-        assert_eq!(
-            decide(&reply(json!({"private": true}))),
-            Decision::Ignore("private_note")
-        );
-        assert_eq!(
-            decide(&reply(json!({"private": null}))),
-            Decision::Ignore("private_note")
-        );
-        assert_eq!(
-            decide(&reply(json!({"message_type": "incoming"}))),
-            Decision::Ignore("not_outgoing")
-        );
-        assert_eq!(
-            decide(&reply(json!({"source_id": "omnigate:evt_1"}))),
-            Decision::Ignore("created_by_omnigate")
-        );
-        assert_eq!(
-            decide(&reply(json!({"sender": {"type": "contact"}}))),
-            Decision::Ignore("not_sent_by_an_agent")
-        );
-        assert_eq!(
-            decide(&json!({"event": "message_updated"})),
-            Decision::Ignore("event_not_relayed")
-        );
-        assert_eq!(decide(&json!(null)), Decision::Ignore("event_not_relayed"));
-    }
-
-    #[test]
-    fn images_become_image_replies_and_files_links() {
-        let p = reply(json!({"attachments": [
-            {"file_type": "image", "data_url": "https://cw/img.png"},
-            {"file_type": "file", "data_url": "https://cw/doc.pdf"}]}));
-        let Decision::Relay { contents, .. } = decide(&p) else {
-            panic!("relayed")
-        };
-        assert_eq!(
-            contents[0],
-            json!({"type": "text", "text": "Ships today\nhttps://cw/doc.pdf"})
-        );
-        assert_eq!(
-            contents[1],
-            json!({"type": "image", "url": "https://cw/img.png"})
-        );
-    }
-
-    #[test]
-    fn a_resolved_conversation_is_reported() {
-        let p = json!({"event": "conversation_status_changed", "id": 12, "status": "resolved"});
-        assert_eq!(decide(&p), Decision::Resolved { display_id: 12 });
-        let p = json!({"event": "conversation_status_changed", "id": 12, "status": "open"});
-        assert_eq!(decide(&p), Decision::Ignore("status_not_resolved"));
-    }
+    Answer::Refused { code, detail }
 }

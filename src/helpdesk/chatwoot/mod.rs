@@ -16,6 +16,7 @@
 pub mod api;
 mod bodies;
 pub mod callback;
+mod decision;
 pub mod deliver;
 pub mod deliverer;
 mod notes;

@@ -8,18 +8,11 @@ use super::api::Api;
 use super::{LINK_REPLY, LINK_REPLY_FAILED};
 use crate::store::Store;
 
-/// The `Idempotency-Key` of a reply relayed from a Chatwoot callback.
+/// The `Idempotency-Key` of a reply relayed from a Chatwoot callback: the Chatwoot message id
+/// (and part) make a repeated callback queue nothing new. Which destination a reply came from
+/// is its stored origin, not this key.
 pub fn idempotency_key(destination_id: &str, message_id: u64, part: usize) -> String {
     format!("chatwoot:{destination_id}:{message_id}:{part}")
-}
-
-/// The destination of a reply relayed from Chatwoot, read from its idempotency key.
-pub fn destination_of(idempotency_key: Option<&str>) -> Option<&str> {
-    idempotency_key?
-        .strip_prefix("chatwoot:")?
-        .split(':')
-        .next()
-        .filter(|d| d.starts_with("dst_"))
 }
 
 /// Sets the Chatwoot message's status for a relayed reply: `delivered`, or `failed` with the
@@ -77,18 +70,5 @@ pub async fn report(
     let path = format!("/conversations/{display_id}/messages/{message_id}");
     if let Err(e) = api.patch("update message status", &path, &body).await {
         tracing::warn!(destination = %destination_id, message = %relayed_id, error = %e.error(), "cannot write a reply's outcome back to Chatwoot");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_name_their_destination() {
-        let key = idempotency_key("dst_1", 91, 0);
-        assert_eq!(destination_of(Some(&key)), Some("dst_1"));
-        assert_eq!(destination_of(Some("ticket-981")), None);
-        assert_eq!(destination_of(None), None);
     }
 }

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::fail::Res;
+use crate::domain::reply::ReplyOrigin;
 use crate::store::{ConversationRef, MessageProgress, MessageStatus, RelayedMessage, StoreError};
 
 use super::events;
@@ -13,7 +14,7 @@ use super::writer::WriterCtx;
 
 const COLUMNS: &str = "id, conversation_id, channel_id, idempotency_key, content, status, attempts, \
                        steps, next_attempt_ms, error_code, error_message, echo_event_id, created_ms, \
-                       updated_ms, finished_ms, request_id";
+                       updated_ms, finished_ms, request_id, origin_destination";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
     let content: String = r.get(4)?;
@@ -23,11 +24,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
     let status = MessageStatus::parse(&status).unwrap_or(MessageStatus::Queued);
     let code: Option<String> = r.get(9)?;
     let message: Option<String> = r.get(10)?;
+    let idempotency_key: Option<String> = r.get(3)?;
     Ok(RelayedMessage {
+        origin: ReplyOrigin::stored(r.get(16)?, idempotency_key.as_deref()),
         id: r.get(0)?,
         conversation_id: r.get(1)?,
         channel_id: r.get(2)?,
-        idempotency_key: r.get(3)?,
+        idempotency_key,
         content: serde_json::from_str(&content).unwrap_or(Value::Null),
         status,
         attempts: r.get(6)?,
@@ -98,8 +101,8 @@ pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> Res<(RelayedMessage, bo
     let now = now_ms();
     ctx.conn.execute(
         "INSERT INTO messages (id, conversation_id, channel_id, idempotency_key, content, status, \
-         attempts, steps, next_attempt_ms, created_ms, updated_ms, request_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, '[]', ?6, ?6, ?6, ?7)",
+         attempts, steps, next_attempt_ms, created_ms, updated_ms, request_id, origin_destination) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, '[]', ?6, ?6, ?6, ?7, ?8)",
         params![
             m.id,
             m.conversation_id,
@@ -107,7 +110,8 @@ pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> Res<(RelayedMessage, bo
             m.idempotency_key,
             m.content.to_string(),
             now,
-            m.request_id
+            m.request_id,
+            m.origin.destination_id()
         ],
     )?;
     Ok((get(&ctx.conn, &m.id)?.ok_or(StoreError::NotFound)?, true))

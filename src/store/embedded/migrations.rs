@@ -172,6 +172,11 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX events_channel;
     DROP INDEX events_type;
     "#,
+    // 6: a reply's origin, the helpdesk destination that queued it (NULL: the API). Replies
+    // queued before it fall back to their idempotency key (`domain::reply::ReplyOrigin::stored`).
+    r#"
+    ALTER TABLE messages ADD COLUMN origin_destination TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@
 use redis::AsyncCommands;
 use serde_json::Value;
 
+use crate::domain::reply::ReplyOrigin;
 use crate::store::{MessageProgress, MessageStatus, RelayedMessage, StoreError, StoreResult};
 
 use super::{fmt_ms, int, now_ms, text, Fields, RedisStore, SENDING_LEASE_MS};
@@ -19,11 +20,13 @@ fn from_fields(f: &Fields) -> RelayedMessage {
     let next = int(f, "next_attempt_ms").unwrap_or(0);
     let code = text(f, "error_code");
     let message = text(f, "error_message");
+    let idempotency_key = text(f, "idempotency_key");
     RelayedMessage {
+        origin: ReplyOrigin::stored(text(f, "origin_destination"), idempotency_key.as_deref()),
         id: text(f, "id").unwrap_or_default(),
         conversation_id: text(f, "conversation_id").unwrap_or_default(),
         channel_id: text(f, "channel_id").unwrap_or_default(),
-        idempotency_key: text(f, "idempotency_key"),
+        idempotency_key,
         content: f
             .get("content")
             .and_then(|c| serde_json::from_slice(c).ok())
@@ -64,6 +67,7 @@ pub async fn queue(st: &RedisStore, m: &RelayedMessage) -> StoreResult<(RelayedM
         .arg(m.content.to_string())
         .arg(now_ms())
         .arg(m.request_id.clone().unwrap_or_default())
+        .arg(m.origin.destination_id().unwrap_or_default())
         .invoke_async::<(i64, String)>(&mut st.conn())
         .await;
     let (fresh, id) = st.ok(r)?;

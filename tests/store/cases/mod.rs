@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use omnigate::domain::channel::{Channel, ChannelState, Transition};
 use omnigate::domain::destination::Destination;
+use omnigate::domain::reply::ReplyOrigin;
 use omnigate::store::{
     AppendOutcome, AttemptRecord, AttemptResult, DeliveryQuery, DeliveryStatus, DestinationPatch,
     EventQuery, Lane, MessageProgress, MessageStatus, NewEvent, RelayedMessage, Store, StoreError,
@@ -515,7 +516,38 @@ fn reply(conversation: &str, channel: &str, text: &str, key: Option<&str>) -> Re
         updated_at: String::new(),
         finished_at: None,
         request_id: Some(format!("req-{text}")),
+        origin: Default::default(),
     }
+}
+
+pub async fn a_reply_keeps_its_origin_and_old_replies_read_theirs_from_the_key(s: S) {
+    let ch = approved_channel(&s).await;
+    let helpdesk = ReplyOrigin::Helpdesk {
+        destination_id: "dst_7".into(),
+    };
+    let mut from_helpdesk = reply("cnv_h", &ch.id, "one", Some("k-h"));
+    from_helpdesk.origin = helpdesk.clone();
+    let (queued, _) = s.queue_message(from_helpdesk).await.unwrap();
+    assert_eq!(queued.origin, helpdesk);
+    let (from_api, _) = s
+        .queue_message(reply("cnv_h", &ch.id, "two", None))
+        .await
+        .unwrap();
+    assert_eq!(from_api.origin, ReplyOrigin::Api);
+    // Queued before origins were stored: only the key says which destination it came from.
+    let (old, _) = s
+        .queue_message(reply("cnv_h", &ch.id, "three", Some("chatwoot:dst_3:91:0")))
+        .await
+        .unwrap();
+    let read = s.get_message(&old.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.origin,
+        ReplyOrigin::Helpdesk {
+            destination_id: "dst_3".into()
+        }
+    );
+    let read = s.get_message(&queued.id).await.unwrap().unwrap();
+    assert_eq!(read.origin, helpdesk);
 }
 
 pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
