@@ -122,6 +122,6 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> A
 }
 
 /// 201/200 with a JSON body.
-pub fn json(status: StatusCode, body: serde_json::Value) -> HttpResponse {
+pub fn json(status: StatusCode, body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::build(status).json(body)
 }

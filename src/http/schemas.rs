@@ -1,12 +1,13 @@
-//! Schema-only types for the OpenAPI document: the shapes of answers the handlers build as JSON
-//! (`views.rs`, `json!`). Request bodies and store records carry their own `ToSchema`.
+//! Schema-only types for the OpenAPI document: the answers handlers still build with `json!`
+//! (the typed views in `views.rs` derive their own). Request bodies and store records carry
+//! their own `ToSchema`.
 
 #![allow(dead_code)]
 
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::domain::channel::{ChannelState, StateChange};
+use crate::domain::channel::StateChange;
 use crate::store::{Delivery, TokenInfo};
 
 /// An error: RFC 9457 `application/problem+json` with a stable `code`. Some problems add
@@ -27,80 +28,9 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
-/// A channel; secret credentials are masked (`****abcd`).
-#[derive(ToSchema)]
-pub struct Channel {
-    pub id: String,
-    pub provider: String,
-    pub name: String,
-    pub state: ChannelState,
-    pub state_reason: Option<String>,
-    #[schema(value_type = Object)]
-    pub credentials: Map<String, Value>,
-    #[schema(value_type = Object)]
-    pub settings: Map<String, Value>,
-    /// Where the provider posts webhooks, once approval was requested (`null` before).
-    pub webhook_url: Option<String>,
-    /// For providers with one URL per topic: topic -> URL.
-    #[schema(value_type = Option<Object>, nullable = false)]
-    pub webhook_urls: Option<Map<String, Value>>,
-    /// Naver: the brand key for Partner Center.
-    #[schema(nullable = false)]
-    pub brand_key: Option<String>,
-    /// Naver: the chat's public URL.
-    #[schema(nullable = false)]
-    pub chat_url: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(ToSchema)]
-pub struct ChannelList {
-    pub items: Vec<Channel>,
-}
-
 #[derive(ToSchema)]
 pub struct ChannelHistory {
     pub items: Vec<StateChange>,
-}
-
-/// A destination: a Standard Webhooks endpoint (`webhook`) or a Chatwoot API-channel inbox
-/// (`chatwoot`, with its settings, secrets masked, and the callback URL).
-#[derive(ToSchema)]
-pub struct Destination {
-    pub id: String,
-    #[schema(example = "webhook")]
-    pub kind: String,
-    pub url: String,
-    pub event_types: Vec<String>,
-    pub channels: Vec<String>,
-    pub include_raw: bool,
-    pub enabled: bool,
-    pub disabled_reason: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    /// The signing secret (`whsec_...`), only in the answer that created a webhook destination.
-    #[schema(nullable = false)]
-    pub secret: Option<String>,
-    #[schema(nullable = false)]
-    pub base_url: Option<String>,
-    #[schema(nullable = false)]
-    pub account_id: Option<u64>,
-    #[schema(nullable = false)]
-    pub inbox_id: Option<u64>,
-    #[schema(nullable = false)]
-    pub api_access_token: Option<String>,
-    pub inbox_secret: Option<String>,
-    #[schema(nullable = false)]
-    pub allow_unsigned_callbacks: Option<bool>,
-    /// The Chatwoot inbox's webhook URL.
-    #[schema(nullable = false)]
-    pub callback_url: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct DestinationList {
-    pub items: Vec<Destination>,
 }
 
 #[derive(ToSchema)]

@@ -11,7 +11,8 @@ use crate::domain::channel::{Channel, ChannelState, Transition};
 use crate::error::Code;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
-use crate::http::{json, optional_json, views, ApiError, ApiResult, AppState};
+use crate::http::views::{ChannelList, ChannelView};
+use crate::http::{json, optional_json, ApiError, ApiResult, AppState};
 use crate::store::ChannelPatch;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -101,8 +102,8 @@ fn check_config(
     })
 }
 
-fn view(state: &AppState, ch: &Channel) -> Value {
-    views::channel(
+fn view(state: &AppState, ch: &Channel) -> ChannelView {
+    ChannelView::new(
         ch,
         state.registry.get(&ch.provider),
         &state.settings.server.public_base(),
@@ -123,7 +124,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
     operation_id = "createChannel",
     request_body = NewChannel,
     responses(
-        (status = 201, description = "Registered, `state: unverified`", body = schemas::Channel),
+        (status = 201, description = "Registered, `state: unverified`", body = ChannelView),
         (status = 422, description = "`unknown_provider`, `invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -164,20 +165,20 @@ async fn create(
     tag = "channels",
     operation_id = "listChannels",
     responses(
-        (status = 200, description = "Every channel", body = schemas::ChannelList),
+        (status = 200, description = "Every channel", body = ChannelList),
     ),
     security(("admin" = []))
 )]
 #[get("/v1/channels")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let items: Vec<Value> = state
+    let items = state
         .store
         .list_channels()
         .await?
         .iter()
         .map(|c| view(&state, c))
         .collect();
-    Ok(json(StatusCode::OK, json!({"items": items})))
+    Ok(json(StatusCode::OK, ChannelList { items }))
 }
 
 /// Show a channel
@@ -186,7 +187,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     operation_id = "getChannel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
-        (status = 200, description = "The channel", body = schemas::Channel),
+        (status = 200, description = "The channel", body = ChannelView),
     ),
     security(("admin" = []))
 )]
@@ -208,7 +209,7 @@ async fn show(
     params(("id" = String, Path, description = "The channel's id")),
     request_body = ChannelUpdate,
     responses(
-        (status = 200, description = "The changed channel", body = schemas::Channel),
+        (status = 200, description = "The changed channel", body = ChannelView),
         (status = 422, description = "`invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -326,7 +327,7 @@ async fn transition(
     operation_id = "requestChannelApproval",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
-        (status = 200, description = "`pending`, with the webhook URL(s) and the provider's extras (Naver: `brand_key`, `chat_url`)", body = schemas::Channel),
+        (status = 200, description = "`pending`, with the webhook URL(s) and the provider's extras (Naver: `brand_key`, `chat_url`)", body = ChannelView),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -346,7 +347,7 @@ async fn request_approval(
     operation_id = "approveChannel",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
-        (status = 200, description = "`approved`; held webhooks are forwarded", body = schemas::Channel),
+        (status = 200, description = "`approved`; held webhooks are forwarded", body = ChannelView),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -367,7 +368,7 @@ async fn approve(
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
     responses(
-        (status = 200, description = "`rejected`", body = schemas::Channel),
+        (status = 200, description = "`rejected`", body = ChannelView),
         (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`reason_required`, `invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")
@@ -392,7 +393,7 @@ async fn reject(
     params(("id" = String, Path, description = "The channel's id")),
     request_body = Option<Reason>,
     responses(
-        (status = 200, description = "`revoked`", body = schemas::Channel),
+        (status = 200, description = "`revoked`", body = ChannelView),
         (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_reason`, `invalid_body`", body = Problem, content_type = "application/problem+json")

@@ -11,7 +11,8 @@ use crate::error::Code;
 use crate::http::chatwoot_fields::ChatwootFields;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
-use crate::http::{json, views, ApiError, ApiResult, AppState};
+use crate::http::views::{DestinationList, DestinationView};
+use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::DestinationPatch;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -184,7 +185,7 @@ fn new_secret() -> String {
     operation_id = "createDestination",
     request_body = NewDestination,
     responses(
-        (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = schemas::Destination),
+        (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = DestinationView),
         (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -247,10 +248,10 @@ async fn create(
         updated_at: now,
     };
     let stored = state.store.create_destination(dest).await?;
-    let mut view = views::destination(&stored, &state.settings.server.public_base());
+    let mut view = DestinationView::new(&stored, &state.settings.server.public_base());
     if is_webhook {
         // Shown once: it is stored encrypted and never returned again.
-        view["secret"] = Value::String(secret);
+        view.secret = Some(secret);
     }
     Ok(json(StatusCode::CREATED, view))
 }
@@ -260,20 +261,20 @@ async fn create(
     tag = "destinations",
     operation_id = "listDestinations",
     responses(
-        (status = 200, description = "Every destination (never a secret)", body = schemas::DestinationList),
+        (status = 200, description = "Every destination (never a secret)", body = DestinationList),
     ),
     security(("admin" = []))
 )]
 #[get("/v1/destinations")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let items: Vec<Value> = state
+    let items = state
         .store
         .list_destinations()
         .await?
         .iter()
-        .map(|d| views::destination(d, &state.settings.server.public_base()))
+        .map(|d| DestinationView::new(d, &state.settings.server.public_base()))
         .collect();
-    Ok(json(StatusCode::OK, json!({"items": items})))
+    Ok(json(StatusCode::OK, DestinationList { items }))
 }
 
 /// Show a destination
@@ -282,7 +283,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     operation_id = "getDestination",
     params(("id" = String, Path, description = "The destination's id")),
     responses(
-        (status = 200, description = "The destination", body = schemas::Destination),
+        (status = 200, description = "The destination", body = DestinationView),
     ),
     security(("admin" = []))
 )]
@@ -299,7 +300,7 @@ async fn show(
         .ok_or_else(|| ApiError::not_found("destination"))?;
     Ok(json(
         StatusCode::OK,
-        views::destination(&d, &state.settings.server.public_base()),
+        DestinationView::new(&d, &state.settings.server.public_base()),
     ))
 }
 
@@ -310,7 +311,7 @@ async fn show(
     params(("id" = String, Path, description = "The destination's id")),
     request_body = DestinationUpdate,
     responses(
-        (status = 200, description = "The changed destination", body = schemas::Destination),
+        (status = 200, description = "The changed destination", body = DestinationView),
         (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -380,7 +381,7 @@ async fn update(
         .map_err(ApiError::store("destination"))?;
     Ok(json(
         StatusCode::OK,
-        views::destination(&d, &state.settings.server.public_base()),
+        DestinationView::new(&d, &state.settings.server.public_base()),
     ))
 }
 
