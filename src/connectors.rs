@@ -16,6 +16,7 @@ static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_tidio::Tidio,
     &omnigate_smartsupp::Smartsupp,
     &omnigate_jivochat::JivoChat,
+    &omnigate_liveperson::LivePerson,
 ];
 
 #[derive(Clone, Copy)]

@@ -19,6 +19,7 @@ mod hardening;
 mod ingest;
 mod jivochat;
 mod livechat;
+mod liveperson;
 mod observability;
 mod openapi;
 mod provider_kit;
