@@ -57,17 +57,19 @@ async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label
         .respond_with(ResponseTemplate::new(200).set_body_string(NAVER_OK))
         .mount(&naver_api)
         .await;
-    let naver_base = naver_api.uri();
-    let app = spawn_with(move |s| {
-        s.server.max_body_bytes = 4096;
-        s.providers.insert(
-            "naver_talktalk".into(),
-            ProviderSettings {
-                api_base: naver_base,
-            },
-        );
-    })
-    .await;
+    // A gateway process of its own: its metrics recorder counts this test's traffic and nothing
+    // else, so every count below is exact.
+    let gw = GatewayProcess::builder()
+        .env("OMNIGATE__SERVER__MAX_BODY_BYTES", "4096")
+        .env(
+            "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
+            naver_api.uri(),
+        )
+        .retries("0s,200ms,200ms")
+        .env("OMNIGATE__DELIVERY__REQUEST_TIMEOUT", "2s")
+        .spawn()
+        .await;
+    let app = gw.app();
     let ok = helpdesk_ok().await;
     let busy = MockServer::start().await;
     Mock::given(method("POST"))
@@ -141,6 +143,14 @@ async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label
     })
     .await;
 
+    eventually(10, "the reply's outcome at the ok destination", || async {
+        let done = app
+            .deliveries(&format!("destination={ok_id}&status=delivered"))
+            .await;
+        (done.len() == 3).then_some(())
+    })
+    .await;
+
     let text = scrape(&app).await;
     let webhooks = |outcome: &str| {
         sample(
@@ -151,85 +161,86 @@ async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label
         .unwrap_or(0.0)
     };
     for outcome in ["accepted", "duplicate", "unrecognized", "too_large"] {
-        assert!(webhooks(outcome) >= 1.0, "{outcome}:\n{text}");
+        assert_eq!(webhooks(outcome), 1.0, "{outcome}:\n{text}");
     }
-    assert!(
-        sample(
-            &text,
+    let exact = |name: &str, labels: &[(&str, &str)]| sample(&text, name, labels);
+    assert_eq!(
+        exact(
             "omnigate_webhooks_received_total",
             &[("outcome", "unknown_key")]
-        )
-        .unwrap_or(0.0)
-            >= 1.0,
+        ),
+        Some(1.0),
         "{text}"
     );
-    assert!(
-        sample(
-            &text,
+    // Timed: the accepted, the duplicate and the unrecognized body (refusals are not).
+    assert_eq!(
+        exact(
             "omnigate_ingest_duration_seconds_count",
             &[("provider", "naver_talktalk")]
-        )
-        .unwrap_or(0.0)
-            >= 3.0
+        ),
+        Some(3.0),
+        "{text}"
     );
-    assert!(
-        sample(
-            &text,
+    assert_eq!(
+        exact(
             "omnigate_events_stored_total",
             &[("provider", "naver_talktalk")]
-        )
-        .unwrap_or(0.0)
-            >= 2.0
+        ),
+        Some(2.0),
+        "{text}"
     );
     let deliveries = |dest: &str, outcome: &str| {
-        sample(
-            &text,
+        exact(
             "omnigate_deliveries_total",
             &[("destination", dest), ("outcome", outcome)],
         )
     };
-    // The relay's `message.delivered` event reaches the ok destination too.
-    assert!(deliveries(&ok_id, "delivered").unwrap() >= 2.0, "{text}");
+    // The text, the unrecognized body and the relay's `message.delivered`.
+    assert_eq!(deliveries(&ok_id, "delivered"), Some(3.0), "{text}");
     assert_eq!(deliveries(&busy_id, "failed"), Some(4.0), "{text}");
     assert_eq!(deliveries(&busy_id, "dead"), Some(2.0), "{text}");
-    assert!(
-        sample(
-            &text,
+    assert_eq!(
+        exact(
             "omnigate_delivery_duration_seconds_count",
             &[("destination", &ok_id)]
-        )
-        .unwrap()
-            >= 2.0
+        ),
+        Some(3.0),
+        "{text}"
     );
     assert_eq!(
-        sample(
-            &text,
+        exact(
+            "omnigate_delivery_duration_seconds_count",
+            &[("destination", &busy_id)]
+        ),
+        Some(6.0),
+        "{text}"
+    );
+    assert_eq!(
+        exact(
             "omnigate_rate_limit_rejections_total",
             &[("by", "destination"), ("name", &busy_id)]
         ),
         Some(6.0),
         "{text}"
     );
-    assert!(sample(&text, "omnigate_deliveries_dead", &[]).unwrap() >= 2.0);
-    assert!(sample(&text, "omnigate_deliveries_queued", &[]).is_some());
-    assert!(sample(&text, "omnigate_replies_queued", &[]).is_some());
-    assert!(
-        sample(
-            &text,
+    assert_eq!(exact("omnigate_deliveries_dead", &[]), Some(2.0), "{text}");
+    assert!(exact("omnigate_deliveries_queued", &[]).is_some());
+    assert!(exact("omnigate_replies_queued", &[]).is_some());
+    assert_eq!(
+        exact(
             "omnigate_relay_calls_total",
             &[("provider", "naver_talktalk"), ("outcome", "ok")]
-        )
-        .unwrap_or(0.0)
-            >= 1.0
+        ),
+        Some(1.0),
+        "{text}"
     );
-    assert!(
-        sample(
-            &text,
+    assert_eq!(
+        exact(
             "omnigate_relay_call_duration_seconds_count",
             &[("provider", "naver_talktalk")]
-        )
-        .unwrap_or(0.0)
-            >= 1.0
+        ),
+        Some(1.0),
+        "{text}"
     );
 }
 
