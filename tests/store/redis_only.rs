@@ -1,10 +1,12 @@
-//! What only a shared store must promise: replicas never work one lane at once, and a worker
-//! that lost its lease can no longer write.
+//! What only a shared store must promise: replicas never work one lane at once, a worker that
+//! lost its lease can no longer write, and no secret is kept in clear under any key.
 
 use omnigate::domain::channel::Transition;
 use omnigate::store::{AttemptRecord, AttemptResult, Store, StoreError};
+use serde_json::{json, Value};
 
-use crate::harness::{redis_settings, redis_with};
+use crate::harness::{redis_settings, redis_url, redis_with};
+use crate::process::{GatewayProcess, ADMIN_TOKEN as TOKEN};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -113,4 +115,189 @@ async fn secrets_are_sealed_in_redis() {
     let back = s.get_destination(&dst.id).await.unwrap().unwrap();
     assert_eq!(back.secret, "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx");
     crate::harness::forget_prefix(&settings.key_prefix);
+}
+
+/// Every value under `prefix`, whatever its type, as bytes.
+async fn every_value(
+    c: &mut redis::aio::MultiplexedConnection,
+    prefix: &str,
+) -> Vec<(String, Vec<u8>)> {
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(c)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for key in keys {
+        let kind: String = redis::cmd("TYPE").arg(&key).query_async(c).await.unwrap();
+        let parts: Vec<Vec<u8>> = match kind.as_str() {
+            "string" => vec![redis::cmd("GET").arg(&key).query_async(c).await.unwrap()],
+            "hash" => redis::cmd("HGETALL")
+                .arg(&key)
+                .query_async(c)
+                .await
+                .unwrap(),
+            "list" => redis::cmd("LRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(-1)
+                .query_async(c)
+                .await
+                .unwrap(),
+            "set" => redis::cmd("SMEMBERS")
+                .arg(&key)
+                .query_async(c)
+                .await
+                .unwrap(),
+            "zset" => redis::cmd("ZRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(-1)
+                .query_async(c)
+                .await
+                .unwrap(),
+            "stream" => {
+                let v: redis::Value = redis::cmd("XRANGE")
+                    .arg(&key)
+                    .arg("-")
+                    .arg("+")
+                    .query_async(c)
+                    .await
+                    .unwrap();
+                vec![format!("{v:?}").into_bytes()]
+            }
+            // Gone since KEYS listed it.
+            "none" => continue,
+            other => panic!("{key} has a type this scan does not read: {other}"),
+        };
+        for p in parts {
+            out.push((format!("{key} (value)"), p));
+        }
+        out.push((key.clone(), key.into_bytes()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_key_the_engine_writes_keeps_secrets_sealed() {
+    const NAVER_KEY: &str = "ct_wc8b1i_SEALEDnaverSendKey4Z";
+    const CW_TOKEN: &str = "SEALED-chatwoot-access-token-71";
+    const CW_INBOX_SECRET: &str = "SEALED-chatwoot-inbox-secret-29";
+    const ZD_SECRET: &str = "SEALED-sunshine-key-secret-55";
+    let prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let gw = GatewayProcess::builder()
+        .data(dir.path())
+        .redis(&redis_url(), &prefix)
+        .spawn()
+        .await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{}{path}", gw.base))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+    };
+    let created: Value = post(
+        "/v1/destinations",
+        json!({"kind": "chatwoot", "base_url": "https://chat.example.com", "account_id": 3,
+               "inbox_id": 9, "api_access_token": CW_TOKEN, "inbox_secret": CW_INBOX_SECRET}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(created["id"].is_string(), "{created}");
+    let webhook: Value = post(
+        "/v1/destinations",
+        json!({"url": "https://hooks.example.com/in"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let whsec = webhook["secret"].as_str().unwrap().to_string();
+    let token: Value = post("/v1/tokens", json!({"role": "helpdesk", "label": "Acme"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let helpdesk_token = token["token"].as_str().unwrap().to_string();
+    for (provider, credentials) in [
+        (
+            "naver_talktalk",
+            json!({"account_id": "wc8b1i", "send_api_key": NAVER_KEY}),
+        ),
+        (
+            "zendesk_sunshine",
+            json!({"app_id": "6a1f0c2b9d4e8a7b3c5d1e2f", "key_id": "app_5f4eaef81e3dcc117c7ba48b",
+                                    "key_secret": ZD_SECRET, "webhook_secret": ZD_SECRET}),
+        ),
+    ] {
+        let ch: Value = post(
+            "/v1/channels",
+            json!({"provider": provider, "name": provider, "credentials": credentials}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let id = ch["id"].as_str().unwrap_or_else(|| panic!("{ch}"));
+        let pending: Value = post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        post(&format!("/v1/channels/{id}/approve"), json!({}))
+            .await
+            .unwrap();
+        if provider == "naver_talktalk" {
+            let hook = pending["webhook_url"].as_str().unwrap();
+            let sent = http
+                .post(hook)
+                .header("content-type", "application/json")
+                .body(
+                    json!({"event": "send", "user": "u1", "textContent": {"text": "hi"}})
+                        .to_string(),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), 200);
+        }
+    }
+
+    // Stopped, so what is scanned is all it wrote.
+    assert!(gw.terminate().await.success());
+    let client = redis::Client::open(redis_url().as_str()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let everything = every_value(&mut c, &prefix).await;
+    let dst_id = created["id"].as_str().unwrap();
+    assert!(
+        everything.iter().any(|(k, _)| k.contains(dst_id)),
+        "the scan sees the Chatwoot destination ({} keys)",
+        everything.len()
+    );
+    for secret in [
+        NAVER_KEY,
+        CW_TOKEN,
+        CW_INBOX_SECRET,
+        ZD_SECRET,
+        &whsec,
+        &helpdesk_token,
+        TOKEN,
+    ] {
+        for (key, bytes) in &everything {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} is stored in clear in {key}"
+            );
+        }
+    }
+    crate::harness::forget_prefix(&prefix);
 }
