@@ -144,24 +144,26 @@ fn sample(text: &str, metric: &str, labels: &[&str]) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_count_webhooks_by_outcome_and_show_queue_depths() {
-    let app = spawn_app().await;
+    // A gateway process of its own: its recorder counts only this test's traffic.
+    let gw = GatewayProcess::builder().spawn().await;
+    let app = gw.app();
     let (_, url) = app.approved_naver_channel().await;
     let metrics_url = format!("{}/metrics", app.base);
-    let before = reqwest::get(&metrics_url)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let accepted = r#"outcome="accepted""#;
     let count = |text: &str, outcome: &str| {
         sample(
             text,
             "omnigate_webhooks_received_total",
             &[r#"provider="naver_talktalk""#, outcome],
         )
-        .unwrap_or(0.0)
     };
+    let accepted = r#"outcome="accepted""#;
+    let before = reqwest::get(&metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&before, accepted), None, "nothing received yet");
     assert_eq!(post_hook(&url, naver_text("u1", "hi")).await.status(), 200);
     assert_eq!(post_hook(&url, "not json").await.status(), 200);
     let resp = reqwest::get(&metrics_url).await.unwrap();
@@ -171,14 +173,11 @@ async fn metrics_count_webhooks_by_outcome_and_show_queue_depths() {
         .unwrap()
         .starts_with("text/plain"));
     let after = resp.text().await.unwrap();
-    // Other tests in this process count too, so compare increments.
-    assert!(
-        count(&after, accepted) >= count(&before, accepted) + 1.0,
+    assert_eq!(count(&after, accepted), Some(1.0), "{after}");
+    assert_eq!(
+        count(&after, r#"outcome="unrecognized""#),
+        Some(1.0),
         "{after}"
-    );
-    assert!(
-        count(&after, r#"outcome="unrecognized""#)
-            >= count(&before, r#"outcome="unrecognized""#) + 1.0
     );
     assert!(after.contains("omnigate_ingest_duration_seconds_bucket"));
     assert!(after.contains("omnigate_deliveries_queued"));
@@ -190,13 +189,13 @@ async fn metrics_count_webhooks_by_outcome_and_show_queue_depths() {
         .text()
         .await
         .unwrap();
-    assert!(
+    assert_eq!(
         sample(
             &last,
             "omnigate_webhooks_received_total",
             &[r#"outcome="unknown_key""#]
-        )
-        .unwrap_or(0.0)
-            >= 1.0
+        ),
+        Some(1.0),
+        "{last}"
     );
 }
