@@ -261,6 +261,26 @@ impl Settings {
             .try_deserialize()
     }
 
+    /// The `OMNIGATE__...` variables in the environment that name no setting: a misspelled
+    /// one (`OMNIGATE__SERVER__PROT`) would otherwise be ignored without a word.
+    pub fn unknown_env_vars() -> Vec<String> {
+        let Ok(defaults) = config::Config::builder()
+            .add_source(config::File::from_str(
+                include_str!("../config/default.toml"),
+                config::FileFormat::Toml,
+            ))
+            .build()
+        else {
+            return Vec::new();
+        };
+        let mut unknown: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| !names_a_setting(&defaults, k))
+            .collect();
+        unknown.sort();
+        unknown
+    }
+
     fn validate(&self) -> Result<(), config::ConfigError> {
         let bad = |m: &str| Err(config::ConfigError::Message(m.to_string()));
         if self.delivery.retry_schedule.is_empty() {
@@ -307,6 +327,21 @@ impl Settings {
     }
 }
 
+/// Whether an environment variable is not one of ours, or names a setting that exists: a key
+/// of the defaults, or `providers.<id>.api_base` (providers have no defaults).
+fn names_a_setting(defaults: &config::Config, var: &str) -> bool {
+    let Some(rest) = var.strip_prefix("OMNIGATE__") else {
+        return true;
+    };
+    let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+    match path.as_slice() {
+        [section, _, key] if section == "providers" => key == "api_base",
+        _ => defaults
+            .get::<config::Value>(&path.join("."))
+            .is_ok_and(|v| !matches!(v.kind, config::ValueKind::Table(_))),
+    }
+}
+
 /// Durations written as `10s`, `5m`, `2h`.
 mod humantime_serde_compat {
     use std::time::Duration;
@@ -347,6 +382,8 @@ mod tests {
         );
         std::env::set_var("OMNIGATE__RELAY__RETRY_SCHEDULE", "0s,250ms,1m");
         std::env::set_var("OMNIGATE__SERVER__PORT", "9191");
+        std::env::set_var("OMNIGATE__SERVER__PROT", "9191");
+        let unknown = Settings::unknown_env_vars();
         // A loopback API base is refused until private destinations are allowed.
         let refused = Settings::load(Path::new("config"));
         std::env::set_var("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true");
@@ -355,10 +392,13 @@ mod tests {
             "OMNIGATE__PROVIDERS__NAVER_TALKTALK__API_BASE",
             "OMNIGATE__RELAY__RETRY_SCHEDULE",
             "OMNIGATE__SERVER__PORT",
+            "OMNIGATE__SERVER__PROT",
             "OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS",
         ] {
             std::env::remove_var(key);
         }
+        // Only the misspelled one is reported; list keys and provider sections are settings.
+        assert_eq!(unknown, vec!["OMNIGATE__SERVER__PROT".to_string()]);
         let refused = refused.expect_err("a private API base is refused by default");
         assert!(refused
             .to_string()

@@ -89,10 +89,14 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Masks a secret for display: its length class and last four characters only.
+/// Secrets shorter than this are masked whole: four characters of a short secret are too
+/// large a share of it to show.
+const MASK_TAIL_FROM: usize = 16;
+
+/// Masks a secret for display: its last four characters only, and nothing of a short one.
 pub fn mask(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
-    if chars.len() <= 8 {
+    if chars.len() < MASK_TAIL_FROM {
         "****".to_string()
     } else {
         let tail: String = chars[chars.len() - 4..].iter().collect();
@@ -118,6 +122,12 @@ mod tests {
     #[test]
     fn masks_never_show_short_secrets() {
         assert_eq!(mask("abc"), "****");
+        assert_eq!(
+            mask("my-hook-sec-123"),
+            "****",
+            "15 characters show nothing"
+        );
+        assert_eq!(mask("ct_new_key_abcdefgh"), "****efgh");
         assert_eq!(mask("ct_wc8b1i_Pb1AXDQ0RZWuCccpzdNL"), "****zdNL");
     }
 }

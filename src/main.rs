@@ -1,5 +1,6 @@
 //! The `omnigate` command: serves the gateway by default.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -44,10 +45,11 @@ fn init_tracing(settings: &Settings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colour codes only on a terminal: a log written to a file or a pipe stays plain text.
+    // Colours only on a terminal: a log redirected to a file stays plain text.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
+        .with_ansi(ansi);
     match settings.log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -68,6 +70,13 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_tracing(&settings);
+    for var in Settings::unknown_env_vars() {
+        tracing::warn!(
+            variable = %var,
+            "ignoring an environment variable that names no setting (misspelled?); \
+             see config/default.toml for the keys"
+        );
+    }
     let result = match command {
         Command::Serve => actix_web::rt::System::new().block_on(async {
             Application::build(settings)
@@ -87,8 +96,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            // Once, in the log (where an operator reads the rest of the gateway's story).
             tracing::error!("{e:#}");
-            eprintln!("omnigate: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

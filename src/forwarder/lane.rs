@@ -118,10 +118,12 @@ impl Forwarder {
             let record = self.policy.decide(lane, &job, &report, now_ms());
             let keeps_lane = record.hold_until_ms.is_some();
             let result = record.result.clone();
+            let noted = (record.error.clone(), record.disable_destination.clone());
             let recorded = self.store.record_attempt(record).await;
-            // Counted once the attempt is on record, so a scrape never runs ahead of the store.
+            // Counted and told once the attempt is on record, so neither runs ahead of the store.
             if recorded.is_ok() {
                 record_metrics(&dest.id, &result, &report);
+                log_outcome(&dest.id, &job, &result, noted);
             }
             match recorded {
                 Ok(_) if keeps_lane => continue,
@@ -135,6 +137,42 @@ impl Forwarder {
         if let Err(e) = self.store.settle_lane(lane).await {
             tracing::warn!(error = %e, "cannot hand a lane back");
         }
+    }
+}
+
+/// What an operator needs in the log to answer "my helpdesk gets nothing": a dead letter and a
+/// disabled destination are warnings; a delivery's first failure is information (its retries
+/// stay at debug, so a destination that is down does not flood the log).
+fn log_outcome(
+    destination: &str,
+    job: &DeliveryJob,
+    result: &AttemptResult,
+    (error, disabled): (Option<String>, Option<String>),
+) {
+    let error = error.unwrap_or_default();
+    if let Some(reason) = disabled {
+        tracing::warn!(
+            destination,
+            %reason,
+            "destination disabled: nothing more is sent to it until it is enabled again"
+        );
+    }
+    match result {
+        AttemptResult::Dead => tracing::warn!(
+            destination,
+            delivery = %job.delivery_id,
+            event = %job.event_id,
+            %error,
+            "delivery dead: it will not be retried unless asked (POST /v1/deliveries/{{id}}/retry)"
+        ),
+        AttemptResult::Retry { at_ms } if job.attempts == 0 => tracing::info!(
+            destination,
+            delivery = %job.delivery_id,
+            %error,
+            retry_in_ms = at_ms - now_ms(),
+            "delivery failed; retrying on the schedule"
+        ),
+        _ => {}
     }
 }
 

@@ -26,7 +26,8 @@ pub struct ChannelView {
     pub credentials: Map<String, Value>,
     #[schema(value_type = Object)]
     pub settings: Map<String, Value>,
-    /// Where the provider posts webhooks, once approval was requested (`null` before).
+    /// Where the provider posts webhooks while the channel takes them (`pending`, `approved`);
+    /// `null` before approval is requested and once it is rejected or revoked.
     pub webhook_url: Option<String>,
     /// For providers with one URL per topic: topic -> URL.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +71,13 @@ impl ChannelView {
             updated_at: ch.updated_at.clone(),
             approval: Map::new(),
         };
-        if let (Some(key), Some(connector)) = (&ch.webhook_key, connector) {
+        // Only a channel that takes webhooks shows where to send them: a rejected or revoked
+        // channel's URL would only answer 404.
+        let key = ch
+            .webhook_key
+            .as_ref()
+            .filter(|_| ch.state.accepts_webhooks());
+        if let (Some(key), Some(connector)) = (key, connector) {
             let base = format!("{public_base}/hooks/{key}");
             let topics = connector.topics();
             if topics.is_empty() {

@@ -150,7 +150,11 @@ pub async fn outbound_allowed(state: &AppState, url: &str, field: &str) -> Resul
     crate::egress::check_url(url, allow).await.map_err(|e| {
         ApiError::new(
             Code::UrlNotAllowed,
-            format!("{field}: {e}; set security.allow_private_destinations to allow it"),
+            format!(
+                "{field}: {e}; to allow it, set security.allow_private_destinations = true \
+                 (environment: OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS=true, or run with \
+                 OMNIGATE_ENV=dev) and restart the gateway"
+            ),
         )
         .with("field", field.to_string())
     })

@@ -197,6 +197,7 @@ pub fn run_up_to(conn: &mut Connection, target: i64) -> anyhow::Result<i64> {
         );
     }
     let wanted = target.clamp(0, CURRENT) as usize;
+    let mut applied = Vec::new();
     for (i, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -207,7 +208,11 @@ pub fn run_up_to(conn: &mut Connection, target: i64) -> anyhow::Result<i64> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
-        tracing::info!(version = i + 1, "applied schema migration");
+        applied.push(i + 1);
+    }
+    // One line for a whole upgrade: a first start applies every migration at once.
+    if let (Some(first), Some(last)) = (applied.first(), applied.last()) {
+        tracing::info!(from = first - 1, to = last, "applied schema migrations");
     }
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }

@@ -27,6 +27,16 @@ async fn destinations_and_chatwoot_base_urls_may_not_point_inward() {
         })
         .await;
         assert_eq!(body["field"], "url", "{url}");
+        // The answer says how to allow it: the setting, its environment variable, a restart.
+        let detail = body["detail"].as_str().unwrap();
+        for needed in [
+            "security.allow_private_destinations",
+            "OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS=true",
+            "OMNIGATE_ENV=dev",
+            "restart",
+        ] {
+            assert!(detail.contains(needed), "{needed} in {detail}");
+        }
     }
     let body = counted(&app, 422, "url_not_allowed", || {
         app.http
