@@ -96,8 +96,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            // Once, in the log (where an operator reads the rest of the gateway's story).
-            tracing::error!("{e:#}");
+            // Once, on standard error, as every failure before the log starts is.
+            eprintln!("omnigate: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

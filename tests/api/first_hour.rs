@@ -86,3 +86,28 @@ async fn delivery_failures_dead_letters_and_disabled_destinations_are_in_the_inf
     assert_eq!(lines_with(&log, &["applied schema migration"]).len(), 1);
     assert!(!log.contains('\u{1b}'), "a log file has no colour codes");
 }
+
+#[tokio::test]
+async fn a_port_in_use_is_reported_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_omnigate"))
+        .arg("serve")
+        .env("OMNIGATE__STORE__PATH", dir.path())
+        .env("OMNIGATE__SERVER__PORT", port.to_string())
+        .env("OMNIGATE__LOG__LEVEL", "info")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        all.matches(&format!("binding 127.0.0.1:{port}")).count(),
+        1,
+        "{all}"
+    );
+}
