@@ -111,3 +111,24 @@ async fn a_port_in_use_is_reported_once() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn a_rejected_channel_no_longer_shows_a_webhook_url() {
+    let app = spawn_app().await;
+    let ch = app.create_naver_channel().await;
+    let id = ch["id"].as_str().unwrap();
+    let (_, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert!(pending["webhook_url"].is_string(), "{pending}");
+    let (status, rejected) = app
+        .post(
+            &format!("/v1/channels/{id}/reject"),
+            json!({"reason": "not our shop"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rejected}");
+    assert!(rejected["webhook_url"].is_null(), "{rejected}");
+    let (_, shown) = app.get(&format!("/v1/channels/{id}")).await;
+    assert!(shown["webhook_url"].is_null(), "{shown}");
+}
