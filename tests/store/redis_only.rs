@@ -2,7 +2,10 @@
 //! lost its lease can no longer write, and no secret is kept in clear under any key.
 
 use omnigate::domain::channel::Transition;
-use omnigate::store::{AttemptRecord, AttemptResult, Store, StoreError};
+use omnigate::store::{
+    AttemptRecord, AttemptResult, Channels, DeliveryQueue, Destinations, EventLog, Store,
+    StoreError,
+};
 use serde_json::{json, Value};
 
 use crate::harness::{redis_settings, redis_url, redis_with};

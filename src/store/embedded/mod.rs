@@ -28,10 +28,10 @@ use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
 use crate::domain::destination::Destination;
 use crate::domain::envelope;
 use crate::store::{
-    plan_transition, AppendOutcome, AttemptRecord, ChannelPatch, ConversationRef, Delivery,
-    DeliveryJob, DeliveryQuery, DestinationPatch, EventQuery, Lane, MessageProgress, NewEvent,
-    PlannedTransition, QueueStats, RelayedMessage, Store, StoreError, StoreResult, StoredEvent,
-    TokenInfo,
+    plan_transition, AppendOutcome, AttemptRecord, ChannelPatch, Channels, ConversationRef,
+    Delivery, DeliveryJob, DeliveryQuery, DeliveryQueue, DestinationPatch, Destinations, EventLog,
+    EventQuery, HelpdeskLinks, Lane, MessageProgress, NewEvent, PlannedTransition, QueueStats,
+    RelayedMessage, ReplyQueue, Store, StoreError, StoreResult, StoredEvent, TokenInfo, Tokens,
 };
 
 use fail::Res;
@@ -134,6 +134,28 @@ impl Store for EmbeddedStore {
         self.writer.close();
     }
 
+    async fn queue_stats(&self) -> StoreResult<QueueStats> {
+        self.read(|conn, _| {
+            Ok(conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM deliveries WHERE queued = 1), \
+                        (SELECT COUNT(*) FROM deliveries WHERE status = 'dead'), \
+                        (SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending'))",
+                [],
+                |r| {
+                    Ok(QueueStats {
+                        queued_deliveries: r.get::<_, i64>(0)? as u64,
+                        dead_deliveries: r.get::<_, i64>(1)? as u64,
+                        queued_replies: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )?)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Tokens for EmbeddedStore {
     async fn put_token(&self, hash: &str, role: &str, label: &str) -> StoreResult<()> {
         let (hash, role, label) = (hash.to_string(), role.to_string(), label.to_string());
         self.write(move |ctx, _| {
@@ -171,6 +193,58 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
+        let (id, hash, role, label) = (
+            id.to_string(),
+            hash.to_string(),
+            role.to_string(),
+            label.to_string(),
+        );
+        self.write(move |ctx, _| {
+            ctx.conn.execute(
+                "INSERT INTO api_tokens (id, hash, role, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![id, hash, role, label, time::now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+        self.read(|conn, _| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, role, label, created_ms FROM api_tokens ORDER BY created_ms, rowid",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(TokenInfo {
+                    id: r.get(0)?,
+                    role: r.get(1)?,
+                    label: r.get(2)?,
+                    created_at: time::fmt_ms(r.get(3)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn delete_token(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |ctx, _| {
+            let n = ctx
+                .conn
+                .execute("DELETE FROM api_tokens WHERE id = ?1", [id])?;
+            if n == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Channels for EmbeddedStore {
     async fn create_channel(&self, channel: Channel) -> StoreResult<Channel> {
         self.write(move |ctx, cipher| {
             channels::insert(&ctx.conn, cipher, &channel)?;
@@ -258,7 +332,10 @@ impl Store for EmbeddedStore {
         let id = id.to_string();
         self.read(move |conn, _| channels::history(conn, &id)).await
     }
+}
 
+#[async_trait]
+impl Destinations for EmbeddedStore {
     async fn create_destination(&self, destination: Destination) -> StoreResult<Destination> {
         self.write(move |ctx, cipher| {
             destinations::insert(ctx, cipher, &destination)?;
@@ -293,7 +370,10 @@ impl Store for EmbeddedStore {
         self.write(move |ctx, _| destinations::delete(ctx, &id))
             .await
     }
+}
 
+#[async_trait]
+impl EventLog for EmbeddedStore {
     async fn append(
         &self,
         channel_id: &str,
@@ -313,7 +393,10 @@ impl Store for EmbeddedStore {
         let id = id.to_string();
         self.read(move |conn, _| events::get(conn, &id)).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for EmbeddedStore {
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
         self.read(move |conn, _| deliveries::list(conn, &query))
             .await
@@ -370,7 +453,10 @@ impl Store for EmbeddedStore {
     async fn next_due(&self) -> StoreResult<Option<i64>> {
         self.read(|conn, _| deliveries::next_due(conn)).await
     }
+}
 
+#[async_trait]
+impl ReplyQueue for EmbeddedStore {
     async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
         let id = id.to_string();
         self.read(move |conn, _| messages::conversation(conn, &id))
@@ -406,7 +492,10 @@ impl Store for EmbeddedStore {
         self.write(|ctx, _| messages::requeue_interrupted(ctx))
             .await
     }
+}
 
+#[async_trait]
+impl HelpdeskLinks for EmbeddedStore {
     async fn link(
         &self,
         destination_id: &str,
@@ -453,74 +542,6 @@ impl Store for EmbeddedStore {
         );
         self.write(move |ctx, _| destinations::put_link(ctx, &d, &k, &key, &v, replace))
             .await
-    }
-
-    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
-        let (id, hash, role, label) = (
-            id.to_string(),
-            hash.to_string(),
-            role.to_string(),
-            label.to_string(),
-        );
-        self.write(move |ctx, _| {
-            ctx.conn.execute(
-                "INSERT INTO api_tokens (id, hash, role, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![id, hash, role, label, time::now_ms()],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
-        self.read(|conn, _| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, role, label, created_ms FROM api_tokens ORDER BY created_ms, rowid",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(TokenInfo {
-                    id: r.get(0)?,
-                    role: r.get(1)?,
-                    label: r.get(2)?,
-                    created_at: time::fmt_ms(r.get(3)?),
-                })
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
-    }
-
-    async fn delete_token(&self, id: &str) -> StoreResult<()> {
-        let id = id.to_string();
-        self.write(move |ctx, _| {
-            let n = ctx
-                .conn
-                .execute("DELETE FROM api_tokens WHERE id = ?1", [id])?;
-            if n == 0 {
-                return Err(StoreError::NotFound.into());
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    async fn queue_stats(&self) -> StoreResult<QueueStats> {
-        self.read(|conn, _| {
-            Ok(conn.query_row(
-                "SELECT (SELECT COUNT(*) FROM deliveries WHERE queued = 1), \
-                        (SELECT COUNT(*) FROM deliveries WHERE status = 'dead'), \
-                        (SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending'))",
-                [],
-                |r| {
-                    Ok(QueueStats {
-                        queued_deliveries: r.get::<_, i64>(0)? as u64,
-                        dead_deliveries: r.get::<_, i64>(1)? as u64,
-                        queued_replies: r.get::<_, i64>(2)? as u64,
-                    })
-                },
-            )?)
-        })
-        .await
     }
 }
 

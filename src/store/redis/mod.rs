@@ -34,9 +34,10 @@ use crate::crypto::Cipher;
 use crate::domain::channel::{Channel, ChannelState, StateChange, Transition};
 use crate::domain::destination::Destination;
 use crate::store::{
-    AppendOutcome, AttemptRecord, ChannelPatch, ConversationRef, Delivery, DeliveryJob,
-    DeliveryQuery, DestinationPatch, EventQuery, Lane, MessageProgress, NewEvent, QueueStats,
-    RelayedMessage, Store, StoreError, StoreResult, StoredEvent, TokenInfo,
+    AppendOutcome, AttemptRecord, ChannelPatch, Channels, ConversationRef, Delivery, DeliveryJob,
+    DeliveryQuery, DeliveryQueue, DestinationPatch, Destinations, EventLog, EventQuery,
+    HelpdeskLinks, Lane, MessageProgress, NewEvent, QueueStats, RelayedMessage, ReplyQueue, Store,
+    StoreError, StoreResult, StoredEvent, TokenInfo, Tokens,
 };
 
 use scripts::Scripts;
@@ -349,6 +350,24 @@ impl Store for RedisStore {
         self.closed.store(true, Ordering::Relaxed);
     }
 
+    async fn queue_stats(&self) -> StoreResult<QueueStats> {
+        let (queued, dead, due, sending): (u64, u64, u64, u64) = self.ok(redis::pipe()
+            .scard(self.key(&["dls", "queued"]))
+            .scard(self.key(&["dls", "dead"]))
+            .zcard(self.key(&["msgdue"]))
+            .zcard(self.key(&["msgsending"]))
+            .query_async(&mut self.conn())
+            .await)?;
+        Ok(QueueStats {
+            queued_deliveries: queued,
+            dead_deliveries: dead,
+            queued_replies: due + sending,
+        })
+    }
+}
+
+#[async_trait]
+impl Tokens for RedisStore {
     async fn put_token(&self, hash: &str, role: &str, label: &str) -> StoreResult<()> {
         channels::put_token(self, hash, role, label).await
     }
@@ -366,6 +385,21 @@ impl Store for RedisStore {
             .any(|t| t.role == role))
     }
 
+    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
+        channels::create_token(self, id, hash, role, label).await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+        channels::list_tokens(self).await
+    }
+
+    async fn delete_token(&self, id: &str) -> StoreResult<()> {
+        channels::delete_token(self, id).await
+    }
+}
+
+#[async_trait]
+impl Channels for RedisStore {
     async fn create_channel(&self, channel: Channel) -> StoreResult<Channel> {
         channels::insert(self, &channel).await?;
         channels::get(self, &channel.id)
@@ -407,7 +441,10 @@ impl Store for RedisStore {
     async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>> {
         channels::history(self, id).await
     }
+}
 
+#[async_trait]
+impl Destinations for RedisStore {
     async fn create_destination(&self, destination: Destination) -> StoreResult<Destination> {
         destinations::insert(self, &destination).await?;
         destinations::get(self, &destination.id)
@@ -442,7 +479,10 @@ impl Store for RedisStore {
             .await;
         self.ok(r)
     }
+}
 
+#[async_trait]
+impl EventLog for RedisStore {
     async fn append(
         &self,
         channel_id: &str,
@@ -479,7 +519,10 @@ impl Store for RedisStore {
     async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
         events::get(self, id).await
     }
+}
 
+#[async_trait]
+impl DeliveryQueue for RedisStore {
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
         deliveries::list(self, &query).await
     }
@@ -599,7 +642,10 @@ impl Store for RedisStore {
             .await;
         self.ok(r)
     }
+}
 
+#[async_trait]
+impl ReplyQueue for RedisStore {
     async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
         let Some(f) = self.hgetall(self.key(&["cv", id])).await? else {
             return Ok(None);
@@ -641,22 +687,10 @@ impl Store for RedisStore {
     async fn requeue_interrupted_messages(&self) -> StoreResult<u64> {
         messages::requeue_stale(self).await
     }
+}
 
-    async fn queue_stats(&self) -> StoreResult<QueueStats> {
-        let (queued, dead, due, sending): (u64, u64, u64, u64) = self.ok(redis::pipe()
-            .scard(self.key(&["dls", "queued"]))
-            .scard(self.key(&["dls", "dead"]))
-            .zcard(self.key(&["msgdue"]))
-            .zcard(self.key(&["msgsending"]))
-            .query_async(&mut self.conn())
-            .await)?;
-        Ok(QueueStats {
-            queued_deliveries: queued,
-            dead_deliveries: dead,
-            queued_replies: due + sending,
-        })
-    }
-
+#[async_trait]
+impl HelpdeskLinks for RedisStore {
     async fn link(
         &self,
         destination_id: &str,
@@ -703,17 +737,5 @@ impl Store for RedisStore {
             .invoke_async::<i64>(&mut self.conn())
             .await;
         Ok(self.ok(r)? == 1)
-    }
-
-    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
-        channels::create_token(self, id, hash, role, label).await
-    }
-
-    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
-        channels::list_tokens(self).await
-    }
-
-    async fn delete_token(&self, id: &str) -> StoreResult<()> {
-        channels::delete_token(self, id).await
     }
 }

@@ -1,0 +1,77 @@
+//! The Channels role of the store contract, with its records.
+
+use crate::domain::channel::*;
+use crate::store::*;
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// What a channel transition changes, decided from the channel as it is now (the same rule for
+/// every engine; each applies it atomically its own way).
+#[derive(Debug)]
+pub struct PlannedTransition {
+    pub change: StateChange,
+    /// The channel's first webhook key, when it gets one with this change.
+    pub webhook_key: Option<String>,
+}
+
+/// Decides `transition` for `ch`: an error for an illegal one, `Ok(None)` when it changes
+/// nothing (asking again while pending hands out the same URL).
+pub fn plan_transition(
+    ch: &Channel,
+    transition: Transition,
+    actor: &str,
+    reason: Option<String>,
+) -> StoreResult<Option<PlannedTransition>> {
+    let to = ch
+        .state
+        .apply(transition)
+        .ok_or(StoreError::InvalidTransition {
+            from: ch.state.as_str(),
+            transition: transition.name(),
+        })?;
+    if to == ch.state {
+        return Ok(None);
+    }
+    Ok(Some(PlannedTransition {
+        change: StateChange {
+            from: ch.state,
+            state: to,
+            at: crate::domain::envelope::now(),
+            actor: actor.to_string(),
+            reason,
+        },
+        webhook_key: ch.webhook_key.is_none().then(crate::ids::webhook_key),
+    }))
+}
+
+/// What to change on a channel.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelPatch {
+    pub name: Option<String>,
+    pub credentials: Option<serde_json::Map<String, Value>>,
+    pub settings: Option<serde_json::Map<String, Value>>,
+}
+
+/// Channels and their state machine; a transition is recorded in the channel's history and
+/// emitted as `channel.state_changed`.
+#[async_trait]
+pub trait Channels: Send + Sync {
+    async fn create_channel(&self, channel: Channel) -> StoreResult<Channel>;
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>>;
+    async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>>;
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
+    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel>;
+    /// Deletes a channel that is not approved; its stored events stay.
+    async fn delete_channel(&self, id: &str) -> StoreResult<()>;
+    /// Applies a transition, records it, and emits `channel.state_changed` (event id given).
+    /// Approving releases the events held while pending, in order.
+    async fn transition_channel(
+        &self,
+        id: &str,
+        transition: Transition,
+        actor: &str,
+        reason: Option<String>,
+        event_id: String,
+    ) -> StoreResult<(Channel, Option<ChannelState>)>;
+    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>>;
+}

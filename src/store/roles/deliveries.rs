@@ -1,0 +1,144 @@
+//! The DeliveryQueue role of the store contract, with its records.
+
+use crate::store::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Queued, not yet attempted.
+    Pending,
+    /// Queued, the last attempt failed and another is scheduled.
+    Failed,
+    Delivered,
+    /// Given up: retries exhausted, or a permanent failure. Replayable.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Dead,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// A delivery as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub destination_id: String,
+    pub conversation_id: Option<String>,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub delivered_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    pub destination: Option<String>,
+    pub status: Option<DeliveryStatus>,
+    /// Return deliveries whose id sorts after this one.
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// A lane claimed by the forwarder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lane {
+    pub destination_id: String,
+    pub lane: String,
+}
+
+/// The first queued delivery of a lane, with what is needed to send it.
+#[derive(Debug, Clone)]
+pub struct DeliveryJob {
+    pub delivery_id: String,
+    pub event_id: String,
+    pub attempts: i64,
+    pub next_attempt_at_ms: i64,
+    pub envelope: Value,
+    pub raw: Option<Vec<u8>>,
+    /// The `X-Request-Id` of the request that brought the event in.
+    pub request_id: Option<String>,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub enum AttemptResult {
+    Delivered,
+    /// Try again at this time (ms since the epoch).
+    Retry {
+        at_ms: i64,
+    },
+    /// Give up on this delivery.
+    Dead,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub lane: Lane,
+    pub delivery_id: String,
+    pub result: AttemptResult,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// When the worker keeps the lane, it stays leased until then.
+    pub hold_until_ms: Option<i64>,
+    /// Disable the destination (it answered 410 Gone).
+    pub disable_destination: Option<String>,
+}
+
+/// Deliveries and the forwarder's lane queue.
+#[async_trait]
+pub trait DeliveryQueue: Send + Sync {
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>>;
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>>;
+    /// Queues a dead (or delivered) delivery again with a fresh retry schedule.
+    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery>;
+    /// Queues every stored event in [since, until) that the destination's filters take.
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    /// Leases up to `limit` lanes due by `now_ms` until `lease_until_ms`.
+    async fn claim_lanes(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        lease_until_ms: i64,
+    ) -> StoreResult<Vec<Lane>>;
+    async fn lane_head(&self, lane: &Lane) -> StoreResult<Option<DeliveryJob>>;
+    /// Records an attempt; returns when the lane's next delivery is due (`None`: lane empty).
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>>;
+    /// Ends a worker's hold on a lane: it becomes due when its head is, or goes away if empty.
+    async fn settle_lane(&self, lane: &Lane) -> StoreResult<()>;
+    /// The earliest time any lane of an enabled destination is due.
+    async fn next_due(&self) -> StoreResult<Option<i64>>;
+}

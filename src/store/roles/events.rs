@@ -1,0 +1,68 @@
+//! The EventLog role of the store contract, with its records.
+
+use crate::store::*;
+use async_trait::async_trait;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// One normalized event ready to store: the gateway has built its envelope and ids.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub event_type: String,
+    pub conversation_id: Option<String>,
+    /// The provider's key of the conversation, remembered for the relay.
+    pub conversation_ref: Option<String>,
+    pub dedup_key: Option<String>,
+    pub envelope: Value,
+    pub raw: Option<Arc<Vec<u8>>>,
+    /// The `X-Request-Id` of the webhook that brought it in; sent on with its deliveries.
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Stored, and queued for delivery (approved channel).
+    Stored,
+    /// Stored and held until the channel is approved (pending channel).
+    Held,
+    /// Already stored under the same provider id; nothing written.
+    Duplicate,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub id: String,
+    pub channel_id: Option<String>,
+    pub conversation_id: Option<String>,
+    pub event_type: String,
+    pub envelope: Value,
+    pub raw: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub channel: Option<String>,
+    pub conversation: Option<String>,
+    pub event_type: Option<String>,
+    /// Return events stored after this sequence number.
+    pub after_seq: Option<i64>,
+    pub limit: usize,
+}
+
+/// The event log: events stored once, de-duplicated by provider id, queued for delivery as they
+/// are appended.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// Stores a webhook's events durably (de-duplicated by provider id) and queues them for
+    /// delivery, all or nothing. Fails with `NotFound` when the channel no longer takes webhooks.
+    async fn append(
+        &self,
+        channel_id: &str,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<AppendOutcome>>;
+    async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>>;
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>>;
+}

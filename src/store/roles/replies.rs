@@ -1,0 +1,116 @@
+//! The ReplyQueue role of the store contract, with its records.
+
+use crate::store::*;
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A conversation as the relay needs it: which channel, and the provider's key for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRef {
+    pub id: String,
+    pub channel_id: String,
+    pub provider_ref: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    /// Waiting for its turn, the rate limit, or a retry.
+    Queued,
+    /// A provider call is in progress.
+    Sending,
+    Delivered,
+    Failed,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sending => "sending",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageStatus> {
+        [
+            MessageStatus::Queued,
+            MessageStatus::Sending,
+            MessageStatus::Delivered,
+            MessageStatus::Failed,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+/// A reply relayed (or being relayed) to a provider.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RelayedMessage {
+    pub id: String,
+    pub conversation_id: String,
+    pub channel_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    pub content: Value,
+    pub status: MessageStatus,
+    pub attempts: i64,
+    /// Values returned by the provider calls made so far (e.g. an uploaded image id).
+    #[serde(skip)]
+    pub steps: Vec<Option<String>>,
+    pub error: Option<Value>,
+    pub echo_event_id: Option<String>,
+    pub next_attempt_at: Option<String>,
+    #[serde(skip)]
+    pub next_attempt_ms: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub finished_at: Option<String>,
+    /// The `X-Request-Id` of the request that queued it; sent on with its provider calls.
+    #[serde(skip)]
+    pub request_id: Option<String>,
+    /// Who queued it: the API, or a helpdesk destination that is told the outcome.
+    #[serde(skip)]
+    pub origin: crate::domain::reply::ReplyOrigin,
+}
+
+/// Where a relayed message stands after a worker's turn.
+#[derive(Debug, Clone)]
+pub enum MessageProgress {
+    /// A call succeeded and more remain: `steps` so far, due again at once.
+    Step { steps: Vec<Option<String>> },
+    /// Try again at `at_ms`.
+    Retry {
+        at_ms: i64,
+        code: String,
+        message: String,
+    },
+    /// Sent. `event` is the `message.delivered` event to store and forward.
+    Delivered { event: NewEvent },
+    /// Given up. `event` is the `message.failed` event.
+    Failed {
+        code: String,
+        message: String,
+        event: NewEvent,
+    },
+}
+
+/// The relay's queue of replies to providers, one open reply per conversation at a time.
+#[async_trait]
+pub trait ReplyQueue: Send + Sync {
+    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>>;
+    /// Queues a reply; with an idempotency key already used in this conversation, returns the
+    /// existing message instead (`false`: nothing new was queued).
+    async fn queue_message(&self, message: RelayedMessage) -> StoreResult<(RelayedMessage, bool)>;
+    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>>;
+    /// Marks up to `limit` due messages as sending and returns them: only the oldest open
+    /// message of each conversation, so replies go out in order.
+    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>>;
+    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()>;
+    /// The earliest time a queued message is due.
+    async fn next_message_due(&self) -> StoreResult<Option<i64>>;
+    /// Puts messages left `sending` by a previous run back in the queue.
+    async fn requeue_interrupted_messages(&self) -> StoreResult<u64>;
+}
