@@ -17,6 +17,7 @@ static CONNECTORS: &[&dyn Connector] = &[
     &omnigate_smartsupp::Smartsupp,
     &omnigate_jivochat::JivoChat,
     &omnigate_liveperson::LivePerson,
+    &omnigate_hubspot::HubSpot,
 ];
 
 #[derive(Clone, Copy)]

@@ -84,6 +84,13 @@ async fn receive(
         headers: req.headers(),
         peer: req.peer_addr().map(|a| a.ip()),
         request_id: request_id::of(req),
+        url: format!(
+            "{}{}",
+            state.settings.server.public_base(),
+            req.uri()
+                .path_and_query()
+                .map_or(req.path(), |p| p.as_str())
+        ),
     };
     ingress::receive(&ingress, webhook, body).await?;
     Ok(HttpResponse::Ok().finish())

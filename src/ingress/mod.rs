@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::web;
-use omnigate_connector_core::{ChannelContext, EventType, InboundRequest, NormalizedEvent};
+use omnigate_connector_core::{
+    ChannelContext, EventType, InboundRequest, NormalizedEvent, REQUEST_URL_HEADER,
+};
 
 pub use body::{headers_of, read_body};
 pub use channel_cache::ChannelCache;
@@ -46,6 +48,10 @@ pub struct Webhook<'a> {
     pub headers: &'a HeaderMap,
     pub peer: Option<IpAddr>,
     pub request_id: Option<String>,
+    /// The URL the provider called, rebuilt from `server.public_url` and the request's path and
+    /// query (never from the Host header); providers that sign it read it from the connector's
+    /// request-URL pseudo-header.
+    pub url: String,
 }
 
 /// What became of an accepted webhook.
@@ -137,7 +143,9 @@ async fn ingest(
     let body = read_body(hook.headers, payload, ingress.max_body_bytes)
         .await
         .map_err(|e| (provider(), e))?;
-    let headers = headers_of(hook.headers);
+    let mut headers = headers_of(hook.headers);
+    headers.retain(|(name, _)| name != REQUEST_URL_HEADER);
+    headers.push((REQUEST_URL_HEADER.to_string(), hook.url.clone()));
     let inbound = InboundRequest {
         topic: hook.topic,
         headers: &headers,

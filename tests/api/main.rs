@@ -17,6 +17,7 @@ mod durability;
 mod first_hour;
 mod forwarding;
 mod hardening;
+mod hubspot;
 mod ingest;
 mod jivochat;
 mod livechat;

@@ -26,7 +26,18 @@ pub struct InboundRequest<'a> {
     pub received_at: i64,
 }
 
+/// The pseudo-header through which the gateway passes the URL the provider called: rebuilt from
+/// `server.public_url` and the request's path and query, never from the Host header (which a
+/// client or a proxy chooses). A header of this name sent by the client is dropped first.
+/// Providers that sign the URL (HubSpot v3) read it with [`InboundRequest::url`].
+pub const REQUEST_URL_HEADER: &str = "x-omnigate-request-url";
+
 impl InboundRequest<'_> {
+    /// The URL the provider called, as the gateway rebuilt it; `None` when it was not given.
+    pub fn url(&self) -> Option<&str> {
+        self.header(REQUEST_URL_HEADER)
+    }
+
     /// The first value of a header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

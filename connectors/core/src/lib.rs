@@ -16,7 +16,7 @@ pub mod testing;
 
 pub use connector::{
     ApprovalExtras, ChannelContext, ConfigError, Connector, EchoKey, InboundRequest, SignedRequest,
-    VerifyError,
+    VerifyError, REQUEST_URL_HEADER,
 };
 pub use credentials::{CredentialField, FieldKind};
 pub use event::{Contact, Content, Direction, EventType, Message, NormalizedEvent, ProviderEvent};
