@@ -323,9 +323,20 @@ async fn duplicate_callbacks_are_relayed_once() {
     );
     // Chatwoot may also send the same message under a new delivery id.
     assert_eq!(s.callback(&reply, "other-delivery").await.0, 200);
-    s.naver_bodies(1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(s.naver.received_requests().await.unwrap().len(), 1);
+    // A later reply in the same conversation is relayed after anything queued before it, so
+    // once it has arrived a duplicate would have too.
+    let later = agent_reply(1, 501, "after");
+    assert_eq!(
+        s.callback(&later, "later-delivery").await.1["status"],
+        "queued"
+    );
+    let sent = s.naver_bodies(2).await;
+    let texts: Vec<_> = sent
+        .iter()
+        .map(|b| b["textContent"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("once"), json!("after")]);
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -352,8 +363,16 @@ async fn private_notes_and_omnigate_own_messages_are_not_relayed() {
     );
     let typing = json!({"event": "conversation_typing_on", "conversation": {"id": 1}});
     assert_eq!(s.callback(&typing, "d-typing").await.1["status"], "ignored");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(s.naver.received_requests().await.unwrap().is_empty());
+    // A later public reply is relayed after anything queued before it: it arrives alone.
+    let public = agent_reply(1, 601, "public");
+    assert_eq!(s.callback(&public, "d-public").await.1["status"], "queued");
+    let sent = s.naver_bodies(1).await;
+    let texts: Vec<_> = sent
+        .iter()
+        .map(|b| b["textContent"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("public")]);
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -402,8 +421,6 @@ async fn unsigned_or_forged_callbacks_are_refused_unless_unsigned_is_allowed() {
         (401, Some("timestamp_out_of_window")),
         "{p}"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(s.naver.received_requests().await.unwrap().is_empty());
 
     // Chatwoot before 4.13: unsigned callbacks, accepted only when the destination says so.
     let (status, _) = s
@@ -417,7 +434,10 @@ async fn unsigned_or_forged_callbacks_are_refused_unless_unsigned_is_allowed() {
     assert_eq!(status, 200);
     let (status, p) = s.raw_callback(raw, &[("X-Chatwoot-Delivery", "u-2")]).await;
     assert_eq!((status, p["status"].as_str()), (200, Some("queued")), "{p}");
-    s.naver_bodies(1).await;
+    // The same Chatwoot message, queued now and not a duplicate: none of the refused callbacks
+    // queued it, and it is the one call Naver gets.
+    assert_eq!(s.naver_bodies(1).await.len(), 1);
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -474,6 +494,7 @@ async fn a_refusal_that_will_not_change_is_dead_at_once_with_chatwoot_s_reason()
             .contains("Invalid Access Token"),
         "{dead}"
     );
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -564,9 +585,59 @@ async fn the_fake_chatwoot_refuses_what_its_openapi_file_does_not_describe() {
     .await
     .unwrap();
     assert_eq!(bad_enum.status(), 400);
+    // A field Chatwoot's file does not list for the body.
+    let extra = send("/contacts", json!({"inbox_id": INBOX, "nickname": "Al"}))
+        .await
+        .unwrap();
+    assert_eq!(extra.status(), 400);
+    // The status update: its path shape, its account and its closed body are checked too.
+    let patch = |path: String, body: Value| {
+        http.patch(format!("{}{path}", cw.uri()))
+            .header("api_access_token", ACCESS_TOKEN)
+            .json(&body)
+            .send()
+    };
+    let status_path =
+        |account: u64, middle: &str| format!("/api/v1/accounts/{account}/{middle}/1/messages/2");
+    let wrong_shape = patch(
+        status_path(ACCOUNT, "contacts"),
+        json!({"status": "failed"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_shape.status(), 400);
+    let extra_field = patch(
+        status_path(ACCOUNT, "conversations"),
+        json!({"status": "failed", "reason": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(extra_field.status(), 400);
+    let bad_status = patch(
+        status_path(ACCOUNT, "conversations"),
+        json!({"status": "gone"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad_status.status(), 400);
+    let other_account = patch(
+        status_path(ACCOUNT + 1, "conversations"),
+        json!({"status": "failed"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(other_account.status(), 404);
+    let fine = patch(
+        status_path(ACCOUNT, "conversations"),
+        json!({"status": "failed"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fine.status(), 200);
+    assert_eq!(cw.with(|s| s.status_updates.len()), 1);
     assert_eq!(
         cw.with(|s| s.refused.len()),
-        4,
+        8,
         "{:?}",
         cw.with(|s| s.refused.clone())
     );
@@ -606,6 +677,7 @@ async fn a_reply_over_naver_s_limits_is_refused_and_marked_failed_in_chatwoot() 
     assert_eq!((updates[0].0, updates[0].1), (1, 88));
     assert_eq!(updates[0].2["status"], "failed");
     assert!(s.naver.received_requests().await.unwrap().is_empty());
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -717,6 +789,7 @@ async fn callbacks_to_anything_but_a_chatwoot_destination_are_404_and_bad_json_i
         (400, Some("invalid_json")),
         "{p}"
     );
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -753,6 +826,7 @@ async fn a_reply_with_text_and_an_image_goes_out_in_parts_and_one_failure_shows(
     let updates = s.chatwoot.with(|st| st.status_updates.clone());
     assert_eq!(updates.len(), 1, "{updates:?}");
     assert_eq!(updates[0].2["status"], "failed");
+    s.chatwoot.assert_nothing_refused();
 }
 
 #[tokio::test]
@@ -781,4 +855,5 @@ async fn chatwoot_api_calls_carry_the_request_id_of_the_webhook_that_brought_the
             r.url.path()
         );
     }
+    s.chatwoot.assert_nothing_refused();
 }

@@ -2,8 +2,10 @@
 //! operation of `fixtures/chatwoot-openapi-subset.json` (Chatwoot's own, copied verbatim), and
 //! its body must validate against that operation's schema with a JSON Schema validator. The one
 //! call omnigate makes outside the file, the message status update that Chatwoot's code accepts
-//! for API inboxes, is held to a schema written from that code (see `STATUS_UPDATE`). Anything
-//! else is refused and recorded, and the tests assert nothing was refused.
+//! for API inboxes, is held to a schema written from that code (see `STATUS_UPDATE`) and to the
+//! same path and account checks. Request bodies are closed: a field the operation does not list
+//! is refused. Anything else is refused and recorded, and every test that sends the fake traffic
+//! ends by asserting nothing was refused.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +22,21 @@ pub const ACCESS_TOKEN: &str = "cw-user-token-7Fq2xWm9pLs4Tz8";
 const STATUS_UPDATE: &str = r#"{"type": "object", "required": ["status"], "additionalProperties": false,
   "properties": {"status": {"type": "string", "enum": ["sent", "delivered", "read", "failed"]},
                  "external_error": {"type": "string"}}}"#;
+
+/// Fields Chatwoot's controllers take that its OpenAPI file does not list: (operation, field,
+/// where Chatwoot reads it). Everything else outside the listed properties is refused.
+const BEYOND_THE_FILE: &[(&str, &str, &str)] = &[
+    (
+        "/api/v1/accounts/{account_id}/contacts",
+        "source_id",
+        "ContactsController#build_contact_inbox passes params[:source_id] to ContactInboxBuilder",
+    ),
+    (
+        "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages",
+        "source_id",
+        "Messages::MessageBuilder#message_params takes source_id",
+    ),
+];
 
 #[derive(Default)]
 pub struct State {
@@ -91,6 +108,30 @@ fn schema_with_components(schema: &Value, doc: &Value) -> Value {
         o.insert("components".into(), doc["components"].clone());
     }
     root
+}
+
+/// The request body schema, closed: where Chatwoot's file lists the properties of a body, a field
+/// outside that list is refused (Chatwoot's strong parameters drop it silently, so a gateway
+/// sending it would believe it set something it did not).
+fn strict(schema: &Value, doc: &Value, template: &str) -> Value {
+    let mut schema = match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => doc["components"]["schemas"][name].clone(),
+        None => schema.clone(),
+    };
+    if let Some(o) = schema.as_object_mut() {
+        if o.contains_key("properties") && !o.contains_key("additionalProperties") {
+            o.insert("additionalProperties".into(), json!(false));
+            if let Some(properties) = o.get_mut("properties").and_then(Value::as_object_mut) {
+                for (_, field, _) in BEYOND_THE_FILE.iter().filter(|(t, ..)| *t == template) {
+                    properties.insert((*field).into(), json!({"type": "string"}));
+                }
+            }
+        }
+    }
+    schema
 }
 
 fn validate(schema: &Value, body: &Value) -> Result<(), String> {
@@ -185,15 +226,43 @@ impl Respond for Responder {
         let method = req.method.to_string();
         let path = req.url.path().to_string();
         let segments: Vec<&str> = path.split('/').collect();
-        // The status update: outside the OpenAPI file, checked against STATUS_UPDATE.
-        if method == "PATCH" && segments.len() == 9 && segments[7] == "messages" {
-            let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        // The status update: outside the OpenAPI file, held to the same path shape and account
+        // check as the operations in it, its body to STATUS_UPDATE.
+        if method == "PATCH" {
+            let shape = [
+                "",
+                "api",
+                "v1",
+                "accounts",
+                "",
+                "conversations",
+                "",
+                "messages",
+                "",
+            ];
+            let ids = [4, 6, 8].map(|i| segments.get(i).and_then(|s| s.parse::<u64>().ok()));
+            let fits = segments.len() == shape.len()
+                && shape
+                    .iter()
+                    .zip(&segments)
+                    .all(|(want, got)| want.is_empty() || want == got);
+            let [Some(account), Some(conv), Some(mid)] = ids else {
+                return refuse(&mut state, req, "no such operation".into());
+            };
+            if !fits {
+                return refuse(&mut state, req, "no such operation".into());
+            }
+            if account != ACCOUNT {
+                return ResponseTemplate::new(404).set_body_json(json!({"error": "account"}));
+            }
+            let body: Value = match serde_json::from_slice(&req.body) {
+                Ok(b) => b,
+                Err(e) => return refuse(&mut state, req, format!("body is not JSON: {e}")),
+            };
             let schema: Value = serde_json::from_str(STATUS_UPDATE).unwrap();
             if let Err(e) = validate(&schema, &body) {
                 return refuse(&mut state, req, e);
             }
-            let conv = segments[6].parse().unwrap_or(0);
-            let mid = segments[8].parse().unwrap_or(0);
             state.status_updates.push((conv, mid, body));
             return ResponseTemplate::new(200).set_body_json(json!({"id": mid}));
         }
@@ -240,6 +309,7 @@ impl Respond for Responder {
             };
             (body, schema)
         };
+        let schema = strict(&schema, &self.doc, &op.template);
         if let Err(e) = validate(&schema_with_components(&schema, &self.doc), &body) {
             return refuse(&mut state, req, e);
         }
