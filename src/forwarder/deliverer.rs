@@ -79,10 +79,12 @@ pub trait Deliverer: Send + Sync {
     ) -> AttemptReport;
 }
 
-/// The deliverer for a destination's kind: the registry of destination kinds.
+/// The deliverer for a destination's kind: the registry of destination kinds. A helpdesk
+/// brings its own ([`crate::helpdesk::by_kind`]); every other kind is listed here.
 pub fn for_destination(dest: &Destination) -> &'static dyn Deliverer {
-    match &dest.chatwoot {
-        Some(_) => &crate::helpdesk::chatwoot::deliverer::Chatwoot,
-        None => &super::webhook::Webhook,
+    if let Some(helpdesk) = crate::helpdesk::by_kind(dest.kind()) {
+        return helpdesk.deliverer();
     }
+    // Stream kinds (NATS, Redis Streams, AMQP) go here, one line each, before the default.
+    &super::webhook::Webhook
 }

@@ -3,7 +3,6 @@
 
 mod admin;
 mod chatwoot_callback;
-mod chatwoot_fields;
 mod health;
 mod middleware;
 mod openapi;

@@ -145,10 +145,13 @@ impl Relay {
         }
         // A helpdesk that queued the reply is told its outcome.
         if let Some(failure) = outcome {
+            let calls = crate::helpdesk::Calls {
+                store: self.store.as_ref(),
+                client: &self.client,
+                timeout: self.settings.relay.request_timeout,
+            };
             crate::helpdesk::on_reply_outcome(
-                self.store.as_ref(),
-                &self.client,
-                self.settings.relay.request_timeout,
+                &calls,
                 &message.origin,
                 &message.id,
                 failure.as_deref(),

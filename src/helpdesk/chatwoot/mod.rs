@@ -20,6 +20,7 @@ mod decision;
 pub mod deliver;
 pub mod deliverer;
 mod notes;
+pub mod settings;
 pub mod writeback;
 
 /// Prefix of the `source_id` of everything omnigate creates in Chatwoot, and of the
@@ -32,3 +33,35 @@ pub const LINK_MESSAGE: &str = "message";
 pub const LINK_CALLBACK: &str = "callback";
 pub const LINK_REPLY: &str = "reply";
 pub const LINK_REPLY_FAILED: &str = "reply_failed";
+
+/// Chatwoot as a [`crate::helpdesk::Helpdesk`].
+pub struct Chatwoot;
+
+#[async_trait::async_trait]
+impl crate::helpdesk::Helpdesk for Chatwoot {
+    fn kind(&self) -> &'static str {
+        "chatwoot"
+    }
+
+    fn deliverer(&self) -> &'static dyn crate::forwarder::Deliverer {
+        &deliverer::Chatwoot
+    }
+
+    async fn on_reply_outcome(
+        &self,
+        calls: &crate::helpdesk::Calls<'_>,
+        destination_id: &str,
+        message_id: &str,
+        failure: Option<&str>,
+    ) {
+        writeback::report(
+            calls.store,
+            calls.client,
+            calls.timeout,
+            destination_id,
+            message_id,
+            failure,
+        )
+        .await;
+    }
+}

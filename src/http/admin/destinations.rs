@@ -8,7 +8,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
 use crate::error::Code;
-use crate::http::chatwoot_fields::ChatwootFields;
+use crate::helpdesk::chatwoot::settings::ChatwootFields;
 use crate::http::middleware::auth::Admin;
 use crate::http::schemas::{self, Problem};
 use crate::http::views::{DestinationList, DestinationView};

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ApiError, ApiResult};
 use crate::domain::destination::ChatwootSettings;
 use crate::error::Code;
+use crate::http::{ApiError, ApiResult};
 
 /// Chatwoot's tokens and secrets are 24 to 64 characters; far longer is a paste error.
 const MAX_SECRET_LEN: usize = 512;
