@@ -3,8 +3,8 @@
 
 use omnigate::domain::channel::Transition;
 use omnigate::store::{
-    AttemptRecord, AttemptResult, Channels, DeliveryQueue, Destinations, EventLog, Store,
-    StoreError,
+    AttemptRecord, AttemptResult, Channels, DeliveryQuery, DeliveryQueue, Destinations, EventLog,
+    Store, StoreError,
 };
 use serde_json::{json, Value};
 
@@ -117,6 +117,59 @@ async fn secrets_are_sealed_in_redis() {
     // And they open again with the key every replica shares.
     let back = s.get_destination(&dst.id).await.unwrap().unwrap();
     assert_eq!(back.secret, "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx");
+    crate::harness::forget_prefix(&settings.key_prefix);
+}
+
+#[tokio::test]
+async fn a_damaged_record_reads_as_an_error_not_as_defaults() {
+    let settings = redis_settings();
+    let (s, _d) = redis_with(&settings).await;
+    let ch = s
+        .create_channel(crate::cases::test_channel())
+        .await
+        .unwrap();
+    for t in [Transition::RequestApproval, Transition::Approve] {
+        s.transition_channel(&ch.id, t, "op", None, omnigate::ids::event_id())
+            .await
+            .unwrap();
+    }
+    s.create_destination(crate::cases::test_destination(&["message.*"]))
+        .await
+        .unwrap();
+    s.append(&ch.id, vec![crate::cases::test_event("cnv_d", 1)])
+        .await
+        .unwrap();
+    let query = DeliveryQuery {
+        limit: 10,
+        ..DeliveryQuery::default()
+    };
+    let all = s.list_deliveries(query.clone()).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let delivery = &all[0];
+
+    let client = redis::Client::open(settings.url.as_str()).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    let p = &settings.key_prefix;
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{p}:dl:{}", delivery.id))
+        .arg("status")
+        .arg("lost")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let read = s.get_delivery(&delivery.id).await;
+    assert!(matches!(read, Err(StoreError::Internal(_))), "{read:?}");
+    let listed = s.list_deliveries(query).await;
+    assert!(matches!(listed, Err(StoreError::Internal(_))), "{listed:?}");
+
+    let _: () = redis::cmd("HDEL")
+        .arg(format!("{p}:ch:{}", ch.id))
+        .arg("provider")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let read = s.get_channel(&ch.id).await;
+    assert!(matches!(read, Err(StoreError::Internal(_))), "{read:?}");
     crate::harness::forget_prefix(&settings.key_prefix);
 }
 

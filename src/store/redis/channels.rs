@@ -11,10 +11,10 @@ use crate::store::{
     plan_transition, ChannelPatch, PlannedTransition, StoreError, StoreResult, TokenInfo,
 };
 
-use super::{fmt_ms, int, now_ms, text, unreachable, Fields, RedisStore};
+use super::{fmt_ms, int, now_ms, required, required_int, text, unreachable, Fields, RedisStore};
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
-    let id = text(f, "id").unwrap_or_default();
+    let id = required(f, "channel", "id")?;
     let sealed = B64
         .decode(text(f, "credentials").unwrap_or_default())
         .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
@@ -23,11 +23,11 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
     let settings: Map<String, Value> =
         serde_json::from_str(&text(f, "settings").unwrap_or_else(|| "{}".into()))
             .map_err(|e| anyhow::anyhow!("channel {id}: settings unreadable: {e}"))?;
-    let state = text(f, "state").unwrap_or_default();
+    let state = required(f, "channel", "state")?;
     let state = ChannelState::parse(&state)
         .ok_or_else(|| anyhow::anyhow!("channel {id}: unknown state {state}"))?;
     Ok(Channel {
-        provider: text(f, "provider").unwrap_or_default(),
+        provider: required(f, "channel", "provider")?,
         name: text(f, "name").unwrap_or_default(),
         credentials,
         settings,
@@ -35,8 +35,8 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
         state_reason: text(f, "state_reason"),
         webhook_key: text(f, "webhook_key"),
         channel_key: text(f, "channel_key").unwrap_or_default(),
-        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
-        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        created_at: fmt_ms(required_int(f, "channel", "created_ms")?),
+        updated_at: fmt_ms(required_int(f, "channel", "updated_ms")?),
         id,
     })
 }
@@ -47,7 +47,7 @@ fn seal_credentials(st: &RedisStore, credentials: &Map<String, Value>) -> StoreR
 }
 
 pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Channel>> {
-    match st.hgetall(st.key(&["ch", id])).await? {
+    match st.hgetall(st.keys.channel(id)).await? {
         Some(f) => from_fields(st, &f).map(Some),
         None => Ok(None),
     }
@@ -69,9 +69,9 @@ pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
     let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
-        .hset_multiple(st.key(&["ch", &ch.id]), &fields)
+        .hset_multiple(st.keys.channel(&ch.id), &fields)
         .ignore()
-        .zadd(st.key(&["channels"]), &ch.id, order)
+        .zadd(st.keys.channels(), &ch.id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;
@@ -82,7 +82,7 @@ pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
 /// that key answers, so webhooks keep being acked (into the spool); the state is checked again
 /// when the spool is drained.
 pub async fn by_webhook_key(st: &RedisStore, key: &str) -> StoreResult<Option<Channel>> {
-    let r: Result<Option<String>, _> = st.conn().get(st.key(&["chkey", key])).await;
+    let r: Result<Option<String>, _> = st.conn().get(st.keys.channel_by_webhook_key(key)).await;
     let id = match r {
         Ok(id) => id,
         Err(e) if unreachable(&e) => {
@@ -119,8 +119,8 @@ pub async fn by_webhook_key(st: &RedisStore, key: &str) -> StoreResult<Option<Ch
 }
 
 pub async fn list(st: &RedisStore) -> StoreResult<Vec<Channel>> {
-    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["channels"]), 0, -1).await)?;
-    let keys = ids.iter().map(|id| st.key(&["ch", id])).collect();
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.keys.channels(), 0, -1).await)?;
+    let keys = ids.iter().map(|id| st.keys.channel(id)).collect();
     st.hgetall_many(keys)
         .await?
         .iter()
@@ -139,7 +139,7 @@ pub async fn update(st: &RedisStore, id: &str, patch: ChannelPatch) -> StoreResu
     if let Some(settings) = patch.settings {
         fields.push(("settings", Value::Object(settings).to_string()));
     }
-    st.patch("ch", id, &fields, &[]).await?;
+    st.patch(super::keys::CHANNEL, id, &fields, &[]).await?;
     get(st, id).await?.ok_or(StoreError::NotFound)
 }
 
@@ -153,7 +153,7 @@ pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
         let r = st
             .scripts
             .delete_channel
-            .arg(&st.prefix)
+            .arg(st.keys.prefix())
             .arg(id)
             .arg(ch.state.as_str())
             .invoke_async::<()>(&mut st.conn())
@@ -199,7 +199,7 @@ pub async fn transition(
         let r = st
             .scripts
             .transition
-            .arg(&st.prefix)
+            .arg(st.keys.prefix())
             .arg(id)
             .arg(ch.state.as_str())
             .arg(to.as_str())
@@ -227,7 +227,7 @@ pub async fn transition(
 }
 
 pub async fn history(st: &RedisStore, id: &str) -> StoreResult<Vec<StateChange>> {
-    let entries: Vec<String> = st.ok(st.conn().lrange(st.key(&["chhist", id]), 0, -1).await)?;
+    let entries: Vec<String> = st.ok(st.conn().lrange(st.keys.channel_history(id), 0, -1).await)?;
     entries
         .iter()
         .map(|e| {
@@ -238,7 +238,7 @@ pub async fn history(st: &RedisStore, id: &str) -> StoreResult<Vec<StateChange>>
 }
 
 pub async fn put_token(st: &RedisStore, hash: &str, role: &str, label: &str) -> StoreResult<()> {
-    let key = st.key(&["tok", hash]);
+    let key = st.keys.token(hash);
     let exists: bool = st.ok(st.conn().exists(&key).await)?;
     if exists {
         let r: Result<(), _> = st
@@ -262,7 +262,7 @@ pub async fn create_token(
     let r: Result<(), _> = redis::pipe()
         .atomic()
         .hset_multiple(
-            st.key(&["tok", hash]),
+            st.keys.token(hash),
             &[
                 ("id", id.to_string()),
                 ("role", role.to_string()),
@@ -271,9 +271,9 @@ pub async fn create_token(
             ],
         )
         .ignore()
-        .set(st.key(&["tokid", id]), hash)
+        .set(st.keys.token_id(id), hash)
         .ignore()
-        .zadd(st.key(&["tokens"]), id, order)
+        .zadd(st.keys.tokens(), id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;
@@ -281,17 +281,13 @@ pub async fn create_token(
 }
 
 pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
-    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["tokens"]), 0, -1).await)?;
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.keys.tokens(), 0, -1).await)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = ids.iter().map(|id| st.key(&["tokid", id])).collect();
+    let keys: Vec<String> = ids.iter().map(|id| st.keys.token_id(id)).collect();
     let hashes: Vec<Option<String>> = st.ok(st.conn().mget(keys).await)?;
-    let keys = hashes
-        .iter()
-        .flatten()
-        .map(|h| st.key(&["tok", h]))
-        .collect();
+    let keys = hashes.iter().flatten().map(|h| st.keys.token(h)).collect();
     Ok(st
         .hgetall_many(keys)
         .await?
@@ -309,15 +305,15 @@ pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
 }
 
 pub async fn delete_token(st: &RedisStore, id: &str) -> StoreResult<()> {
-    let hash: Option<String> = st.ok(st.conn().get(st.key(&["tokid", id])).await)?;
+    let hash: Option<String> = st.ok(st.conn().get(st.keys.token_id(id)).await)?;
     let hash = hash.ok_or(StoreError::NotFound)?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
-        .del(st.key(&["tok", &hash]))
+        .del(st.keys.token(&hash))
         .ignore()
-        .del(st.key(&["tokid", id]))
+        .del(st.keys.token_id(id))
         .ignore()
-        .zrem(st.key(&["tokens"]), id)
+        .zrem(st.keys.tokens(), id)
         .ignore()
         .query_async(&mut st.conn())
         .await;

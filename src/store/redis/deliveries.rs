@@ -10,41 +10,42 @@ use crate::store::{
     StoreResult,
 };
 
-use super::{fmt_ms, int, now_ms, text, Fields, RedisStore};
+use super::{damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore};
 
-fn from_fields(f: &Fields) -> Delivery {
-    Delivery {
-        id: text(f, "id").unwrap_or_default(),
-        event_id: text(f, "event_id").unwrap_or_default(),
-        event_type: text(f, "event_type").unwrap_or_default(),
-        destination_id: text(f, "destination_id").unwrap_or_default(),
+fn from_fields(f: &Fields) -> StoreResult<Delivery> {
+    const R: &str = "delivery";
+    let status = required(f, R, "status")?;
+    Ok(Delivery {
+        id: required(f, R, "id")?,
+        event_id: required(f, R, "event_id")?,
+        event_type: required(f, R, "event_type")?,
+        destination_id: required(f, R, "destination_id")?,
         conversation_id: text(f, "conversation_id"),
-        status: text(f, "status")
-            .and_then(|s| DeliveryStatus::parse(&s))
-            .unwrap_or(DeliveryStatus::Pending),
-        attempts: int(f, "attempts").unwrap_or(0),
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| damaged(f, R, &format!("unknown status {status}")))?,
+        attempts: required_int(f, R, "attempts")?,
         next_attempt_at: int(f, "next_attempt_ms").map(fmt_ms),
         last_status_code: int(f, "last_status_code"),
         last_error: f
             .get("last_error")
             .map(|v| String::from_utf8_lossy(v).into_owned()),
-        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
-        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        created_at: fmt_ms(required_int(f, R, "created_ms")?),
+        updated_at: fmt_ms(required_int(f, R, "updated_ms")?),
         delivered_at: int(f, "delivered_ms").map(fmt_ms),
-    }
+    })
 }
 
 pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Delivery>> {
-    Ok(st
-        .hgetall(st.key(&["dl", id]))
+    st.hgetall(st.keys.delivery(id))
         .await?
-        .map(|f| from_fields(&f)))
+        .map(|f| from_fields(&f))
+        .transpose()
 }
 
 pub async fn list(st: &RedisStore, q: &DeliveryQuery) -> StoreResult<Vec<Delivery>> {
     let index = match &q.destination {
-        Some(d) => st.key(&["dls", "dst", d]),
-        None => st.key(&["dls"]),
+        Some(d) => st.keys.destination_deliveries(d),
+        None => st.keys.deliveries(),
     };
     let mut after = q.after.clone();
     let mut out = Vec::new();
@@ -60,9 +61,9 @@ pub async fn list(st: &RedisStore, q: &DeliveryQuery) -> StoreResult<Vec<Deliver
             .await)?;
         let Some(last) = ids.last() else { break };
         after = Some(last.clone());
-        let keys = ids.iter().map(|id| st.key(&["dl", id])).collect();
+        let keys = ids.iter().map(|id| st.keys.delivery(id)).collect();
         for f in st.hgetall_many(keys).await? {
-            let d = from_fields(&f);
+            let d = from_fields(&f)?;
             if (q.status.is_none() || q.status == Some(d.status)) && out.len() < q.limit {
                 out.push(d);
             }
@@ -76,21 +77,18 @@ pub async fn list(st: &RedisStore, q: &DeliveryQuery) -> StoreResult<Vec<Deliver
 
 pub async fn lane_head(st: &RedisStore, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
     let lk = RedisStore::lane_key(lane);
-    let head: Vec<String> = st.ok(st.conn().zrange(st.key(&["lq", &lk]), 0, 0).await)?;
+    let head: Vec<String> = st.ok(st.conn().zrange(st.keys.lane_queue(&lk), 0, 0).await)?;
     let Some(id) = head.first() else {
         return Ok(None);
     };
-    let Some(d) = st.hgetall(st.key(&["dl", id])).await? else {
+    let Some(d) = st.hgetall(st.keys.delivery(id)).await? else {
         return Ok(None);
     };
-    let event_id = text(&d, "event_id").unwrap_or_default();
+    let event_id = required(&d, "delivery", "event_id")?;
     let (envelope, raw, request_id): (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>) =
         st.ok(st
             .conn()
-            .hget(
-                st.key(&["ev", &event_id]),
-                &["envelope", "raw", "request_id"],
-            )
+            .hget(st.keys.event(&event_id), &["envelope", "raw", "request_id"])
             .await)?;
     Ok(Some(DeliveryJob {
         delivery_id: id.clone(),
@@ -122,7 +120,7 @@ pub async fn record_attempt(
     let r = st
         .scripts
         .record_attempt
-        .arg(&st.prefix)
+        .arg(st.keys.prefix())
         .arg(&lk)
         .arg(token)
         .arg(&rec.delivery_id)

@@ -8,7 +8,7 @@ use redis::AsyncCommands;
 use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
-use super::{fmt_ms, int, now_ms, text, Fields, RedisStore};
+use super::{fmt_ms, now_ms, required, required_int, text, Fields, RedisStore};
 
 fn open(st: &RedisStore, f: &Fields, field: &str) -> Option<Vec<u8>> {
     let sealed = B64.decode(text(f, field)?).ok()?;
@@ -21,7 +21,7 @@ fn json_list(s: Option<String>) -> Vec<String> {
 }
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
-    let id = text(f, "id").unwrap_or_default();
+    let id = required(f, "destination", "id")?;
     let secret = open(st, f, "secret")
         .and_then(|s| String::from_utf8(s).ok())
         .ok_or_else(|| {
@@ -40,30 +40,30 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
         _ => None,
     };
     Ok(Destination {
-        url: text(f, "url").unwrap_or_default(),
+        url: required(f, "destination", "url")?,
         secret,
         event_types: json_list(text(f, "event_types")),
         channels: json_list(text(f, "channels")),
         include_raw: text(f, "include_raw").as_deref() == Some("1"),
         enabled: text(f, "enabled").as_deref() == Some("1"),
         disabled_reason: text(f, "disabled_reason"),
-        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
-        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        created_at: fmt_ms(required_int(f, "destination", "created_ms")?),
+        updated_at: fmt_ms(required_int(f, "destination", "updated_ms")?),
         chatwoot,
         id,
     })
 }
 
 pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Destination>> {
-    match st.hgetall(st.key(&["dst", id])).await? {
+    match st.hgetall(st.keys.destination(id)).await? {
         Some(f) => from_fields(st, &f).map(Some),
         None => Ok(None),
     }
 }
 
 pub async fn list(st: &RedisStore) -> StoreResult<Vec<Destination>> {
-    let ids: Vec<String> = st.ok(st.conn().zrange(st.key(&["dsts"]), 0, -1).await)?;
-    let keys = ids.iter().map(|id| st.key(&["dst", id])).collect();
+    let ids: Vec<String> = st.ok(st.conn().zrange(st.keys.destinations(), 0, -1).await)?;
+    let keys = ids.iter().map(|id| st.keys.destination(id)).collect();
     st.hgetall_many(keys)
         .await?
         .iter()
@@ -99,9 +99,9 @@ pub async fn insert(st: &RedisStore, d: &Destination) -> StoreResult<()> {
     let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
-        .hset_multiple(st.key(&["dst", &d.id]), &fields)
+        .hset_multiple(st.keys.destination(&d.id), &fields)
         .ignore()
-        .zadd(st.key(&["dsts"]), &d.id, order)
+        .zadd(st.keys.destinations(), &d.id, order)
         .ignore()
         .query_async(&mut st.conn())
         .await;
@@ -148,7 +148,8 @@ pub async fn update(
         set.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
         set.push(("kind", d.kind().to_string()));
     }
-    st.patch("dst", id, &set, &remove).await?;
+    st.patch(super::keys::DESTINATION, id, &set, &remove)
+        .await?;
     if wake {
         st.notify.notify_one();
     }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
 
-use super::{int, messages, text, Fields, RedisStore};
+use super::{messages, required, required_int, text, Fields, RedisStore};
 
 pub enum AppendError {
     Redis(RedisError),
@@ -31,7 +31,7 @@ pub async fn append(
     now: i64,
 ) -> Result<Vec<AppendOutcome>, AppendError> {
     let mut inv = st.scripts.append.prepare_invoke();
-    inv.arg(&st.prefix)
+    inv.arg(st.keys.prefix())
         .arg(channel_id)
         .arg(now)
         .arg(st.dedup_ttl_ms)
@@ -77,34 +77,34 @@ pub async fn append(
     Ok(outcomes)
 }
 
-fn from_fields(f: &Fields) -> StoredEvent {
-    StoredEvent {
-        seq: int(f, "seq").unwrap_or(0),
-        id: text(f, "id").unwrap_or_default(),
+fn from_fields(f: &Fields) -> StoreResult<StoredEvent> {
+    Ok(StoredEvent {
+        seq: required_int(f, "event", "seq")?,
+        id: required(f, "event", "id")?,
         channel_id: text(f, "channel_id"),
         conversation_id: text(f, "conversation_id"),
-        event_type: text(f, "type").unwrap_or_default(),
+        event_type: required(f, "event", "type")?,
         envelope: f
             .get("envelope")
             .and_then(|e| serde_json::from_slice(e).ok())
             .unwrap_or(Value::Null),
         raw: f.get("raw").cloned(),
-    }
+    })
 }
 
 pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<StoredEvent>> {
-    Ok(st
-        .hgetall(st.key(&["ev", id]))
+    st.hgetall(st.keys.event(id))
         .await?
-        .map(|f| from_fields(&f)))
+        .map(|f| from_fields(&f))
+        .transpose()
 }
 
 /// Events after `after_seq` in order, read from the narrowest index the query allows.
 pub async fn list(st: &RedisStore, q: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
     let index = match (&q.conversation, &q.channel) {
-        (Some(cv), _) => st.key(&["events", "cv", cv]),
-        (None, Some(ch)) => st.key(&["events", "ch", ch]),
-        (None, None) => st.key(&["events"]),
+        (Some(cv), _) => st.keys.conversation_events(cv),
+        (None, Some(ch)) => st.keys.channel_events(ch),
+        (None, None) => st.keys.events(),
     };
     let mut after = q.after_seq.unwrap_or(0);
     let mut out = Vec::new();
@@ -116,9 +116,9 @@ pub async fn list(st: &RedisStore, q: &EventQuery) -> StoreResult<Vec<StoredEven
             .await)?;
         let Some((_, last)) = ids.last() else { break };
         after = *last;
-        let keys = ids.iter().map(|(id, _)| st.key(&["ev", id])).collect();
+        let keys = ids.iter().map(|(id, _)| st.keys.event(id)).collect();
         for f in st.hgetall_many(keys).await? {
-            let ev = from_fields(&f);
+            let ev = from_fields(&f)?;
             let keep = (q.channel.is_none() || ev.channel_id == q.channel)
                 && (q.conversation.is_none() || ev.conversation_id == q.conversation)
                 && (q.event_type.is_none() || q.event_type.as_ref() == Some(&ev.event_type));

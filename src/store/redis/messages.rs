@@ -8,24 +8,28 @@ use serde_json::Value;
 use crate::domain::reply::ReplyOrigin;
 use crate::store::{MessageProgress, MessageStatus, RelayedMessage, StoreError, StoreResult};
 
-use super::{fmt_ms, int, now_ms, text, Fields, RedisStore, SENDING_LEASE_MS};
+use super::{
+    damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore,
+    SENDING_LEASE_MS,
+};
 
 /// How many of a conversation's latest replies an echo is compared with.
 const ECHO_CANDIDATES: isize = 50;
 
-fn from_fields(f: &Fields) -> RelayedMessage {
-    let status = text(f, "status")
-        .and_then(|s| MessageStatus::parse(&s))
-        .unwrap_or(MessageStatus::Queued);
+fn from_fields(f: &Fields) -> StoreResult<RelayedMessage> {
+    const R: &str = "message";
+    let status = required(f, R, "status")?;
+    let status = MessageStatus::parse(&status)
+        .ok_or_else(|| damaged(f, R, &format!("unknown status {status}")))?;
     let next = int(f, "next_attempt_ms").unwrap_or(0);
     let code = text(f, "error_code");
     let message = text(f, "error_message");
     let idempotency_key = text(f, "idempotency_key");
-    RelayedMessage {
+    Ok(RelayedMessage {
         origin: ReplyOrigin::stored(text(f, "origin_destination"), idempotency_key.as_deref()),
-        id: text(f, "id").unwrap_or_default(),
-        conversation_id: text(f, "conversation_id").unwrap_or_default(),
-        channel_id: text(f, "channel_id").unwrap_or_default(),
+        id: required(f, R, "id")?,
+        conversation_id: required(f, R, "conversation_id")?,
+        channel_id: required(f, R, "channel_id")?,
         idempotency_key,
         content: f
             .get("content")
@@ -41,25 +45,25 @@ fn from_fields(f: &Fields) -> RelayedMessage {
         echo_event_id: text(f, "echo_event_id"),
         next_attempt_at: (status == MessageStatus::Queued).then(|| fmt_ms(next)),
         next_attempt_ms: next,
-        created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
-        updated_at: fmt_ms(int(f, "updated_ms").unwrap_or(0)),
+        created_at: fmt_ms(required_int(f, R, "created_ms")?),
+        updated_at: fmt_ms(required_int(f, R, "updated_ms")?),
         finished_at: int(f, "finished_ms").map(fmt_ms),
         request_id: text(f, "request_id"),
-    }
+    })
 }
 
 pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<RelayedMessage>> {
-    Ok(st
-        .hgetall(st.key(&["msg", id]))
+    st.hgetall(st.keys.message(id))
         .await?
-        .map(|f| from_fields(&f)))
+        .map(|f| from_fields(&f))
+        .transpose()
 }
 
 pub async fn queue(st: &RedisStore, m: &RelayedMessage) -> StoreResult<(RelayedMessage, bool)> {
     let r = st
         .scripts
         .queue_message
-        .arg(&st.prefix)
+        .arg(st.keys.prefix())
         .arg(&m.id)
         .arg(&m.conversation_id)
         .arg(&m.channel_id)
@@ -79,44 +83,43 @@ pub async fn claim(st: &RedisStore, now: i64, limit: usize) -> StoreResult<Vec<R
     let r = st
         .scripts
         .claim_messages
-        .arg(&st.prefix)
+        .arg(st.keys.prefix())
         .arg(now)
         .arg(limit)
         .arg(now - SENDING_LEASE_MS)
         .invoke_async::<Vec<String>>(&mut st.conn())
         .await;
     let ids = st.ok(r)?;
-    let keys = ids.iter().map(|id| st.key(&["msg", id])).collect();
-    Ok(st
-        .hgetall_many(keys)
+    let keys = ids.iter().map(|id| st.keys.message(id)).collect();
+    st.hgetall_many(keys)
         .await?
         .iter()
         .map(from_fields)
-        .collect())
+        .collect()
 }
 
 /// Puts back replies left `sending` for longer than a lease. Another replica may be sending
 /// the younger ones right now, so only those are taken back (the relay's claims do the same).
 pub async fn requeue_stale(st: &RedisStore) -> StoreResult<u64> {
-    let before: u64 = st.ok(st.conn().zcard(st.key(&["msgsending"])).await)?;
+    let before: u64 = st.ok(st.conn().zcard(st.keys.messages_sending()).await)?;
     let r = st
         .scripts
         .claim_messages
-        .arg(&st.prefix)
+        .arg(st.keys.prefix())
         .arg(0)
         .arg(0)
         .arg(now_ms() - SENDING_LEASE_MS)
         .invoke_async::<Vec<String>>(&mut st.conn())
         .await;
     st.ok(r)?;
-    let after: u64 = st.ok(st.conn().zcard(st.key(&["msgsending"])).await)?;
+    let after: u64 = st.ok(st.conn().zcard(st.keys.messages_sending()).await)?;
     Ok(before.saturating_sub(after))
 }
 
 pub async fn record(st: &RedisStore, id: &str, progress: MessageProgress) -> StoreResult<()> {
     let now = now_ms();
     let mut inv = st.scripts.record_message.prepare_invoke();
-    inv.arg(&st.prefix).arg(id);
+    inv.arg(st.keys.prefix()).arg(id);
     match progress {
         MessageProgress::Step { steps } => {
             let steps = serde_json::to_string(&steps).map_err(|e| anyhow::anyhow!(e))?;
@@ -170,7 +173,7 @@ pub async fn attribute_echo(
     let ids: Vec<String> = st.ok(st
         .conn()
         .zrevrange(
-            st.key(&["msgs", "cv", conversation_id]),
+            st.keys.conversation_messages(conversation_id),
             0,
             ECHO_CANDIDATES - 1,
         )
@@ -178,21 +181,25 @@ pub async fn attribute_echo(
     if ids.is_empty() {
         return Ok(None);
     }
-    let keys = ids.iter().rev().map(|id| st.key(&["msg", id])).collect();
-    let matched = st.hgetall_many(keys).await?.into_iter().find(|f| {
-        let m = from_fields(f);
+    let keys = ids.iter().rev().map(|id| st.keys.message(id)).collect();
+    let mut matched = None;
+    for f in st.hgetall_many(keys).await? {
+        let m = from_fields(&f)?;
         let content_type = m.content.get("type").and_then(Value::as_str);
         let content_text = m.content.get("text").and_then(Value::as_str);
-        m.echo_event_id.is_none()
+        if m.echo_event_id.is_none()
             && matches!(m.status, MessageStatus::Sending | MessageStatus::Delivered)
-            && int(f, "created_ms").unwrap_or(0) >= now - crate::store::echo::WINDOW_MS
+            && required_int(&f, "message", "created_ms")? >= now - crate::store::echo::WINDOW_MS
             && content_type == Some(kind)
             && (text_wanted.is_none() || content_text == text_wanted.as_deref())
-    });
-    let Some(f) = matched else {
+        {
+            matched = Some(m.id);
+            break;
+        }
+    }
+    let Some(message_id) = matched else {
         return Ok(None);
     };
-    let message_id = text(&f, "id").unwrap_or_default();
     crate::store::echo::mark_relayed(envelope, &message_id);
     Ok(Some(message_id))
 }

@@ -13,6 +13,7 @@ mod channels;
 mod deliveries;
 mod destinations;
 mod events;
+mod keys;
 mod messages;
 mod scripts;
 mod spool;
@@ -40,6 +41,7 @@ use crate::store::{
     StoreError, StoreResult, StoredEvent, TokenInfo, Tokens,
 };
 
+use keys::Keys;
 use scripts::Scripts;
 use spool::Spool;
 
@@ -54,6 +56,25 @@ fn text(f: &Fields, name: &str) -> Option<String> {
 
 fn int(f: &Fields, name: &str) -> Option<i64> {
     text(f, name).and_then(|s| s.parse().ok())
+}
+
+/// A field every record of its kind is written with: without it the hash is damaged, and
+/// reading it as a default would show plausible but wrong data.
+fn required(f: &Fields, record: &str, name: &str) -> StoreResult<String> {
+    text(f, name).ok_or_else(|| damaged(f, record, &format!("no {name}")))
+}
+
+/// A required number (a time in ms, a count).
+fn required_int(f: &Fields, record: &str, name: &str) -> StoreResult<i64> {
+    let v = required(f, record, name)?;
+    v.parse()
+        .map_err(|_| damaged(f, record, &format!("{name} is not a number")))
+}
+
+/// The error of a damaged hash, naming the record by its id when it has one.
+fn damaged(f: &Fields, record: &str, what: &str) -> StoreError {
+    let id = text(f, "id").unwrap_or_else(|| "?".into());
+    StoreError::Internal(anyhow::anyhow!("{record} {id}: damaged record: {what}"))
 }
 
 fn now_ms() -> i64 {
@@ -82,7 +103,7 @@ const SENDING_LEASE_MS: i64 = 5 * 60 * 1000;
 
 pub struct RedisStore {
     conn: ConnectionManager,
-    prefix: String,
+    keys: Keys,
     dedup_ttl_ms: i64,
     cipher: Cipher,
     scripts: Scripts,
@@ -126,7 +147,7 @@ impl RedisStore {
         }
         let store = Arc::new(RedisStore {
             conn,
-            prefix: settings.key_prefix.trim_end_matches(':').to_string(),
+            keys: Keys::new(&settings.key_prefix),
             dedup_ttl_ms: settings.dedup_ttl.as_millis().max(1) as i64,
             cipher,
             scripts: Scripts::new(),
@@ -147,17 +168,8 @@ impl RedisStore {
     /// The next number of the listing order of channels, destinations and tokens: creation
     /// order, even for two created in the same millisecond.
     async fn next_listing_order(&self) -> StoreResult<i64> {
-        let r = self.conn().incr(self.key(&["listing-order"]), 1).await;
+        let r = self.conn().incr(self.keys.listing_order(), 1).await;
         self.ok(r)
-    }
-
-    fn key(&self, parts: &[&str]) -> String {
-        let mut k = self.prefix.clone();
-        for p in parts {
-            k.push(':');
-            k.push_str(p);
-        }
-        k
     }
 
     fn conn(&self) -> ConnectionManager {
@@ -218,7 +230,10 @@ impl RedisStore {
         remove: &[&str],
     ) -> StoreResult<()> {
         let mut call = self.scripts.patch.prepare_invoke();
-        call.arg(&self.prefix).arg(family).arg(id).arg(set.len());
+        call.arg(self.keys.prefix())
+            .arg(family)
+            .arg(id)
+            .arg(set.len());
         for (field, value) in set {
             call.arg(*field).arg(value);
         }
@@ -230,7 +245,7 @@ impl RedisStore {
     }
 
     fn lane_key(lane: &Lane) -> String {
-        format!("{}|{}", lane.destination_id, lane.lane)
+        keys::lane_member(&lane.destination_id, &lane.lane)
     }
 
     fn lease_token(&self, lane_key: &str) -> String {
@@ -352,10 +367,10 @@ impl Store for RedisStore {
 
     async fn queue_stats(&self) -> StoreResult<QueueStats> {
         let (queued, dead, due, sending): (u64, u64, u64, u64) = self.ok(redis::pipe()
-            .scard(self.key(&["dls", "queued"]))
-            .scard(self.key(&["dls", "dead"]))
-            .zcard(self.key(&["msgdue"]))
-            .zcard(self.key(&["msgsending"]))
+            .scard(self.keys.queued_deliveries())
+            .scard(self.keys.dead_deliveries())
+            .zcard(self.keys.messages_due())
+            .zcard(self.keys.messages_sending())
             .query_async(&mut self.conn())
             .await)?;
         Ok(QueueStats {
@@ -374,7 +389,7 @@ impl Tokens for RedisStore {
 
     async fn token_role(&self, hash: &str) -> StoreResult<Option<String>> {
         let role: Option<String> =
-            self.ok(self.conn().hget(self.key(&["tok", hash]), "role").await)?;
+            self.ok(self.conn().hget(self.keys.token(hash), "role").await)?;
         Ok(role)
     }
 
@@ -472,7 +487,7 @@ impl Destinations for RedisStore {
         let r = self
             .scripts
             .delete_destination
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(id)
             .arg(now_ms())
             .invoke_async::<()>(&mut self.conn())
@@ -535,7 +550,7 @@ impl DeliveryQueue for RedisStore {
         let r = self
             .scripts
             .retry_delivery
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(id)
             .arg(now_ms())
             .invoke_async::<()>(&mut self.conn())
@@ -555,7 +570,7 @@ impl DeliveryQueue for RedisStore {
         let r = self
             .scripts
             .replay
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(destination_id)
             .arg(since)
             .arg(until)
@@ -578,7 +593,7 @@ impl DeliveryQueue for RedisStore {
         let r = self
             .scripts
             .claim_lanes
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(now_ms)
             .arg(limit)
             .arg(lease_until_ms)
@@ -592,7 +607,7 @@ impl DeliveryQueue for RedisStore {
             .map_err(|_| StoreError::Internal(anyhow::anyhow!("lease table poisoned")))?;
         for pair in flat.chunks(2) {
             let [lk, token] = pair else { continue };
-            let Some((destination_id, lane)) = lk.split_once('|') else {
+            let Some((destination_id, lane)) = keys::parse_lane_member(lk) else {
                 continue;
             };
             leases.insert(lk.clone(), token.clone());
@@ -624,7 +639,7 @@ impl DeliveryQueue for RedisStore {
         let r = self
             .scripts
             .settle_lane
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(&lk)
             .arg(&token)
             .invoke_async::<i64>(&mut self.conn())
@@ -637,7 +652,7 @@ impl DeliveryQueue for RedisStore {
         let r = self
             .scripts
             .next_due
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .invoke_async::<Option<i64>>(&mut self.conn())
             .await;
         self.ok(r)
@@ -647,7 +662,7 @@ impl DeliveryQueue for RedisStore {
 #[async_trait]
 impl ReplyQueue for RedisStore {
     async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
-        let Some(f) = self.hgetall(self.key(&["cv", id])).await? else {
+        let Some(f) = self.hgetall(self.keys.conversation(id)).await? else {
             return Ok(None);
         };
         Ok(match (text(&f, "channel_id"), text(&f, "provider_ref")) {
@@ -679,7 +694,7 @@ impl ReplyQueue for RedisStore {
     async fn next_message_due(&self) -> StoreResult<Option<i64>> {
         let r: Result<Vec<(String, i64)>, _> = self
             .conn()
-            .zrange_withscores(self.key(&["msgdue"]), 0, 0)
+            .zrange_withscores(self.keys.messages_due(), 0, 0)
             .await;
         Ok(self.ok(r)?.first().map(|(_, at)| *at))
     }
@@ -699,7 +714,7 @@ impl HelpdeskLinks for RedisStore {
     ) -> StoreResult<Option<String>> {
         let r = self
             .conn()
-            .hget(self.key(&["link", destination_id, kind]), key)
+            .hget(self.keys.link(destination_id, kind), key)
             .await;
         self.ok(r)
     }
@@ -712,7 +727,7 @@ impl HelpdeskLinks for RedisStore {
     ) -> StoreResult<Option<String>> {
         let r = self
             .conn()
-            .hget(self.key(&["linkv", destination_id, kind]), value)
+            .hget(self.keys.link_by_value(destination_id, kind), value)
             .await;
         self.ok(r)
     }
@@ -728,7 +743,7 @@ impl HelpdeskLinks for RedisStore {
         let r = self
             .scripts
             .put_link
-            .arg(&self.prefix)
+            .arg(self.keys.prefix())
             .arg(destination_id)
             .arg(kind)
             .arg(key)
