@@ -7,9 +7,10 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde_json::json;
 use utoipa::OpenApi;
 
-use super::schemas::{self, Problem};
+use super::schemas;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::error::Code;
+use crate::error::Problem;
 use crate::helpdesk::chatwoot::callback::{
     self as chatwoot, Answer, Callback, CallbackError, Services,
 };

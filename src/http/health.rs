@@ -5,9 +5,10 @@ use actix_web::{get, web, HttpResponse};
 use serde_json::json;
 use utoipa::OpenApi;
 
-use super::schemas::{self, Problem};
+use super::schemas;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::error::Code;
+use crate::error::Problem;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics_text);

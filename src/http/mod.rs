@@ -6,7 +6,6 @@ mod chatwoot_callback;
 mod health;
 mod middleware;
 mod openapi;
-mod problem;
 mod relay;
 mod schemas;
 mod views;
@@ -22,11 +21,11 @@ use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::store::Store;
 
+pub use crate::error::{ApiError, ApiResult, Code};
 use admin::{channels, deliveries, destinations, events, tokens};
 pub use middleware::auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
 pub use middleware::guard::{guard, Limits};
 pub use middleware::request_id::middleware as request_id;
-pub use problem::{ApiError, ApiResult, Code};
 
 /// What every handler shares.
 pub struct AppState {

@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use super::middleware::auth::Relayer;
-use super::schemas::{self, Problem};
+use super::schemas;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::reply::ReplyOrigin;
 use crate::error::Code;
+use crate::error::Problem;
 use crate::relay::{self, Enqueued, Refusal};
 use crate::store::RelayedMessage;
 

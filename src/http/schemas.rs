@@ -10,24 +10,6 @@ use utoipa::ToSchema;
 use crate::domain::channel::StateChange;
 use crate::store::{Delivery, TokenInfo};
 
-/// An error: RFC 9457 `application/problem+json` with a stable `code`. Some problems add
-/// fields (`field`, `state`, `provider`, `message_id`).
-#[derive(ToSchema, serde::Serialize)]
-#[schema(example = json!({"type": "https://omnigate.dev/problems/not-found", "title": "Not Found",
-    "status": 404, "code": "not_found", "detail": "no such channel"}))]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    /// Stable, machine-readable: branch on this.
-    pub code: String,
-    pub detail: String,
-    /// The request field the problem is about, when there is one.
-    #[schema(nullable = false)]
-    pub field: Option<String>,
-}
-
 #[derive(ToSchema)]
 pub struct ChannelHistory {
     pub items: Vec<StateChange>,

@@ -5,8 +5,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use utoipa::OpenApi;
 
 use super::middleware::request_id;
-use super::schemas::Problem;
 use super::{ApiResult, AppState};
+use crate::error::Problem;
 use crate::ingress::{self, Ingress, Webhook};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

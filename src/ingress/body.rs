@@ -7,7 +7,7 @@ use actix_web::web;
 use futures_util::StreamExt;
 
 use crate::error::Code;
-use crate::http::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// Reads the body up to `limit` bytes; a declared or actual larger body is refused without
 /// reading it to the end.

@@ -24,8 +24,8 @@ pub use channel_cache::ChannelCache;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::error::ApiError;
 use crate::error::Code;
-use crate::http::ApiError;
 use crate::store::{AppendOutcome, NewEvent, Store, StoreError};
 use crate::telemetry;
 

@@ -9,8 +9,9 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::channel::{Channel, ChannelState, Transition};
 use crate::error::Code;
+use crate::error::Problem;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas::{self, Problem};
+use crate::http::schemas;
 use crate::http::views::{ChannelList, ChannelView};
 use crate::http::{json, optional_json, ApiError, ApiResult, AppState};
 use crate::store::ChannelPatch;

@@ -8,8 +8,9 @@ use utoipa::{IntoParams, OpenApi};
 
 use super::events::limit;
 use crate::error::Code;
+use crate::error::Problem;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas::{self, Problem};
+use crate::http::schemas;
 use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
 

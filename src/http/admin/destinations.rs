@@ -8,9 +8,10 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
 use crate::error::Code;
+use crate::error::Problem;
 use crate::helpdesk::chatwoot::settings::ChatwootFields;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas::{self, Problem};
+use crate::http::schemas;
 use crate::http::views::{DestinationList, DestinationView};
 use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::DestinationPatch;

@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi};
 
 use crate::error::Code;
+use crate::error::Problem;
 use crate::http::middleware::auth::Relayer;
-use crate::http::schemas::{self, Problem};
+use crate::http::schemas;
 use crate::http::{json, views, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
 

@@ -8,8 +8,9 @@ use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::Code;
+use crate::error::Problem;
 use crate::http::middleware::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
-use crate::http::schemas::{self, Problem};
+use crate::http::schemas;
 use crate::http::{json, ApiError, ApiResult, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
