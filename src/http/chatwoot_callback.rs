@@ -4,10 +4,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use serde_json::json;
 use utoipa::OpenApi;
 
-use super::schemas;
+use super::views::CallbackAnswer;
 use super::{json, ApiError, ApiResult, AppState};
 use crate::error::Code;
 use crate::error::Problem;
@@ -23,15 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn render(answer: Answer) -> HttpResponse {
-    let body = match answer {
-        Answer::Duplicate => json!({"status": "duplicate"}),
-        Answer::Ignored(reason) => json!({"status": "ignored", "reason": reason}),
-        Answer::Refused { code, detail } => {
-            json!({"status": "refused", "code": code, "detail": detail})
-        }
-        Answer::Queued(ids) => json!({"status": "queued", "message_ids": ids}),
-    };
-    json(StatusCode::OK, body)
+    json(StatusCode::OK, CallbackAnswer::from(answer))
 }
 
 impl From<CallbackError> for ApiError {
@@ -58,7 +49,7 @@ impl From<CallbackError> for ApiError {
     params(("destination_id" = String, Path, description = "The Chatwoot destination's id")),
     request_body(content = serde_json::Value, description = "Chatwoot's webhook event", content_type = "application/json"),
     responses(
-        (status = 200, description = "Verified; what became of it", body = schemas::CallbackAnswer),
+        (status = 200, description = "Verified; what became of it", body = CallbackAnswer),
         (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such Chatwoot destination", body = Problem, content_type = "application/problem+json"),

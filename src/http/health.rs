@@ -2,10 +2,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
-use serde_json::json;
 use utoipa::OpenApi;
 
-use super::schemas;
+use super::views::{Health, Ready};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::error::Code;
 use crate::error::Problem;
@@ -19,13 +18,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tag = "operations",
     operation_id = "getHealth",
     responses(
-        (status = 200, description = "Alive", body = schemas::Health)
+        (status = 200, description = "Alive", body = Health)
     ),
     security(())
 )]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
-    json(StatusCode::OK, json!({"status": "ok"}))
+    json(StatusCode::OK, Health { status: "ok" })
 }
 
 /// Readiness
@@ -33,7 +32,7 @@ async fn healthz() -> HttpResponse {
     tag = "operations",
     operation_id = "getReadiness",
     responses(
-        (status = 200, description = "The store answers", body = schemas::Ready),
+        (status = 200, description = "The store answers", body = Ready),
         (status = 503, description = "`store_unavailable`", body = Problem, content_type = "application/problem+json")
     ),
     security(())
@@ -45,7 +44,10 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         // Webhooks are still taken (spooled locally): keep this replica in the load balancer.
         return Ok(json(
             StatusCode::OK,
-            json!({"status": "ready", "store": "degraded"}),
+            Ready {
+                status: "ready",
+                store: "degraded",
+            },
         ));
     }
     answered.map_err(|e| {
@@ -54,7 +56,10 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     })?;
     Ok(json(
         StatusCode::OK,
-        json!({"status": "ready", "store": "ok"}),
+        Ready {
+            status: "ready",
+            store: "ok",
+        },
     ))
 }
 

@@ -7,7 +7,6 @@ mod health;
 mod middleware;
 mod openapi;
 mod relay;
-mod schemas;
 mod views;
 mod webhooks;
 

@@ -4,11 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use super::middleware::auth::Relayer;
-use super::schemas;
+use super::views::{ProviderList, ProviderView};
 use super::{json, ApiError, ApiResult, AppState};
 use crate::domain::reply::ReplyOrigin;
 use crate::error::Code;
@@ -99,7 +99,7 @@ async fn send(
             resp.insert_header(("Idempotent-Replayed", "true"));
         }
     }
-    Ok(resp.json(json!(enqueued.message())))
+    Ok(resp.json(enqueued.message()))
 }
 
 /// The API's answer to a refused reply.
@@ -151,7 +151,7 @@ async fn show(
         .get_message(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
-    Ok(json(StatusCode::OK, json!(m)))
+    Ok(json(StatusCode::OK, m))
 }
 
 #[utoipa::path(
@@ -159,7 +159,7 @@ async fn show(
     operation_id = "listProviders",
     summary = "What each provider can do",
     responses(
-        (status = 200, description = "Each provider's capabilities", body = schemas::ProviderList),
+        (status = 200, description = "Each provider's capabilities", body = ProviderList),
         (status = 401, description = "`unauthorized`: no token, or not a valid one", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: this token's role may not do this", body = Problem, content_type = "application/problem+json")
     ),
@@ -167,18 +167,14 @@ async fn show(
 )]
 #[get("/v1/providers")]
 async fn providers(_caller: Relayer, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let items: Vec<Value> = state
+    let items = state
         .registry
         .providers()
         .into_iter()
         .filter_map(|p| state.registry.get(p))
-        .map(|c| {
-            let mut caps = json!(c.capabilities());
-            caps["id"] = json!(c.provider());
-            caps
-        })
+        .map(ProviderView::new)
         .collect();
-    Ok(json(StatusCode::OK, json!({"items": items})))
+    Ok(json(StatusCode::OK, ProviderList { items }))
 }
 
 /// This module's routes in the OpenAPI document.

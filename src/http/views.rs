@@ -3,15 +3,17 @@
 //! secret is shown only when it is created.
 
 use omnigate_connector_core::Connector;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::crypto::mask;
-use crate::domain::channel::{Channel, ChannelState};
+use crate::domain::channel::{Channel, ChannelState, StateChange};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
-use crate::store::StoredEvent;
+use crate::error::{ApiError, ApiResult};
+use crate::helpdesk::chatwoot::callback::Answer;
+use crate::store::{Delivery, StoredEvent, TokenInfo};
 
 /// A channel; secret credentials are masked (`****abcd`).
 #[derive(Serialize, ToSchema)]
@@ -35,11 +37,9 @@ pub struct ChannelView {
     pub webhook_urls: Option<Map<String, Value>>,
     pub created_at: String,
     pub updated_at: String,
-    /// What the provider adds once approval was requested (Naver: `brand_key` for Partner
-    /// Center, `chat_url` the chat's public URL), at the top level.
+    /// What the provider adds once approval was requested, at the top level.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub approval: Map<String, Value>,
+    pub approval: ApprovalView,
 }
 
 impl ChannelView {
@@ -69,7 +69,7 @@ impl ChannelView {
             webhook_urls: None,
             created_at: ch.created_at.clone(),
             updated_at: ch.updated_at.clone(),
-            approval: Map::new(),
+            approval: ApprovalView::default(),
         };
         // Only a channel that takes webhooks shows where to send them: a rejected or revoked
         // channel's URL would only answer 404.
@@ -90,7 +90,8 @@ impl ChannelView {
                         .collect(),
                 );
             }
-            view.approval = connector.approval_extras(&ch.credentials, &ch.channel_key);
+            view.approval =
+                ApprovalView::new(connector.approval_extras(&ch.credentials, &ch.channel_key));
         }
         view
     }
@@ -169,10 +170,6 @@ impl DestinationView {
     }
 }
 
-pub fn event(e: &StoredEvent, include_raw: bool) -> Value {
-    with_raw(e.envelope.clone(), e.raw.as_deref(), include_raw)
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ChannelList {
     pub items: Vec<ChannelView>,
@@ -181,4 +178,235 @@ pub struct ChannelList {
 #[derive(Serialize, ToSchema)]
 pub struct DestinationList {
     pub items: Vec<DestinationView>,
+}
+
+/// What a provider adds to a channel once approval was requested, at the channel's top level.
+#[derive(Serialize, ToSchema, Default)]
+#[schema(as = ChannelApproval)]
+pub struct ApprovalView {
+    /// Naver: the brand key for Partner Center.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub brand_key: Option<String>,
+    /// Naver: the chat's public URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub chat_url: Option<String>,
+    /// Whatever else a provider adds, as it gives it.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub other: Map<String, Value>,
+}
+
+impl ApprovalView {
+    fn new(mut extras: Map<String, Value>) -> Self {
+        let mut text = |key: &str| match extras.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                extras.insert(key.to_string(), other);
+                None
+            }
+            None => None,
+        };
+        let (brand_key, chat_url) = (text("brand_key"), text("chat_url"));
+        ApprovalView {
+            brand_key,
+            chat_url,
+            other: extras,
+        }
+    }
+}
+
+/// An event, exactly as the helpdesk receives it.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(as = Event)]
+pub struct EventView {
+    #[serde(rename = "type")]
+    #[schema(example = "message.received")]
+    pub kind: String,
+    pub timestamp: String,
+    /// `event_id`, `channel`, `conversation`, `contact`, `message`, `provider_event`, ...
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+impl EventView {
+    /// The stored envelope, with `data.raw` when asked for (or reserved).
+    pub fn new(e: &StoredEvent, include_raw: bool) -> ApiResult<Self> {
+        serde_json::from_value(with_raw(e.envelope.clone(), e.raw.as_deref(), include_raw))
+            .map_err(|err| ApiError::internal(format!("event {} is not an envelope: {err}", e.id)))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChannelHistory {
+    pub items: Vec<StateChange>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplayResult {
+    pub destination_id: String,
+    /// How many deliveries were queued.
+    pub queued: u64,
+    pub since: String,
+    pub until: String,
+}
+
+/// `helpdesk` tokens may only relay replies; `admin` tokens use the whole API.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenRole {
+    Helpdesk,
+    Admin,
+}
+
+/// A new token; `token` is shown only here.
+#[derive(Serialize, ToSchema)]
+pub struct TokenCreated {
+    pub id: String,
+    pub role: TokenRole,
+    pub label: String,
+    #[schema(example = "ogt_...")]
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenInfo>,
+}
+
+/// At most `max_calls` provider calls in any `window`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RateLimit)]
+pub struct RateLimitView {
+    pub max_calls: u32,
+    #[schema(example = "3000ms")]
+    pub window: String,
+}
+
+/// What a provider can do.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Provider)]
+pub struct ProviderView {
+    #[schema(example = "naver_talktalk")]
+    pub id: &'static str,
+    /// Inbound topics (`/hooks/{key}/{topic}`); empty: the bare URL only.
+    pub topics: &'static [&'static str],
+    pub replies: bool,
+    pub content_types: &'static [&'static str],
+    pub rate_limit: Option<RateLimitView>,
+}
+
+impl ProviderView {
+    pub fn new(connector: &dyn Connector) -> Self {
+        let caps = connector.capabilities();
+        ProviderView {
+            id: connector.provider(),
+            topics: caps.topics,
+            replies: caps.replies,
+            content_types: caps.content_types,
+            rate_limit: caps.rate_limit.map(|r| RateLimitView {
+                max_calls: r.max_calls,
+                window: format!("{}ms", r.window.as_millis()),
+            }),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProviderList {
+    pub items: Vec<ProviderView>,
+}
+
+/// What became of a helpdesk callback.
+#[derive(Serialize, ToSchema)]
+pub struct CallbackAnswer {
+    #[schema(example = "queued")]
+    pub status: CallbackStatus,
+    /// `ignored`: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reason: Option<&'static str>,
+    /// `queued`: the replies queued in the relay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub message_ids: Option<Vec<String>>,
+    /// `refused`: the rule or limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CallbackStatus {
+    Queued,
+    Ignored,
+    Duplicate,
+    Refused,
+}
+
+impl CallbackAnswer {
+    fn of(status: CallbackStatus) -> Self {
+        CallbackAnswer {
+            status,
+            reason: None,
+            message_ids: None,
+            code: None,
+            detail: None,
+        }
+    }
+}
+
+impl From<Answer> for CallbackAnswer {
+    fn from(answer: Answer) -> Self {
+        match answer {
+            Answer::Duplicate => CallbackAnswer::of(CallbackStatus::Duplicate),
+            Answer::Ignored(reason) => CallbackAnswer {
+                reason: Some(reason),
+                ..CallbackAnswer::of(CallbackStatus::Ignored)
+            },
+            Answer::Refused { code, detail } => CallbackAnswer {
+                code: Some(code),
+                detail: Some(detail),
+                ..CallbackAnswer::of(CallbackStatus::Refused)
+            },
+            Answer::Queued(ids) => CallbackAnswer {
+                message_ids: Some(ids),
+                ..CallbackAnswer::of(CallbackStatus::Queued)
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `ok`, or `degraded` while webhooks are spooled locally.
+    #[schema(example = "ok")]
+    pub store: &'static str,
 }

@@ -4,15 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use omnigate_connector_core::Connector;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::channel::{Channel, ChannelState, Transition};
 use crate::error::Code;
 use crate::error::Problem;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas;
-use crate::http::views::{ChannelList, ChannelView};
+use crate::http::views::{ChannelHistory, ChannelList, ChannelView};
 use crate::http::{json, optional_json, ApiError, ApiResult, AppState};
 use crate::store::ChannelPatch;
 
@@ -418,7 +417,7 @@ async fn revoke(
     operation_id = "getChannelHistory",
     params(("id" = String, Path, description = "The channel's id")),
     responses(
-        (status = 200, description = "Every state change, oldest first", body = schemas::ChannelHistory),
+        (status = 200, description = "Every state change, oldest first", body = ChannelHistory),
     ),
     security(("admin" = []))
 )]
@@ -430,7 +429,7 @@ async fn history(
 ) -> ApiResult<HttpResponse> {
     load(&state, &id).await?;
     let items = state.store.channel_history(&id).await?;
-    Ok(json(StatusCode::OK, json!({"items": items})))
+    Ok(json(StatusCode::OK, ChannelHistory { items }))
 }
 
 /// This module's routes in the OpenAPI document.

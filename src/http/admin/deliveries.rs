@@ -3,14 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{IntoParams, OpenApi};
 
 use super::events::limit;
 use crate::error::Code;
 use crate::error::Problem;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas;
+use crate::http::views::DeliveryPage;
 use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::{Delivery, DeliveryQuery, DeliveryStatus};
 
@@ -40,7 +39,7 @@ struct ListQuery {
     operation_id = "listDeliveries",
     params(ListQuery),
     responses(
-        (status = 200, description = "A page of deliveries", body = schemas::DeliveryPage),
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin" = []))
@@ -74,7 +73,7 @@ async fn list(
     let next = (items.len() == limit)
         .then(|| items.last().map(|d| d.id.clone()))
         .flatten();
-    Ok(json(StatusCode::OK, json!({"items": items, "next": next})))
+    Ok(json(StatusCode::OK, DeliveryPage { items, next }))
 }
 
 /// Show a delivery
@@ -98,7 +97,7 @@ async fn show(
         .get_delivery(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("delivery"))?;
-    Ok(json(StatusCode::OK, json!(d)))
+    Ok(json(StatusCode::OK, d))
 }
 
 /// Retry a dead (or delivered) delivery
@@ -123,7 +122,7 @@ async fn retry(
         .retry_delivery(&id)
         .await
         .map_err(ApiError::store("delivery"))?;
-    Ok(json(StatusCode::ACCEPTED, json!(d)))
+    Ok(json(StatusCode::ACCEPTED, d))
 }
 
 /// This module's routes in the OpenAPI document.

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
@@ -11,8 +11,7 @@ use crate::error::Code;
 use crate::error::Problem;
 use crate::helpdesk::chatwoot::settings::ChatwootFields;
 use crate::http::middleware::auth::Admin;
-use crate::http::schemas;
-use crate::http::views::{DestinationList, DestinationView};
+use crate::http::views::{DestinationList, DestinationView, ReplayResult};
 use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::DestinationPatch;
 
@@ -417,7 +416,7 @@ async fn remove(
     params(("id" = String, Path, description = "The destination's id")),
     request_body = ReplayRequest,
     responses(
-        (status = 202, description = "The events in the range are queued again", body = schemas::ReplayResult),
+        (status = 202, description = "The events in the range are queued again", body = ReplayResult),
         (status = 409, description = "`destination_disabled`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_time_range`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
@@ -455,7 +454,12 @@ async fn replay(
         .map_err(ApiError::store("destination"))?;
     Ok(json(
         StatusCode::ACCEPTED,
-        json!({"destination_id": *id, "queued": queued, "since": body.since, "until": until}),
+        ReplayResult {
+            destination_id: id.into_inner(),
+            queued,
+            since: body.since,
+            until,
+        },
     ))
 }
 

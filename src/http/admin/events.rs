@@ -3,14 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi};
 
 use crate::error::Code;
 use crate::error::Problem;
 use crate::http::middleware::auth::Relayer;
-use crate::http::schemas;
-use crate::http::{json, views, ApiError, ApiResult, AppState};
+use crate::http::views::{EventPage, EventView};
+use crate::http::{json, ApiError, ApiResult, AppState};
 use crate::store::EventQuery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -57,7 +56,7 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
     operation_id = "listEvents",
     params(ListQuery),
     responses(
-        (status = 200, description = "A page of events, oldest first", body = schemas::EventPage),
+        (status = 200, description = "A page of events, oldest first", body = EventPage),
         (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin" = []), ("helpdesk" = []))
@@ -107,11 +106,11 @@ async fn list(
     let next = (events.len() == limit)
         .then(|| events.last().map(|e| e.id.clone()))
         .flatten();
-    let items: Vec<Value> = events
+    let items = events
         .iter()
-        .map(|e| views::event(e, q.include_raw))
-        .collect();
-    Ok(json(StatusCode::OK, json!({"items": items, "next": next})))
+        .map(|e| EventView::new(e, q.include_raw))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(json(StatusCode::OK, EventPage { items, next }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -129,7 +128,7 @@ struct ShowQuery {
     operation_id = "getEvent",
     params(("id" = String, Path, description = "The event's id"), ShowQuery),
     responses(
-        (status = 200, description = "The event as the helpdesk receives it", body = schemas::Event),
+        (status = 200, description = "The event as the helpdesk receives it", body = EventView),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin" = []), ("helpdesk" = []))
@@ -146,7 +145,7 @@ async fn show(
         .get_event(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("event"))?;
-    Ok(json(StatusCode::OK, views::event(&e, q.include_raw)))
+    Ok(json(StatusCode::OK, EventView::new(&e, q.include_raw)?))
 }
 
 /// This module's routes in the OpenAPI document.

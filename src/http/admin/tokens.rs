@@ -4,13 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::Code;
 use crate::error::Problem;
 use crate::http::middleware::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
-use crate::http::schemas;
+use crate::http::views::{TokenCreated, TokenList, TokenRole};
 use crate::http::{json, ApiError, ApiResult, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct NewToken {
     /// `helpdesk` (relay only) or `admin`; also accepted as `scope`.
     #[serde(alias = "scope")]
-    #[schema(value_type = crate::http::schemas::TokenRole)]
+    #[schema(value_type = TokenRole)]
     role: String,
     /// Also accepted as `name`.
     #[serde(alias = "name")]
@@ -36,7 +35,7 @@ struct NewToken {
     operation_id = "createToken",
     request_body = NewToken,
     responses(
-        (status = 201, description = "The token, shown once", body = schemas::TokenCreated),
+        (status = 201, description = "The token, shown once", body = TokenCreated),
         (status = 422, description = "`invalid_role`, `invalid_label`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -48,12 +47,16 @@ async fn create(
     body: web::Json<NewToken>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    if body.role != ROLE_ADMIN && body.role != ROLE_HELPDESK {
-        return Err(
-            ApiError::new(Code::InvalidRole, "role must be \"helpdesk\" or \"admin\"")
-                .with("field", "role"),
-        );
-    }
+    let role = match body.role.as_str() {
+        ROLE_ADMIN => TokenRole::Admin,
+        ROLE_HELPDESK => TokenRole::Helpdesk,
+        _ => {
+            return Err(
+                ApiError::new(Code::InvalidRole, "role must be \"helpdesk\" or \"admin\"")
+                    .with("field", "role"),
+            )
+        }
+    };
     let label = body.label.trim();
     if label.is_empty() || label.chars().count() > 200 {
         return Err(
@@ -69,7 +72,12 @@ async fn create(
         .await?;
     Ok(json(
         StatusCode::CREATED,
-        json!({"id": id, "role": body.role, "label": label, "token": token}),
+        TokenCreated {
+            id,
+            role,
+            label: label.to_string(),
+            token,
+        },
     ))
 }
 
@@ -78,7 +86,7 @@ async fn create(
     tag = "tokens",
     operation_id = "listTokens",
     responses(
-        (status = 200, description = "Every token (never its value)", body = schemas::TokenList),
+        (status = 200, description = "Every token (never its value)", body = TokenList),
     ),
     security(("admin" = []))
 )]
@@ -86,7 +94,9 @@ async fn create(
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Ok(json(
         StatusCode::OK,
-        json!({"items": state.store.list_tokens().await?}),
+        TokenList {
+            items: state.store.list_tokens().await?,
+        },
     ))
 }
 
