@@ -1,5 +1,5 @@
 //! What a store operation can fail with. Each refusal a caller may answer differently has its
-//! own variant (the HTTP layer maps them in one place, `http::problem`); an engine maps its own
+//! own variant (mapped to problems in one place, `crate::error`); an engine maps its own
 //! errors (SQLite, Redis) into `Internal` inside the engine.
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::domain::destination::ChatwootSettings;
 use crate::error::Code;
-use crate::http::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// Chatwoot's tokens and secrets are 24 to 64 characters; far longer is a paste error.
 const MAX_SECRET_LEN: usize = 512;
