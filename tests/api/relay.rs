@@ -232,8 +232,20 @@ async fn an_idempotency_key_never_sends_the_same_reply_twice() {
         (status, p["code"].as_str()),
         (409, Some("idempotency_key_reused"))
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(r.naver.received_requests().await.unwrap().len(), 1);
+    // A later reply in the same conversation goes out after anything queued before it: once it
+    // has settled, a second send of "once" (or a send of "different") would have shown.
+    let (s3, later, _) = r
+        .reply(json!({"type": "text", "text": "after"}), None)
+        .await;
+    assert_eq!(s3, 202);
+    r.settled(later["id"].as_str().unwrap()).await;
+    let texts: Vec<_> = r
+        .naver_bodies()
+        .await
+        .iter()
+        .map(|(_, b)| b["textContent"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("once"), json!("after")]);
 }
 
 #[tokio::test]
