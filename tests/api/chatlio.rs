@@ -250,10 +250,10 @@ async fn an_unreadable_chatlio_payload_is_acked_and_kept_raw_as_unrecognized() {
     assert_eq!(resp.status(), 200);
     let resp = post_hook(
         &url_of(&approval, "new-conversation"),
-        r#"{"visitor": {"UUID": "v1"}, "message": "hi"}"#,
+        r#"[{"visitor": {"UUID": "v1"}, "message": "hi"}]"#,
     )
     .await;
-    assert_eq!(resp.status(), 200, "a payload without conversationUUID");
+    assert_eq!(resp.status(), 200, "a body that is not a JSON object");
 
     let events = events_of(&app, &id, "").await;
     assert_eq!(
@@ -270,7 +270,7 @@ async fn an_unreadable_chatlio_payload_is_acked_and_kept_raw_as_unrecognized() {
     let second = &events[1]["data"];
     assert_eq!(second["provider_event"]["type"], "new-conversation");
     assert_eq!(second["conversation"], Value::Null);
-    assert_eq!(second["raw"]["visitor"]["UUID"], "v1");
+    assert_eq!(second["raw"][0]["visitor"]["UUID"], "v1");
 }
 
 #[tokio::test]
@@ -311,4 +311,98 @@ async fn a_reply_to_a_chatlio_conversation_is_refused_naming_the_provider() {
         .clone();
     assert_eq!(chatlio["replies"], false);
     assert_eq!(chatlio["topics"].as_array().unwrap().len(), 5);
+}
+
+/// Asks to relay a text reply into `conversation`; the answer's status and body.
+async fn reply_to(app: &TestApp, conversation: &str) -> (u16, Value) {
+    app.post(
+        &format!("/v1/conversations/{conversation}/messages"),
+        json!({"content": {"type": "text", "text": "hello"}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_webhook_without_a_conversation_uuid_reaches_the_helpdesk_as_its_topic_and_refuses_replies(
+) {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(&helpdesk.uri(), json!({"event_types": ["*"]}))
+        .await;
+    let (_, approval) = approved_chatlio_channel(&app).await;
+    for (topic, name) in [
+        ("new-conversation", "aep-new-conversation.json"),
+        ("unanswered", "aep-unanswered.json"),
+        ("transcript", "transcript.json"),
+    ] {
+        let resp = post_hook(&url_of(&approval, topic), fixture("chatlio", name)).await;
+        assert_eq!(resp.status(), 200, "{topic}");
+    }
+    let got = wait_received(&helpdesk, &secret, 5).await; // three events and two state changes
+    let got: Vec<Value> = got
+        .into_iter()
+        .filter(|p| p["type"] != "channel.state_changed")
+        .collect();
+    let mut got_types = types(&got);
+    got_types.sort();
+    assert_eq!(
+        got_types,
+        [
+            "conversation.opened",
+            "conversation.transcript",
+            "conversation.unanswered"
+        ]
+    );
+    let of = |t: &str| &got.iter().find(|p| p["type"] == t).unwrap()["data"];
+    let (opened, unanswered) = (of("conversation.opened"), of("conversation.unanswered"));
+    let aep_visitor = "2d3f4260-2235-903b-0a82-a23d326cc257";
+    assert_eq!(
+        opened["conversation"]["provider_ref"],
+        format!("visitor:{aep_visitor}"),
+        "keyed by the visitor, marked as such"
+    );
+    assert_eq!(unanswered["conversation"], opened["conversation"]);
+    let visitors: Vec<&str> = got
+        .iter()
+        .filter(|p| p["data"]["conversation"] == opened["conversation"])
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        visitors,
+        ["conversation.opened", "conversation.unanswered"],
+        "one conversation's events arrive in the order they came"
+    );
+    assert_eq!(opened["contact"]["provider_ref"], aep_visitor);
+    assert_eq!(opened["contact"]["email"], "test@example.com");
+    assert_eq!(
+        opened["message"]["content"],
+        json!({"type": "text", "text": "Hi"})
+    );
+    assert_eq!(opened["provider_event"]["type"], "new-conversation");
+    assert_eq!(
+        opened["provider_event"]["detail"]["slackChannelId"],
+        "C04JVR71WKS"
+    );
+
+    let transcript = of("conversation.transcript");
+    assert_eq!(transcript["conversation"]["provider_ref"], FIRST_CHAT);
+    for conversation in [
+        &opened["conversation"]["id"],
+        &transcript["conversation"]["id"],
+    ] {
+        let conversation = conversation.as_str().unwrap();
+        let (status, p) = reply_to(&app, conversation).await;
+        assert_eq!(
+            (status, p["code"].as_str(), p["provider"].as_str()),
+            (409, Some("reply_not_supported"), Some("chatlio")),
+            "{conversation}: {p}"
+        );
+    }
+    let (status, p) = reply_to(&app, "cnv_00000000000000000000000000000000").await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (404, Some("not_found")),
+        "{p}"
+    );
 }

@@ -13,8 +13,9 @@
 //! | `unanswered`       | visitor did not get an answer in time    | `conversation.unanswered` |
 //! | `feedback`         | visitor left feedback after a chat       | `feedback.received`       |
 //!
-//! `provider_event.type` is the topic. Conversations are keyed by `conversationUUID`; an offline
-//! message has none and belongs to no conversation. The contact is the visitor: `provider_ref`
+//! `provider_event.type` is the topic. Conversations are keyed by `conversationUUID`, or, in a
+//! payload without one (Adobe Experience Platform's documented shape), by `visitor:<visitor.UUID>`;
+//! an offline message has none and belongs to no conversation. The contact is the visitor: `provider_ref`
 //! is `visitor.UUID` (stable across one visitor's conversations); `name` / `email` come from the
 //! offline form's `name` / `email`, else `visitor.name` / `visitor.email`, else a transcript's
 //! `visitorEmail` and the identify traits' `name` / `email`, else a transcript's `visitorName`

@@ -1,6 +1,7 @@
 //! Maps Chatlio's five webhooks onto the event model. Nothing in a Chatlio payload says which
-//! webhook it is, so the kind comes from the URL topic. Total: a body that cannot be read
-//! becomes `provider.unrecognized` (the gateway keeps the raw body), never an error.
+//! webhook it is, so the kind comes from the URL topic: every JSON object is its topic's event.
+//! Total: a body that is not a JSON object becomes `provider.unrecognized` (the gateway keeps
+//! the raw body), never an error.
 //!
 //! `provider_event.detail` is the payload as Chatlio sent it, minus what became a first-class
 //! field (`conversationUUID`, the visitor's `message` text), with two repairs: traits that came
@@ -69,29 +70,13 @@ pub fn normalize(topic: Option<&str>, body: &[u8]) -> NormalizedEvent {
         Err(e) => return NormalizedEvent::unrecognized(topic, format!("invalid JSON: {e}")),
     };
 
-    let conversation = non_empty(obj.get("conversationUUID"));
-    // An offline message is left when no chat exists, and its documented payload has no
-    // conversationUUID; every other webhook is about one conversation and is unreadable
-    // without its key.
-    if conversation.is_none() && kind != Kind::OfflineMessage {
-        return NormalizedEvent::unrecognized(topic, "no \"conversationUUID\" field");
-    }
-    if conversation.is_some() {
+    let uuid = non_empty(obj.get("conversationUUID"));
+    if uuid.is_some() {
         obj.remove("conversationUUID");
     }
     decode_all_traits(&mut obj);
-
+    let conversation = uuid.or_else(|| visitor_conversation(&obj, kind));
     let contact = contact(&obj, kind);
-    if kind == Kind::OfflineMessage
-        && !contact
-            .as_ref()
-            .is_some_and(|c| c.provider_ref.is_some() || c.email.is_some())
-    {
-        return NormalizedEvent::unrecognized(
-            topic,
-            "no visitor UUID and no e-mail address: nothing says who left the message",
-        );
-    }
 
     let message = match kind {
         Kind::Transcript => {
@@ -117,6 +102,21 @@ pub fn normalize(topic: Option<&str>, body: &[u8]) -> NormalizedEvent {
         // legitimate repeats such as a transcript sent again with `/chatlio send-to-webhook`.
         dedup_key: None,
     }
+}
+
+/// The conversation of a payload without a `conversationUUID` (Adobe Experience Platform
+/// documents its Chatlio source that way): the visitor's `visitor.UUID`, as `visitor:<UUID>` so
+/// that it is never taken for a Chatlio conversation id. It is in every documented payload but
+/// the transcript, it is AEP's one required mapping, and it is the same across one visitor's
+/// payloads. `channelId` and `slackChannelId` are Slack channels, one of them Chatlio's
+/// shared channel, and which is undocumented: keying by them could merge visitors' chats.
+/// An offline message is left when no chat exists and belongs to no conversation.
+fn visitor_conversation(obj: &Map<String, Value>, kind: Kind) -> Option<String> {
+    if kind == Kind::OfflineMessage {
+        return None;
+    }
+    let visitor = obj.get("visitor").and_then(Value::as_object)?;
+    non_empty(visitor.get("UUID")).map(|uuid| format!("visitor:{uuid}"))
 }
 
 /// A string worth keeping: non-blank text, or a number (ids sometimes change type).
