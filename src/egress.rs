@@ -41,13 +41,43 @@ fn forbidden_v4(ip: Ipv4Addr) -> bool {
 
 fn forbidden_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
+    if let Some(v4) = embedded_v4(ip) {
+        return forbidden_v4(v4);
+    }
     ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // fc00::/7, unique local (fd00:ec2::254 is AWS metadata)
         || (first & 0xffc0) == 0xfe80 // fe80::/10, link-local
         || (first & 0xffc0) == 0xfec0 // fec0::/10, site-local (deprecated)
+        || ip.segments()[..4] == [0x100, 0, 0, 0] // 100::/64, discard-only
         || ip.to_ipv4().is_some_and(|v4| ip.segments()[..6] == [0; 6] && forbidden_v4(v4))
+}
+
+/// The IPv4 address carried inside an IPv6 translation or tunnel form: a NAT64 gateway
+/// (64:ff9b::/96, 64:ff9b:1::/48), a 6to4 relay (2002::/16), a Teredo server (2001::/32, the
+/// client address inverted) or SIIT (::ffff:0:0:0/96) would deliver the packet to that IPv4
+/// address, so it is judged as that address.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let [a, b] = [s[6], s[7]].map(|x| x.to_be_bytes());
+    let low = Ipv4Addr::new(a[0], a[1], b[0], b[1]);
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return Some(low);
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+        // RFC 6052 local-use prefix: with a /48, the address sits in bits 48..88 around u.
+        let o = ip.octets();
+        return Some(Ipv4Addr::new(o[6], o[7], o[9], o[10]));
+    }
+    if s[0] == 0x2002 {
+        let [c, d] = [s[1], s[2]].map(|x| x.to_be_bytes());
+        return Some(Ipv4Addr::new(c[0], c[1], d[0], d[1]));
+    }
+    if s[0] == 0x2001 && s[1] == 0 {
+        return Some(Ipv4Addr::from(!u32::from(low)));
+    }
+    None
 }
 
 /// The URL's host as an address literal, when it is one.
@@ -191,6 +221,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn translated_and_tunnelled_forms_of_inward_addresses_are_forbidden() {
+        for bad in [
+            "64:ff9b::a9fe:a9fe",                   // NAT64 of 169.254.169.254
+            "64:ff9b::10.0.0.1",                    // NAT64 of 10.0.0.1
+            "64:ff9b::7f00:1",                      // NAT64 of 127.0.0.1
+            "64:ff9b:1:a9fe:a9:fe00::",             // local-use NAT64 /48 of 169.254.169.254
+            "2002:7f00:1::",                        // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::1",                    // 6to4 of 169.254.169.254
+            "2002:c0a8:101::",                      // 6to4 of 192.168.1.1
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "::ffff:0:a9fe:a9fe",                   // SIIT of 169.254.169.254
+            "100::1",                               // discard-only
+        ] {
+            assert!(forbidden(bad.parse().unwrap()), "{bad}");
+        }
+        for good in [
+            "64:ff9b::5db8:d822", // NAT64 of 93.184.216.34
+            "2002:5db8:d822::1",  // 6to4 of 93.184.216.34
+        ] {
+            assert!(!forbidden(good.parse().unwrap()), "{good}");
+        }
+    }
+
     #[tokio::test]
     async fn registered_urls_are_checked_on_literals_and_resolved_names() {
         for bad in [
@@ -199,6 +253,8 @@ mod tests {
             "http://169.254.169.254/latest/meta-data",
             "http://localhost:9/x",
             "http://2130706433/x",
+            "http://[64:ff9b::10.0.0.1]/",
+            "http://[2002:a9fe:a9fe::]/latest/meta-data",
         ] {
             assert!(check_url(bad, false).await.is_err(), "{bad}");
             assert!(check_url(bad, true).await.is_ok(), "{bad} when allowed");
