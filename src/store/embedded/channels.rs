@@ -9,6 +9,11 @@ use crate::domain::channel::{Channel, ChannelState, StateChange};
 use crate::store::{ChannelPatch, StoreError};
 
 use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
+use super::{events, time, EmbeddedStore};
+use crate::domain::channel::Transition;
+use crate::domain::envelope;
+use crate::store::{plan_transition, Channels, NewEvent, PlannedTransition, StoreResult};
+use async_trait::async_trait;
 
 const COLUMNS: &str = "id, provider, name, credentials, settings, state, state_reason, \
                        webhook_key, channel_key, created_ms, updated_ms";
@@ -172,4 +177,91 @@ pub fn history(conn: &Connection, id: &str) -> Res<Vec<StateChange>> {
         });
     }
     Ok(out)
+}
+
+#[async_trait]
+impl Channels for EmbeddedStore {
+    async fn create_channel(&self, channel: Channel) -> StoreResult<Channel> {
+        self.write(move |ctx, cipher| {
+            insert(&ctx.conn, cipher, &channel)?;
+            Ok(find(&ctx.conn, cipher, "id", &channel.id)?.ok_or(StoreError::NotFound)?)
+        })
+        .await
+    }
+
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+        let id = id.to_string();
+        self.read(move |conn, cipher| find(conn, cipher, "id", &id))
+            .await
+    }
+
+    async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>> {
+        let key = key.to_string();
+        self.read(move |conn, cipher| find(conn, cipher, "webhook_key", &key))
+            .await
+    }
+
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
+        self.read(list).await
+    }
+
+    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
+        let id = id.to_string();
+        self.write(move |ctx, cipher| update(&ctx.conn, cipher, &id, patch))
+            .await
+    }
+
+    async fn delete_channel(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |ctx, cipher| delete(&ctx.conn, cipher, &id))
+            .await
+    }
+
+    async fn transition_channel(
+        &self,
+        id: &str,
+        transition: Transition,
+        actor: &str,
+        reason: Option<String>,
+        event_id: String,
+    ) -> StoreResult<(Channel, Option<ChannelState>)> {
+        let (id, actor) = (id.to_string(), actor.to_string());
+        self.write(move |ctx, cipher| {
+            let ch = find(&ctx.conn, cipher, "id", &id)?.ok_or(StoreError::NotFound)?;
+            let Some(PlannedTransition {
+                change,
+                webhook_key,
+            }) = plan_transition(&ch, transition, &actor, reason)?
+            else {
+                return Ok((ch, None));
+            };
+            let to = change.state;
+            set_state(&ctx.conn, &ch, to, &change, webhook_key.as_deref())?;
+            let updated = find(&ctx.conn, cipher, "id", &id)?.ok_or(StoreError::NotFound)?;
+            if to == ChannelState::Approved {
+                events::release_held(ctx, &id)?;
+            }
+            let event = NewEvent {
+                id: event_id.clone(),
+                event_type: "channel.state_changed".into(),
+                conversation_id: None,
+                conversation_ref: None,
+                dedup_key: None,
+                envelope: envelope::state_changed(&event_id, &updated, &change),
+                raw: None,
+                request_id: None,
+            };
+            let now = time::now_ms();
+            if let Some(seq) = events::insert_event(ctx, Some(&id), &event, false, now)? {
+                events::fan_out(ctx, seq, &event.id, &event.event_type, Some(&id), None, now)?;
+            }
+            Ok((updated, Some(ch.state)))
+        })
+        .await
+    }
+
+    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>> {
+        let id = id.to_string();
+        self.read(move |conn, _| history(conn, &id)).await
+    }
 }

@@ -16,6 +16,9 @@ use super::destinations;
 use super::events::queue_delivery;
 use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
+use super::EmbeddedStore;
+use crate::store::{DeliveryQueue, StoreResult};
+use async_trait::async_trait;
 
 const COLUMNS: &str =
     "id, event_id, event_type, destination_id, conversation_id, status, attempts, \
@@ -304,4 +307,61 @@ pub fn release_all_holds(conn: &Connection) -> Res<()> {
            WHERE queued = 1 GROUP BY destination_id, lane ON CONFLICT DO NOTHING;",
     )?;
     Ok(())
+}
+
+#[async_trait]
+impl DeliveryQueue for EmbeddedStore {
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+        self.read(move |conn, _| list(conn, &query)).await
+    }
+
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+        let id = id.to_string();
+        self.read(move |conn, _| get(conn, &id)).await
+    }
+
+    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery> {
+        let id = id.to_string();
+        self.write(move |ctx, _| retry(ctx, &id)).await
+    }
+
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let d = destination_id.to_string();
+        self.write(move |ctx, _| replay(ctx, &d, since, until))
+            .await
+    }
+
+    async fn claim_lanes(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        lease_until_ms: i64,
+    ) -> StoreResult<Vec<Lane>> {
+        self.write_relaxed(move |ctx| claim_lanes(ctx, now_ms, limit, lease_until_ms))
+            .await
+    }
+
+    async fn lane_head(&self, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
+        let lane = lane.clone();
+        self.read(move |conn, _| lane_head(conn, &lane)).await
+    }
+
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
+        self.write_relaxed(move |ctx| record_attempt(ctx, &record))
+            .await
+    }
+
+    async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
+        let lane = lane.clone();
+        self.write_relaxed(move |ctx| settle_lane(ctx, &lane)).await
+    }
+
+    async fn next_due(&self) -> StoreResult<Option<i64>> {
+        self.read(|conn, _| next_due(conn)).await
+    }
 }

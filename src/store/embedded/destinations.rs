@@ -9,6 +9,9 @@ use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
+use super::EmbeddedStore;
+use crate::store::Destinations;
+use async_trait::async_trait;
 
 /// What fan-out needs of an enabled destination, cached by the writer.
 #[derive(Debug, Clone)]
@@ -264,4 +267,39 @@ pub fn put_link(
         .conn
         .execute(sql, params![dest, kind, key, value, now_ms()])?;
     Ok(n > 0)
+}
+
+#[async_trait]
+impl Destinations for EmbeddedStore {
+    async fn create_destination(&self, destination: Destination) -> StoreResult<Destination> {
+        self.write(move |ctx, cipher| {
+            insert(ctx, cipher, &destination)?;
+            Ok(find(&ctx.conn, cipher, &destination.id)?.ok_or(StoreError::NotFound)?)
+        })
+        .await
+    }
+
+    async fn get_destination(&self, id: &str) -> StoreResult<Option<Destination>> {
+        let id = id.to_string();
+        self.read(move |conn, cipher| find(conn, cipher, &id)).await
+    }
+
+    async fn list_destinations(&self) -> StoreResult<Vec<Destination>> {
+        self.read(list).await
+    }
+
+    async fn update_destination(
+        &self,
+        id: &str,
+        patch: DestinationPatch,
+    ) -> StoreResult<Destination> {
+        let id = id.to_string();
+        self.write(move |ctx, cipher| update(ctx, cipher, &id, patch))
+            .await
+    }
+
+    async fn delete_destination(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |ctx, _| delete(ctx, &id)).await
+    }
 }

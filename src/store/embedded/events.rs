@@ -11,6 +11,9 @@ use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoredEvent}
 use super::destinations::enabled_filters;
 use super::time::now_ms;
 use super::writer::WriterCtx;
+use super::EmbeddedStore;
+use crate::store::{EventLog, StoreResult};
+use async_trait::async_trait;
 
 /// The lane of an event: its conversation, or its channel for events outside conversations.
 pub fn lane_of(channel_id: Option<&str>, conversation_id: Option<&str>) -> String {
@@ -391,4 +394,27 @@ fn events(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Res<Vec<
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(args, from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[async_trait]
+impl EventLog for EmbeddedStore {
+    async fn append(
+        &self,
+        channel_id: &str,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<AppendOutcome>> {
+        let channel_id = channel_id.to_string();
+        let events: Vec<Prepared> = events.into_iter().map(Prepared::new).collect();
+        self.write(move |ctx, _| append(ctx, &channel_id, &events))
+            .await
+    }
+
+    async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>> {
+        self.read(move |conn, _| list(conn, &query)).await
+    }
+
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+        let id = id.to_string();
+        self.read(move |conn, _| get(conn, &id)).await
+    }
 }

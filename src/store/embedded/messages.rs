@@ -11,6 +11,9 @@ use crate::store::{ConversationRef, MessageProgress, MessageStatus, RelayedMessa
 use super::events;
 use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
+use super::EmbeddedStore;
+use crate::store::{ReplyQueue, StoreResult};
+use async_trait::async_trait;
 
 const COLUMNS: &str = "id, conversation_id, channel_id, idempotency_key, content, status, attempts, \
                        steps, next_attempt_ms, error_code, error_message, echo_event_id, created_ms, \
@@ -263,4 +266,38 @@ pub fn attribute_echo(
     )?;
     crate::store::echo::mark_relayed(envelope, &message_id);
     Ok(())
+}
+
+#[async_trait]
+impl ReplyQueue for EmbeddedStore {
+    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
+        let id = id.to_string();
+        self.read(move |conn, _| conversation(conn, &id)).await
+    }
+
+    async fn queue_message(&self, message: RelayedMessage) -> StoreResult<(RelayedMessage, bool)> {
+        self.write(move |ctx, _| queue(ctx, &message)).await
+    }
+
+    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>> {
+        let id = id.to_string();
+        self.read(move |conn, _| get(conn, &id)).await
+    }
+
+    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+        self.write(move |ctx, _| claim(ctx, now_ms, limit)).await
+    }
+
+    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write(move |ctx, _| record(ctx, &id, progress)).await
+    }
+
+    async fn next_message_due(&self) -> StoreResult<Option<i64>> {
+        self.read(|conn, _| next_due(conn)).await
+    }
+
+    async fn requeue_interrupted_messages(&self) -> StoreResult<u64> {
+        self.write(|ctx, _| requeue_interrupted(ctx)).await
+    }
 }

@@ -12,6 +12,8 @@ use crate::store::{
 };
 
 use super::{fmt_ms, int, now_ms, required, required_int, text, unreachable, Fields, RedisStore};
+use crate::store::Channels;
+use async_trait::async_trait;
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
     let id = required(f, "channel", "id")?;
@@ -318,4 +320,47 @@ pub async fn delete_token(st: &RedisStore, id: &str) -> StoreResult<()> {
         .query_async(&mut st.conn())
         .await;
     st.ok(r)
+}
+
+#[async_trait]
+impl Channels for RedisStore {
+    async fn create_channel(&self, channel: Channel) -> StoreResult<Channel> {
+        insert(self, &channel).await?;
+        get(self, &channel.id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+        get(self, id).await
+    }
+
+    async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>> {
+        by_webhook_key(self, key).await
+    }
+
+    async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
+        list(self).await
+    }
+
+    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
+        update(self, id, patch).await
+    }
+
+    async fn delete_channel(&self, id: &str) -> StoreResult<()> {
+        delete(self, id).await
+    }
+
+    async fn transition_channel(
+        &self,
+        id: &str,
+        transition: Transition,
+        actor: &str,
+        reason: Option<String>,
+        event_id: String,
+    ) -> StoreResult<(Channel, Option<ChannelState>)> {
+        self::transition(self, id, transition, actor, reason, event_id).await
+    }
+
+    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>> {
+        history(self, id).await
+    }
 }

@@ -10,7 +10,11 @@ use crate::store::{
     StoreResult,
 };
 
+use super::keys;
 use super::{damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore};
+use crate::store::{DeliveryQueue, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 fn from_fields(f: &Fields) -> StoreResult<Delivery> {
     const R: &str = "delivery";
@@ -136,4 +140,127 @@ pub async fn record_attempt(
         .invoke_async::<Option<i64>>(&mut st.conn())
         .await;
     st.ok(r)
+}
+
+#[async_trait]
+impl DeliveryQueue for RedisStore {
+    async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>> {
+        list(self, &query).await
+    }
+
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+        get(self, id).await
+    }
+
+    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery> {
+        let r = self
+            .scripts
+            .retry_delivery
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(now_ms())
+            .invoke_async::<()>(&mut self.conn())
+            .await;
+        self.ok(r)?;
+        self.notify.notify_one();
+        get(self, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn replay(
+        &self,
+        destination_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+        let r = self
+            .scripts
+            .replay
+            .arg(self.keys.prefix())
+            .arg(destination_id)
+            .arg(since)
+            .arg(until)
+            .arg(now_ms())
+            .invoke_async::<u64>(&mut self.conn())
+            .await;
+        let n = self.ok(r)?;
+        if n > 0 {
+            self.notify.notify_one();
+        }
+        Ok(n)
+    }
+
+    async fn claim_lanes(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        lease_until_ms: i64,
+    ) -> StoreResult<Vec<Lane>> {
+        let r = self
+            .scripts
+            .claim_lanes
+            .arg(self.keys.prefix())
+            .arg(now_ms)
+            .arg(limit)
+            .arg(lease_until_ms)
+            .invoke_async::<Vec<String>>(&mut self.conn())
+            .await;
+        let flat = self.ok(r)?;
+        let mut lanes = Vec::with_capacity(flat.len() / 2);
+        let mut leases = self
+            .leases
+            .lock()
+            .map_err(|_| StoreError::Internal(anyhow::anyhow!("lease table poisoned")))?;
+        for pair in flat.chunks(2) {
+            let [lk, token] = pair else { continue };
+            let Some((destination_id, lane)) = keys::parse_lane_member(lk) else {
+                continue;
+            };
+            leases.insert(lk.clone(), token.clone());
+            lanes.push(Lane {
+                destination_id: destination_id.to_string(),
+                lane: lane.to_string(),
+            });
+        }
+        Ok(lanes)
+    }
+
+    async fn lane_head(&self, lane: &Lane) -> StoreResult<Option<DeliveryJob>> {
+        lane_head(self, lane).await
+    }
+
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
+        let lk = Self::lane_key(&record.lane);
+        let token = self.lease_token(&lk);
+        let due = record_attempt(self, &record, &token).await?;
+        if due.is_none() {
+            self.drop_lease(&lk, &token);
+        }
+        Ok(due)
+    }
+
+    async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
+        let lk = Self::lane_key(lane);
+        let token = self.lease_token(&lk);
+        let r = self
+            .scripts
+            .settle_lane
+            .arg(self.keys.prefix())
+            .arg(&lk)
+            .arg(&token)
+            .invoke_async::<i64>(&mut self.conn())
+            .await;
+        self.drop_lease(&lk, &token);
+        self.ok(r).map(|_| ())
+    }
+
+    async fn next_due(&self) -> StoreResult<Option<i64>> {
+        let r = self
+            .scripts
+            .next_due
+            .arg(self.keys.prefix())
+            .invoke_async::<Option<i64>>(&mut self.conn())
+            .await;
+        self.ok(r)
+    }
 }

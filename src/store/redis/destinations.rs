@@ -9,6 +9,8 @@ use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::{fmt_ms, now_ms, required, required_int, text, Fields, RedisStore};
+use crate::store::Destinations;
+use async_trait::async_trait;
 
 fn open(st: &RedisStore, f: &Fields, field: &str) -> Option<Vec<u8>> {
     let sealed = B64.decode(text(f, field)?).ok()?;
@@ -154,4 +156,42 @@ pub async fn update(
         st.notify.notify_one();
     }
     get(st, id).await?.ok_or(StoreError::NotFound)
+}
+
+#[async_trait]
+impl Destinations for RedisStore {
+    async fn create_destination(&self, destination: Destination) -> StoreResult<Destination> {
+        insert(self, &destination).await?;
+        get(self, &destination.id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_destination(&self, id: &str) -> StoreResult<Option<Destination>> {
+        get(self, id).await
+    }
+
+    async fn list_destinations(&self) -> StoreResult<Vec<Destination>> {
+        list(self).await
+    }
+
+    async fn update_destination(
+        &self,
+        id: &str,
+        patch: DestinationPatch,
+    ) -> StoreResult<Destination> {
+        update(self, id, patch).await
+    }
+
+    async fn delete_destination(&self, id: &str) -> StoreResult<()> {
+        let r = self
+            .scripts
+            .delete_destination
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(now_ms())
+            .invoke_async::<()>(&mut self.conn())
+            .await;
+        self.ok(r)
+    }
 }

@@ -7,6 +7,10 @@ use serde_json::Value;
 use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
 
 use super::{messages, required, required_int, text, Fields, RedisStore};
+use super::{now_ms, unreachable};
+use crate::store::EventLog;
+use async_trait::async_trait;
+use std::sync::atomic::Ordering;
 
 pub enum AppendError {
     Redis(RedisError),
@@ -131,4 +135,44 @@ pub async fn list(st: &RedisStore, q: &EventQuery) -> StoreResult<Vec<StoredEven
         }
     }
     Ok(out)
+}
+
+#[async_trait]
+impl EventLog for RedisStore {
+    async fn append(
+        &self,
+        channel_id: &str,
+        events: Vec<NewEvent>,
+    ) -> StoreResult<Vec<AppendOutcome>> {
+        {
+            let _gate = self.spool_gate.lock().await;
+            if self.spooling.load(Ordering::SeqCst) {
+                // Earlier webhooks wait in the spool: these queue up behind them.
+                self.spool_webhook(channel_id, &events).await?;
+                return Ok(vec![AppendOutcome::Stored; events.len()]);
+            }
+        }
+        match append(self, channel_id, &events, now_ms()).await {
+            Ok(outcomes) => {
+                self.down.store(false, Ordering::Relaxed);
+                Ok(outcomes)
+            }
+            Err(AppendError::Redis(e)) if unreachable(&e) => {
+                self.down.store(true, Ordering::Relaxed);
+                let _gate = self.spool_gate.lock().await;
+                self.spool_webhook(channel_id, &events).await?;
+                Ok(vec![AppendOutcome::Stored; events.len()])
+            }
+            Err(AppendError::Redis(e)) => Err(self.fail(e)),
+            Err(AppendError::Store(e)) => Err(e),
+        }
+    }
+
+    async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>> {
+        list(self, &query).await
+    }
+
+    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+        get(self, id).await
+    }
 }

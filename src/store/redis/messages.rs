@@ -12,6 +12,8 @@ use super::{
     damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore,
     SENDING_LEASE_MS,
 };
+use crate::store::{ConversationRef, ReplyQueue};
+use async_trait::async_trait;
 
 /// How many of a conversation's latest replies an echo is compared with.
 const ECHO_CANDIDATES: isize = 50;
@@ -202,4 +204,49 @@ pub async fn attribute_echo(
     };
     crate::store::echo::mark_relayed(envelope, &message_id);
     Ok(Some(message_id))
+}
+
+#[async_trait]
+impl ReplyQueue for RedisStore {
+    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
+        let Some(f) = self.hgetall(self.keys.conversation(id)).await? else {
+            return Ok(None);
+        };
+        Ok(match (text(&f, "channel_id"), text(&f, "provider_ref")) {
+            (Some(channel_id), Some(provider_ref)) => Some(ConversationRef {
+                id: id.to_string(),
+                channel_id,
+                provider_ref,
+            }),
+            _ => None,
+        })
+    }
+
+    async fn queue_message(&self, message: RelayedMessage) -> StoreResult<(RelayedMessage, bool)> {
+        queue(self, &message).await
+    }
+
+    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>> {
+        get(self, id).await
+    }
+
+    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+        claim(self, now_ms, limit).await
+    }
+
+    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()> {
+        record(self, id, progress).await
+    }
+
+    async fn next_message_due(&self) -> StoreResult<Option<i64>> {
+        let r: Result<Vec<(String, i64)>, _> = self
+            .conn()
+            .zrange_withscores(self.keys.messages_due(), 0, 0)
+            .await;
+        Ok(self.ok(r)?.first().map(|(_, at)| *at))
+    }
+
+    async fn requeue_interrupted_messages(&self) -> StoreResult<u64> {
+        requeue_stale(self).await
+    }
 }
