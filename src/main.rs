@@ -37,6 +37,9 @@ enum Command {
     Serve,
     /// Create or upgrade the data directory's schema, then exit.
     Migrate,
+    /// A local helpdesk to try against: verifies each delivery's signature with a
+    /// destination's secret and prints the event.
+    Sink(cli::sink::SinkArgs),
     #[command(flatten)]
     Client(ClientCmd),
 }
@@ -59,9 +62,13 @@ fn init_tracing(settings: &Settings) {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Client(cmd) = command {
-        return std::process::ExitCode::from(cli::run(cli.target, cmd) as u8);
-    }
+    let command = match command {
+        Command::Client(cmd) => {
+            return std::process::ExitCode::from(cli::run(cli.target, cmd) as u8)
+        }
+        Command::Sink(args) => return std::process::ExitCode::from(cli::sink::run(args) as u8),
+        other => other,
+    };
     let settings = match Settings::load(&cli.config_dir) {
         Ok(s) => s,
         Err(e) => {
@@ -91,7 +98,7 @@ fn main() -> std::process::ExitCode {
             );
         }),
         // Handled above, before any configuration is read.
-        Command::Client(_) => Ok(()),
+        Command::Client(_) | Command::Sink(_) => Ok(()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 
 mod client;
 mod commands;
+pub mod sink;
 mod table;
 
 use clap::{Args, Subcommand};

@@ -36,32 +36,23 @@ async fn attempt(
 ) -> AttemptReport {
     let started = Instant::now();
     let body = with_raw(job.envelope.clone(), job.raw.as_deref(), dest.include_raw).to_string();
-    let timestamp = chrono::Utc::now().timestamp();
-    let signature = match standardwebhooks::Webhook::new(&dest.secret)
-        .and_then(|wh| wh.sign(&job.event_id, timestamp, body.as_bytes()))
-    {
-        Ok(sig) => sig,
-        Err(e) => {
+    let request = match signed(client, timeout, dest, &job.event_id, body) {
+        Ok(r) => r,
+        Err(error) => {
             return AttemptReport {
                 outcome: Outcome::Retryable { retry_after: None },
                 status_code: None,
-                error: Some(AttemptError::new("signing_failed", e.to_string())),
+                error: Some(error),
                 duration: started.elapsed(),
             }
         }
     };
-    let mut request = client
-        .post(&dest.url)
-        .timeout(timeout)
-        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .header("webhook-id", &job.event_id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature);
     // The id of the webhook request that brought the event in, for tracing it end to end.
-    if let Some(id) = &job.request_id {
-        request = request.header("x-request-id", id);
-    }
-    let sent = request.body(body).send().await;
+    let request = match &job.request_id {
+        Some(id) => request.header("x-request-id", id),
+        None => request,
+    };
+    let sent = request.send().await;
     let response = match sent {
         Ok(r) => r,
         Err(e) => {
@@ -88,6 +79,99 @@ async fn attempt(
     AttemptReport {
         outcome,
         status_code: Some(status.as_u16()),
+        error,
+        duration: started.elapsed(),
+    }
+}
+
+/// The POST of `body` to the destination, signed the Standard Webhooks way with `event_id`.
+fn signed(
+    client: &reqwest::Client,
+    timeout: Duration,
+    dest: &Destination,
+    event_id: &str,
+    body: String,
+) -> Result<reqwest::RequestBuilder, AttemptError> {
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = standardwebhooks::Webhook::new(&dest.secret)
+        .and_then(|wh| wh.sign(event_id, timestamp, body.as_bytes()))
+        .map_err(|e| AttemptError::new("signing_failed", e.to_string()))?;
+    Ok(client
+        .post(&dest.url)
+        .timeout(timeout)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header("webhook-id", event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body))
+}
+
+/// What a destination answered to a test event.
+#[derive(Debug, Clone)]
+pub struct TestReply {
+    pub status_code: Option<u16>,
+    /// The start of the answer's body (the rest is not read).
+    pub body: String,
+    pub error: Option<AttemptError>,
+    pub duration: Duration,
+}
+
+/// How much of a test answer's body is read and shown.
+const TEST_BODY_BYTES: usize = 2048;
+
+/// Sends one signed test event the way deliveries are sent, and reads the start of the answer,
+/// so an operator sees what the destination says to a signed request without waiting for an
+/// event. Nothing is stored.
+pub async fn send_test(
+    client: &reqwest::Client,
+    timeout: Duration,
+    dest: &Destination,
+    event_id: &str,
+    envelope: &serde_json::Value,
+) -> TestReply {
+    let started = Instant::now();
+    let failed = |error: AttemptError| TestReply {
+        status_code: None,
+        body: String::new(),
+        error: Some(error),
+        duration: started.elapsed(),
+    };
+    let request = match signed(client, timeout, dest, event_id, envelope.to_string()) {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let mut response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let code = if e.is_timeout() {
+                "timeout"
+            } else if e.is_connect() {
+                "connect_failed"
+            } else {
+                "request_failed"
+            };
+            return failed(AttemptError::new(code, error_chain(&e)));
+        }
+    };
+    let status = response.status();
+    let mut body = Vec::new();
+    while body.len() < TEST_BODY_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(TEST_BODY_BYTES);
+    // Only what was answered: a test changes nothing, so a 410 disables nothing here.
+    let error = (!status.is_success()).then(|| {
+        AttemptError::new(
+            format!("http_{}", status.as_u16()),
+            status.canonical_reason().unwrap_or("unexpected status"),
+        )
+    });
+    TestReply {
+        status_code: Some(status.as_u16()),
+        body: String::from_utf8_lossy(&body).into_owned(),
         error,
         duration: started.elapsed(),
     }

@@ -21,7 +21,7 @@ use crate::connectors::Registry;
 use crate::store::Store;
 
 pub use crate::error::{ApiError, ApiResult, Code};
-use admin::{channels, deliveries, destinations, events, tokens};
+use admin::{channels, deliveries, destination_test, destinations, events, tokens};
 pub use middleware::auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
 pub use middleware::guard::{guard, Limits};
 pub use middleware::request_id::middleware as request_id;
@@ -57,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(webhooks::configure)
     .configure(channels::configure)
     .configure(destinations::configure)
+    .configure(destination_test::configure)
     .configure(chatwoot_callback::configure)
     .configure(events::configure)
     .configure(deliveries::configure)

@@ -228,6 +228,7 @@ pub fn document() -> &'static Document {
             super::webhooks::Doc::openapi(),
             super::admin::channels::Doc::openapi(),
             super::admin::destinations::Doc::openapi(),
+            super::admin::destination_test::Doc::openapi(),
             super::chatwoot_callback::Doc::openapi(),
             super::admin::events::Doc::openapi(),
             super::admin::deliveries::Doc::openapi(),

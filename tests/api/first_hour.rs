@@ -132,3 +132,126 @@ async fn a_rejected_channel_no_longer_shows_a_webhook_url() {
     let (_, shown) = app.get(&format!("/v1/channels/{id}")).await;
     assert!(shown["webhook_url"].is_null(), "{shown}");
 }
+
+/// `omnigate sink` on a free port, verifying with `secret`; killed when dropped.
+struct SinkProcess {
+    child: std::process::Child,
+    url: String,
+    out: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SinkProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SinkProcess {
+    async fn spawn(secret: &str) -> SinkProcess {
+        let port = crate::process::free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sink.out");
+        let file = std::fs::File::create(&out).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_omnigate"))
+            .args(["sink", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--secret", secret])
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        eventually(10, "the sink listening", || async {
+            tokio::net::TcpStream::connect(&addr).await.ok().map(|_| ())
+        })
+        .await;
+        SinkProcess {
+            child,
+            url: format!("http://{addr}/events"),
+            out,
+            _dir: dir,
+        }
+    }
+
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_destination_test_reaches_the_sink_which_refuses_a_wrong_signature() {
+    let app = spawn_app().await;
+    // The sink verifies with the first destination's secret; the second signs with its own.
+    let placeholder = helpdesk_ok().await;
+    let (right, secret) = app.destination(&placeholder.uri(), json!({})).await;
+    let sink = SinkProcess::spawn(&secret).await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/destinations/{right}"),
+            Some(json!({"url": sink.url})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (wrong, _) = app.destination(&sink.url, json!({})).await;
+
+    let (status, tested) = app
+        .post(&format!("/v1/destinations/{right}/test"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested["delivered"], true, "{tested}");
+    assert_eq!(tested["status"], 200);
+    assert!(tested["error"].is_null());
+    let event_id = tested["event_id"].as_str().unwrap().to_string();
+    let printed = sink.output();
+    assert!(
+        printed.contains(&format!("verified destination.test {event_id}")),
+        "{printed}"
+    );
+
+    let (status, refused) = app
+        .post(&format!("/v1/destinations/{wrong}/test"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["delivered"], false);
+    assert_eq!(refused["status"], 401);
+    assert_eq!(refused["error"], "http_401: Unauthorized");
+    assert_eq!(refused["response_body"], "signature does not verify");
+    let printed = sink.output();
+    assert_eq!(printed.matches("verified ").count(), 1, "{printed}");
+    assert!(printed.contains("refused"), "{printed}");
+
+    // Nothing is stored: a test is not a delivery.
+    assert!(app.deliveries("").await.is_empty());
+    // An unknown destination is 404.
+    let (status, _) = app.post("/v1/destinations/dst_nope/test", json!({})).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_quick_start_script_ends_with_a_verified_event_at_the_sink() {
+    let script = format!("{}/scripts/quickstart.sh", env!("CARGO_MANIFEST_DIR"));
+    let (port, sink_port) = (crate::process::free_port(), crate::process::free_port());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .arg(script)
+            .env("OMNIGATE_BIN", env!("CARGO_BIN_EXE_omnigate"))
+            .env("PORT", port.to_string())
+            .env("SINK_PORT", sink_port.to_string())
+            .env_remove("OMNIGATE_URL")
+            .env_remove("OMNIGATE_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("verified message.received evt_"), "{text}");
+    assert!(text.contains("Hello from the quick start"), "{text}");
+}

@@ -2,6 +2,7 @@
 
 pub mod channels;
 pub mod deliveries;
+pub mod destination_test;
 pub mod destinations;
 pub mod events;
 pub mod tokens;
