@@ -239,6 +239,28 @@ async fn destinations(target: &Target, c: &Client, cmd: DestinationCmd) -> Resul
             )
             .await?
         }
+        DestinationCmd::Test { id } => {
+            let v = c
+                .post(&format!("/v1/destinations/{}/test", q(&id)), json!({}))
+                .await?;
+            if target.json {
+                println!("{v}");
+            } else {
+                let status = v["status"].as_u64().map_or("-".into(), |s| s.to_string());
+                let error = v["error"].as_str().unwrap_or("none");
+                println!(
+                    "delivered: {}  status: {status}  error: {error}\n{}",
+                    v["delivered"],
+                    v["response_body"].as_str().unwrap_or_default()
+                );
+            }
+            // A destination that refused the test is a refusal, for scripts.
+            return if v["delivered"] == true {
+                Ok(())
+            } else {
+                Err(ExitCode::Refused)
+            };
+        }
     };
     show(target, &v, DESTINATION_COLUMNS);
     Ok(())

@@ -92,6 +92,8 @@ pub enum DestinationCmd {
     Disable { id: String },
     /// Send to a destination again.
     Enable { id: String },
+    /// Send a signed test event now and show what the destination answered.
+    Test { id: String },
 }
 
 /// A Chatwoot destination's settings (`destinations add --kind chatwoot`).

@@ -224,6 +224,23 @@ async fn a_destination_test_reaches_the_sink_which_refuses_a_wrong_signature() {
 
     // Nothing is stored: a test is not a delivery.
     assert!(app.deliveries("").await.is_empty());
+
+    // The CLI's `destinations test`: 0 when delivered, 1 when refused.
+    for (id, code) in [(right.clone(), 0), (wrong.clone(), 1)] {
+        let base = app.base.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_omnigate"))
+                .args(["destinations", "test", &id])
+                .env("OMNIGATE_URL", base)
+                .env("OMNIGATE_TOKEN", TOKEN)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{out:?}");
+    }
+    assert_eq!(sink.output().matches("verified ").count(), 2);
     // An unknown destination is 404.
     let (status, _) = app.post("/v1/destinations/dst_nope/test", json!({})).await;
     assert_eq!(status, 404);
