@@ -8,9 +8,9 @@ use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::Code;
+use crate::error::Problem;
 use crate::forwarder::webhook::send_test;
 use crate::http::middleware::auth::Admin;
-use crate::error::Problem;
 use crate::http::{json, ApiError, ApiResult, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
