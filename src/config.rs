@@ -42,6 +42,10 @@ pub struct SecuritySettings {
     pub api_rate_per_second: u32,
     /// Requests one token may make at once above the sustained rate.
     pub api_burst: u32,
+    /// Failed admin API authentications per minute per source address; 0 turns the limit off.
+    pub auth_failures_per_minute: u32,
+    /// Failures one address may make at once before it is throttled.
+    pub auth_failure_burst: u32,
     /// Largest total size of a request's headers, in bytes; larger is 431.
     pub max_header_bytes: usize,
 }
@@ -54,6 +58,8 @@ impl Default for SecuritySettings {
             webhook_burst: 1000,
             api_rate_per_second: 100,
             api_burst: 200,
+            auth_failures_per_minute: 30,
+            auth_failure_burst: 20,
             max_header_bytes: 32 * 1024,
         }
     }
@@ -303,6 +309,11 @@ impl Settings {
         if self.store.kind == StoreKind::Redis && self.secrets.master_key.trim().is_empty() {
             return bad("the redis store needs secrets.master_key, the same on every replica");
         }
+        if let Some(weak) = weak_admin_token(self.admin.token.trim()) {
+            return Err(config::ConfigError::Message(format!(
+                "admin.token (OMNIGATE__ADMIN__TOKEN) is too weak: {weak}"
+            )));
+        }
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");
         }
@@ -340,6 +351,30 @@ fn names_a_setting(defaults: &config::Config, var: &str) -> bool {
             .get::<config::Value>(&path.join("."))
             .is_ok_and(|v| !matches!(v.kind, config::ValueKind::Table(_))),
     }
+}
+
+/// Shortest configured admin token accepted, and the fewest different characters in it: a
+/// guessable operator-chosen value (`a`, `changeme`, `adminadminadmin…`) is refused at start.
+const ADMIN_TOKEN_MIN_CHARS: usize = 24;
+const ADMIN_TOKEN_MIN_DISTINCT: usize = 10;
+
+/// Why a configured admin token is too weak to start with, if it is (empty: none configured).
+pub fn weak_admin_token(token: &str) -> Option<String> {
+    if token.is_empty() {
+        return None;
+    }
+    let chars = token.chars().count();
+    let distinct = token
+        .chars()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    (chars < ADMIN_TOKEN_MIN_CHARS || distinct < ADMIN_TOKEN_MIN_DISTINCT).then(|| {
+        format!(
+            "it needs at least {ADMIN_TOKEN_MIN_CHARS} characters with at least \
+             {ADMIN_TOKEN_MIN_DISTINCT} different ones (has {chars} and {distinct}); generate \
+             one with `openssl rand -hex 32`, or leave it empty to have one generated"
+        )
+    })
 }
 
 /// Durations written as `10s`, `5m`, `2h`.

@@ -70,7 +70,7 @@ codes! {
     BodyUnreadable = "body_unreadable", Some(400), "the request body could not be read";
     BodyTooLarge = "body_too_large", Some(413), "the body is larger than the limit";
     UnsupportedMediaType = "unsupported_media_type", Some(415), "the body must be sent as `application/json`";
-    RateLimited = "rate_limited", Some(429), "over the webhook URL's or token's rate (`Retry-After`)";
+    RateLimited = "rate_limited", Some(429), "over the webhook URL's or token's rate, or too many failed authentications from this address (`Retry-After`)";
     HeadersTooLarge = "headers_too_large", Some(431), "the request headers are too large";
     UnknownWebhookKey = "unknown_webhook_key", Some(404), "no channel takes webhooks at this URL, or it is not `pending`/`approved`";
     SignatureMissing = "signature_missing", Some(401), "the provider's or helpdesk's signature is missing";
@@ -102,7 +102,8 @@ codes! {
     DestinationDisabled = "destination_disabled", Some(409), "the destination is disabled";
     DeliveryQueued = "delivery_queued", Some(409), "the delivery is still queued; only a dead one can be retried";
     InvalidRole = "invalid_role", Some(422), "the role must be `helpdesk` or `admin`";
-    InvalidLabel = "invalid_label", Some(422), "the label must be 1 to 200 characters";
+    InvalidLabel = "invalid_label", Some(422), "the label must be 1 to 200 characters, and not the configured token's";
+    LastAdminToken = "last_admin_token", Some(409), "the last admin token cannot be deleted; create another admin token first";
     ReplyNotSupported = "reply_not_supported", Some(409), "the provider has no reply API";
     ChannelNotApproved = "channel_not_approved", Some(409), "the conversation's channel is not approved";
     ChannelDeleted = "channel_deleted", Some(409), "the conversation's channel was deleted";

@@ -56,13 +56,36 @@ fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
-/// Uses the configured admin token, or on first start generates one, prints it once, keeps its
-/// hash in the store and the token itself in a 0600 file in the data directory.
+/// Lists the configured admin token in the store (so `/v1/tokens` shows it and it can be
+/// retired), unless it was retired; forgets a previously configured one. Without one, on
+/// first start generates a token, prints it once, keeps its hash in the store and the token
+/// itself in a 0600 file in the data directory.
 async fn bootstrap_admin(settings: &Settings, store: &dyn Store) -> anyhow::Result<AdminTokens> {
     let configured = settings.admin.token.trim();
-    if !configured.is_empty() {
+    let hash = (!configured.is_empty()).then(|| token_hash(configured));
+    if let Some(weak) = crate::config::weak_admin_token(configured) {
+        anyhow::bail!("admin.token (OMNIGATE__ADMIN__TOKEN) is too weak: {weak}");
+    }
+    let current = hash.as_deref().map(http::configured_label);
+    for stale in store.list_tokens().await? {
+        let previous = stale.label.starts_with(http::CONFIGURED_LABEL)
+            && stale.role == http::ROLE_ADMIN
+            && Some(&stale.label) != current.as_ref();
+        if previous {
+            store.delete_token(&stale.id).await?;
+        }
+    }
+    if let (Some(hash), Some(label)) = (&hash, &current) {
+        match store.token_role(hash).await?.as_deref() {
+            Some(http::ROLE_RETIRED) => tracing::warn!(
+                "admin.token was retired through DELETE /v1/tokens and is refused; \
+                 remove it from the configuration"
+            ),
+            Some(_) => {}
+            None => store.put_token(hash, http::ROLE_ADMIN, label).await?,
+        }
         return Ok(AdminTokens {
-            configured_hash: Some(token_hash(configured)),
+            configured_hash: Some(hash.clone()),
         });
     }
     if store.has_tokens(http::ROLE_ADMIN).await? {

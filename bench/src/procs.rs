@@ -93,7 +93,12 @@ impl Gateway {
         let data =
             std::env::temp_dir().join(format!("omnigate-bench-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&data)?;
-        let token = format!("ogt_bench_{port}_{}", std::process::id());
+        // Long and varied enough for the gateway's admin token strength rule.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let token = format!("ogt_bench_{port}_{}_{nanos:08x}", std::process::id());
         let mut cmd = Command::new(bin);
         cmd.arg("serve")
             .env("OMNIGATE__SERVER__PORT", port.to_string())
@@ -103,6 +108,7 @@ impl Gateway {
             // The sink listens on loopback, and the load is the point: no flood control.
             .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true")
             .env("OMNIGATE__SECURITY__WEBHOOK_RATE_PER_SECOND", "0")
+            .env("OMNIGATE__SERVER__MAX_REQUESTS_PER_SOURCE", "100000")
             .env("OMNIGATE__SECURITY__API_RATE_PER_SECOND", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::null());

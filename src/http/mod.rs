@@ -22,7 +22,9 @@ use crate::store::Store;
 
 pub use crate::error::{ApiError, ApiResult, Code};
 use admin::{channels, deliveries, destination_test, destinations, events, tokens};
-pub use middleware::auth::{AdminTokens, ROLE_ADMIN, ROLE_HELPDESK};
+pub use middleware::auth::{
+    configured_label, AdminTokens, CONFIGURED_LABEL, ROLE_ADMIN, ROLE_HELPDESK, ROLE_RETIRED,
+};
 pub use middleware::guard::{guard, Limits};
 pub use middleware::request_id::middleware as request_id;
 

@@ -20,6 +20,7 @@ use omnigate_connector_core::{
 
 pub use body::{headers_of, read_body};
 pub use channel_cache::ChannelCache;
+pub use source_ip::source_ip;
 
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;

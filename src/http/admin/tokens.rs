@@ -1,5 +1,7 @@
 //! `/v1/tokens`: API tokens for helpdesks (relay only) and further admins. A token's value is
-//! shown once at creation; only its hash is stored.
+//! shown once at creation; only its hash is stored. The bootstrap token (generated, or the
+//! configured `admin.token`) is listed too and can be retired once another admin token exists;
+//! the last admin token can never be deleted, since nothing could administer the gateway then.
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpResponse};
@@ -8,7 +10,9 @@ use utoipa::{OpenApi, ToSchema};
 
 use crate::error::Code;
 use crate::error::Problem;
-use crate::http::middleware::auth::{Admin, ROLE_ADMIN, ROLE_HELPDESK};
+use crate::http::middleware::auth::{
+    Admin, CONFIGURED_LABEL, ROLE_ADMIN, ROLE_HELPDESK, ROLE_RETIRED,
+};
 use crate::http::views::{TokenCreated, TokenList, TokenRole};
 use crate::http::{json, ApiError, ApiResult, AppState};
 
@@ -64,6 +68,13 @@ async fn create(
                 .with("field", "label"),
         );
     }
+    if label.starts_with(CONFIGURED_LABEL) {
+        return Err(ApiError::new(
+            Code::InvalidLabel,
+            "this label is kept for the configured admin token",
+        )
+        .with("field", "label"));
+    }
     let token = format!("ogt_{}", crate::ids::random_token(32));
     let id = crate::ids::token_id();
     state
@@ -86,18 +97,15 @@ async fn create(
     tag = "tokens",
     operation_id = "listTokens",
     responses(
-        (status = 200, description = "Every token (never its value)", body = TokenList),
+        (status = 200, description = "Every valid token, the bootstrap or configured one included (never its value)", body = TokenList),
     ),
     security(("admin" = []))
 )]
 #[get("/v1/tokens")]
 async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    Ok(json(
-        StatusCode::OK,
-        TokenList {
-            items: state.store.list_tokens().await?,
-        },
-    ))
+    let mut items = state.store.list_tokens().await?;
+    items.retain(|t| t.role != ROLE_RETIRED);
+    Ok(json(StatusCode::OK, TokenList { items }))
 }
 
 /// Delete an API token
@@ -106,7 +114,9 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
     operation_id = "deleteToken",
     params(("id" = String, Path, description = "The token's id")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Deleted (a configured `admin.token` is retired: refused from then on, also after a restart)"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin_token`: no other admin token exists", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -116,11 +126,35 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    state
-        .store
-        .delete_token(&id)
-        .await
-        .map_err(ApiError::store("token"))?;
+    let tokens = state.store.list_tokens().await?;
+    let Some(token) = tokens
+        .iter()
+        .find(|t| t.id == *id && t.role != ROLE_RETIRED)
+    else {
+        return Err(ApiError::not_found("token"));
+    };
+    let admins = tokens.iter().filter(|t| t.role == ROLE_ADMIN).count();
+    if token.role == ROLE_ADMIN && admins <= 1 {
+        return Err(ApiError::new(
+            Code::LastAdminToken,
+            "this is the last admin token; create another admin token before deleting it",
+        ));
+    }
+    let configured = state.tokens.configured_hash.as_deref();
+    match configured {
+        Some(hash) if token.label == crate::http::configured_label(hash) => {
+            // Kept as retired: the configuration would list it again at the next start.
+            state
+                .store
+                .put_token(hash, ROLE_RETIRED, &token.label)
+                .await?;
+        }
+        _ => state
+            .store
+            .delete_token(&id)
+            .await
+            .map_err(ApiError::store("token"))?,
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,23 +1,31 @@
-//! Bearer-token authentication of the admin API. Tokens are compared by their SHA-256 hash:
-//! the bootstrap token's hash is held in memory, others live hashed in the store.
+//! Bearer-token authentication of the admin API. Tokens are looked up by their SHA-256 hash in
+//! the store, the configured `admin.token` too (it is listed there, so it can be retired).
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use subtle::ConstantTimeEq;
-
 use crate::crypto::token_hash;
 use crate::error::Code;
 use crate::http::{ApiError, AppState};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 pub const ROLE_ADMIN: &str = "admin";
+/// The role a retired configured token keeps in the store, so a restart does not bring it back.
+pub const ROLE_RETIRED: &str = "retired";
+/// How the configured `admin.token` is labelled in `/v1/tokens` (followed by a short
+/// fingerprint of its hash, so a changed configuration is told apart from the old one).
+pub const CONFIGURED_LABEL: &str = "admin.token (configuration)";
 
-/// The bootstrap admin token, by hash.
+/// The configured admin token, by hash.
 #[derive(Debug, Clone, Default)]
 pub struct AdminTokens {
     pub configured_hash: Option<String>,
+}
+
+/// The label the configured token with this hash is listed under.
+pub fn configured_label(hash: &str) -> String {
+    format!("{CONFIGURED_LABEL} {}", hash.get(..8).unwrap_or(hash))
 }
 
 /// An authenticated admin caller.
@@ -65,14 +73,9 @@ pub async fn resolve(
     token: Result<String, ApiError>,
 ) -> Result<String, ApiError> {
     let hash = token_hash(&token?);
-    if let Some(known) = &state.tokens.configured_hash {
-        if bool::from(known.as_bytes().ct_eq(hash.as_bytes())) {
-            return Ok(ROLE_ADMIN.to_string());
-        }
-    }
     match state.store.token_role(&hash).await {
-        Ok(Some(role)) => Ok(role),
-        Ok(None) => Err(unauthorized("the token is not valid")),
+        Ok(Some(role)) if role != ROLE_RETIRED => Ok(role),
+        Ok(_) => Err(unauthorized("the token is not valid")),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,6 +1,6 @@
 //! Checks made before any handler runs, so none of them costs a body read: oversized headers
-//! (431), flood control per webhook key, per helpdesk callback URL and per API token (429 with
-//! `Retry-After`), and the
+//! (431), flood control per webhook key, per helpdesk callback URL, per API token and on failed
+//! authentication per source address (429 with `Retry-After`), and the
 //! authentication of admin API calls (401 before a byte of the body is read; the handler's
 //! extractor then only checks the token's role).
 
@@ -16,6 +16,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::auth::{self, Authenticated};
+use super::auth_failures::AuthFailures;
 use crate::config::SecuritySettings;
 use crate::error::Code;
 use crate::http::{ApiError, AppState};
@@ -57,6 +58,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
 pub struct Limits {
     webhooks: Arc<Limiter<String>>,
     tokens: Arc<Limiter<String>>,
+    auth_failures: Arc<AuthFailures>,
     max_header_bytes: usize,
 }
 
@@ -65,6 +67,10 @@ impl Limits {
         Limits {
             webhooks: Arc::new(Limiter::new(s.webhook_rate_per_second, s.webhook_burst)),
             tokens: Arc::new(Limiter::new(s.api_rate_per_second, s.api_burst)),
+            auth_failures: Arc::new(AuthFailures::new(
+                s.auth_failures_per_minute,
+                s.auth_failure_burst,
+            )),
             max_header_bytes: s.max_header_bytes,
         }
     }
@@ -115,6 +121,17 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
             .map_err(|wait| rate_limited("callback URL", wait));
     }
     if path.starts_with("/v1/") {
+        let source = crate::ingress::source_ip(
+            req.headers(),
+            req.peer_addr().map(|a| a.ip()),
+            state.settings.server.trust_forwarded_for,
+        );
+        if let Some(ip) = source {
+            limits
+                .auth_failures
+                .check(ip)
+                .map_err(|wait| rate_limited("address after failed authentications", wait))?;
+        }
         let token = auth::bearer(req.headers());
         if let Ok(token) = &token {
             let hash = crate::crypto::token_hash(token);
@@ -123,7 +140,18 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
                 .check(&hash)
                 .map_err(|wait| rate_limited("token", wait))?;
         }
-        let role = auth::resolve(&state, token).await?;
+        let role = match auth::resolve(&state, token).await {
+            Ok(role) => role,
+            Err(e) if e.code == Code::Unauthorized => {
+                if let Some(ip) = source {
+                    limits.auth_failures.failed(ip).map_err(|wait| {
+                        rate_limited("address after failed authentications", wait)
+                    })?;
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         req.extensions_mut().insert(Authenticated(role));
     }
     Ok(())

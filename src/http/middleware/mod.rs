@@ -2,5 +2,6 @@
 //! bearer-token extractors.
 
 pub mod auth;
+pub mod auth_failures;
 pub mod guard;
 pub mod request_id;

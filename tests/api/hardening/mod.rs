@@ -1,6 +1,7 @@
 //! Hostile input, floods, outbound safety, faults, crashes and secrets: what a gateway on the
 //! public internet meets, each asserted by what a user would notice.
 
+mod admin_tokens;
 mod catalogue;
 mod crash;
 mod egress;
