@@ -121,6 +121,37 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     #[serde(with = "humantime_serde_compat")]
     pub shutdown_timeout: Duration,
+    /// How long a client may take to send a request's head (408 after it).
+    #[serde(
+        default = "default_header_read_timeout",
+        with = "humantime_serde_compat"
+    )]
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body once the head is in (408).
+    #[serde(default = "default_body_read_timeout", with = "humantime_serde_compat")]
+    pub body_read_timeout: Duration,
+    /// Requests one source address may have open at once (429 beyond).
+    #[serde(default = "default_max_requests_per_source")]
+    pub max_requests_per_source: usize,
+    /// Connections each worker thread serves at once; more wait in the accept queue.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+fn default_header_read_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+fn default_body_read_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn default_max_requests_per_source() -> usize {
+    256
+}
+
+fn default_max_connections() -> usize {
+    10_000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -313,6 +344,11 @@ impl Settings {
             return Err(config::ConfigError::Message(format!(
                 "admin.token (OMNIGATE__ADMIN__TOKEN) is too weak: {weak}"
             )));
+        }
+        if self.server.max_requests_per_source == 0 || self.server.max_connections == 0 {
+            return bad(
+                "server.max_requests_per_source and server.max_connections must be at least 1",
+            );
         }
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");

@@ -69,8 +69,9 @@ codes! {
     InvalidIdempotencyKey = "invalid_idempotency_key", Some(400), "the `Idempotency-Key` header is empty or too long";
     BodyUnreadable = "body_unreadable", Some(400), "the request body could not be read";
     BodyTooLarge = "body_too_large", Some(413), "the body is larger than the limit";
+    BodyTimeout = "body_timeout", Some(408), "the body did not arrive within `server.body_read_timeout`";
     UnsupportedMediaType = "unsupported_media_type", Some(415), "the body must be sent as `application/json`";
-    RateLimited = "rate_limited", Some(429), "over the webhook URL's or token's rate, or too many failed authentications from this address (`Retry-After`)";
+    RateLimited = "rate_limited", Some(429), "over the webhook URL's or token's rate, too many failed authentications or open requests from this address (`Retry-After`)";
     HeadersTooLarge = "headers_too_large", Some(431), "the request headers are too large";
     UnknownWebhookKey = "unknown_webhook_key", Some(404), "no channel takes webhooks at this URL, or it is not `pending`/`approved`";
     SignatureMissing = "signature_missing", Some(401), "the provider's or helpdesk's signature is missing";

@@ -135,10 +135,13 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::from_fn(http::guard))
+                .wrap(actix_web::middleware::from_fn(http::slow_clients))
                 .wrap(actix_web::middleware::from_fn(http::request_id))
                 .wrap(tracing_actix())
                 .configure(http::configure)
         })
+        .client_request_timeout(settings.server.header_read_timeout)
+        .max_connections(settings.server.max_connections)
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
         .run();

@@ -27,6 +27,7 @@ pub use middleware::auth::{
 };
 pub use middleware::guard::{guard, Limits};
 pub use middleware::request_id::middleware as request_id;
+pub use middleware::slow_clients::{slow_clients, timed_out};
 
 /// What every handler shares.
 pub struct AppState {

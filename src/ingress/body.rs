@@ -31,7 +31,13 @@ pub async fn read_body(
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(Code::BodyUnreadable, e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            if crate::http::timed_out(&e) {
+                ApiError::new(Code::BodyTimeout, "the body did not arrive in time")
+            } else {
+                ApiError::new(Code::BodyUnreadable, e.to_string())
+            }
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

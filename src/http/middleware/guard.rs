@@ -17,6 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::auth::{self, Authenticated};
 use super::auth_failures::AuthFailures;
+use super::slow_clients::InFlight;
 use crate::config::SecuritySettings;
 use crate::error::Code;
 use crate::http::{ApiError, AppState};
@@ -59,6 +60,7 @@ pub struct Limits {
     webhooks: Arc<Limiter<String>>,
     tokens: Arc<Limiter<String>>,
     auth_failures: Arc<AuthFailures>,
+    pub(crate) in_flight: Arc<InFlight>,
     max_header_bytes: usize,
 }
 
@@ -71,6 +73,7 @@ impl Limits {
                 s.auth_failures_per_minute,
                 s.auth_failure_burst,
             )),
+            in_flight: Arc::new(InFlight::default()),
             max_header_bytes: s.max_header_bytes,
         }
     }

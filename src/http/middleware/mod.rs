@@ -5,3 +5,4 @@ pub mod auth;
 pub mod auth_failures;
 pub mod guard;
 pub mod request_id;
+pub mod slow_clients;

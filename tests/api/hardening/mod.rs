@@ -9,4 +9,5 @@ mod faults;
 mod floods;
 mod relay_faults;
 mod secrets;
+mod slow_clients;
 mod support;
