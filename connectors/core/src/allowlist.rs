@@ -37,6 +37,14 @@ pub fn validate_with(
     let Value::Array(items) = value else {
         return Err(ConfigError::new(SETTING, "must be an array of CIDR ranges"));
     };
+    // An empty list would refuse every source, and a provider that never retries would lose
+    // every webhook without anyone noticing: leaving the setting out is how the check is off.
+    if items.is_empty() {
+        return Err(ConfigError::new(
+            SETTING,
+            "must list at least one range; leave it out to accept every source",
+        ));
+    }
     for (i, item) in items.iter().enumerate() {
         let entry = item.as_str().unwrap_or_default();
         let ok = parse_entry(entry).is_some() || presets.iter().any(|(name, _)| *name == entry);
@@ -146,5 +154,7 @@ mod tests {
         let err = validate(&s).unwrap_err();
         assert_eq!(err.field, "allowed_source_ips[1]");
         assert!(validate(&settings(json!({"allowed_source_ips": "1.2.3.4"}))).is_err());
+        let empty = validate(&settings(json!({"allowed_source_ips": []}))).unwrap_err();
+        assert_eq!(empty.field, "allowed_source_ips");
     }
 }
