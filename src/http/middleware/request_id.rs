@@ -18,10 +18,15 @@ const MAX_LEN: usize = 128;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// A caller's id is kept when it is 1 to 128 visible ASCII characters; anything else (empty,
-/// spaces, control characters, huge) is replaced, so logs and headers downstream stay clean.
+/// A caller's id is kept when it is 1 to 128 letters, digits and `-_.:/+@`; anything else
+/// (empty, spaces, quotes, `=`, `<>`, control characters, huge) is replaced, so the id can
+/// neither forge a field in a log line nor inject markup into a log viewer downstream.
 fn accepted(value: &str) -> bool {
-    !value.is_empty() && value.len() <= MAX_LEN && value.bytes().all(|b| b.is_ascii_graphic())
+    !value.is_empty()
+        && value.len() <= MAX_LEN
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+@".contains(&b))
 }
 
 fn generate() -> String {
@@ -70,6 +75,10 @@ mod tests {
         assert!(!accepted(""));
         assert!(!accepted("has space"));
         assert!(!accepted("tab\there"));
+        assert!(accepted("0f9c2b1e-77aa-4c3e:span/1+x@edge"));
+        assert!(!accepted("x\"status=500_level=ERROR_req="));
+        assert!(!accepted("<script>alert(1)</script>"));
+        assert!(!accepted("a=b"));
         assert!(!accepted(&"a".repeat(MAX_LEN + 1)));
         assert!(generate().starts_with("req_"));
     }
