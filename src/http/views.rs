@@ -357,6 +357,8 @@ pub struct CallbackAnswer {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CallbackStatus {
+    /// An unsigned callback was taken; what became of it is not told.
+    Accepted,
     Queued,
     Ignored,
     Duplicate,
@@ -392,6 +394,7 @@ impl From<Answer> for CallbackAnswer {
                 message_ids: Some(ids),
                 ..CallbackAnswer::of(CallbackStatus::Queued)
             },
+            Answer::Accepted => CallbackAnswer::of(CallbackStatus::Accepted),
         }
     }
 }

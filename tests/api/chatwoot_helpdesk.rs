@@ -433,10 +433,57 @@ async fn unsigned_or_forged_callbacks_are_refused_unless_unsigned_is_allowed() {
         .await;
     assert_eq!(status, 200);
     let (status, p) = s.raw_callback(raw, &[("X-Chatwoot-Delivery", "u-2")]).await;
-    assert_eq!((status, p["status"].as_str()), (200, Some("queued")), "{p}");
+    assert_eq!(
+        (status, p["status"].as_str()),
+        (200, Some("accepted")),
+        "{p}"
+    );
     // The same Chatwoot message, queued now and not a duplicate: none of the refused callbacks
     // queued it, and it is the one call Naver gets.
     assert_eq!(s.naver_bodies(1).await.len(), 1);
+    s.chatwoot.assert_nothing_refused();
+}
+
+#[tokio::test]
+async fn an_inbox_secret_always_requires_the_signature_and_unsigned_answers_tell_nothing() {
+    let s = setup().await;
+    post_hook(&s.hook, naver_text("u1", "hello")).await;
+    s.chatwoot_messages(1).await;
+    let unsigned = json!({"allow_unsigned_callbacks": true, "inbox_secret": null});
+    let path = format!("/v1/destinations/{}", s.destination);
+    let (status, _) = s
+        .app
+        .call(reqwest::Method::PATCH, &path, Some(unsigned))
+        .await;
+    assert_eq!(status, 200);
+    // A conversation the destination knows and one it does not get the same answer.
+    let known = s
+        .raw_callback(agent_reply(1, 701, "hi").to_string(), &[])
+        .await;
+    let unknown = s
+        .raw_callback(agent_reply(9999, 702, "hi").to_string(), &[])
+        .await;
+    assert_eq!(known, (200, json!({"status": "accepted"})));
+    assert_eq!(unknown, known, "no conversation id is confirmed");
+    s.naver_bodies(1).await;
+    // The upgrade path: a secret added later, allow_unsigned_callbacks left as it was.
+    let secret = json!({"inbox_secret": "new_inbox_SECRET_after_upgrade"});
+    let (status, _) = s
+        .app
+        .call(reqwest::Method::PATCH, &path, Some(secret))
+        .await;
+    assert_eq!(status, 200);
+    let (status, p) = s
+        .raw_callback(
+            agent_reply(1, 703, "verify at phish.example").to_string(),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (401, Some("signature_missing")),
+        "{p}"
+    );
     s.chatwoot.assert_nothing_refused();
 }
 

@@ -18,8 +18,6 @@ use crate::domain::reply::ReplyOrigin;
 use crate::relay::{self, Enqueued, Refusal, Reply};
 use crate::store::{Store, StoreError};
 
-const SIGNATURE_HEADER: &str = "x-chatwoot-signature";
-
 /// What a callback may use.
 pub struct Services<'a> {
     pub store: &'a Arc<dyn Store>,
@@ -54,6 +52,9 @@ pub enum Answer {
         detail: String,
     },
     Queued(Vec<String>),
+    /// An unsigned callback (a destination without `inbox_secret`) was taken: what became of it
+    /// is not told, so an unauthenticated caller cannot learn which conversations exist.
+    Accepted,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,19 +82,19 @@ pub async fn destination(store: &dyn Store, id: &str) -> Result<Destination, Cal
         .ok_or(CallbackError::NotFound)
 }
 
-/// Checks `X-Chatwoot-Signature` with the inbox secret (timestamp within 5 minutes). An unsigned
-/// callback passes only when the destination allows it (Chatwoot before 4.13).
+/// Checks `X-Chatwoot-Signature` with the inbox secret (timestamp within 5 minutes); `Ok(true)`
+/// when the callback was signed. An unsigned callback passes only when the destination has no
+/// secret and allows it (Chatwoot before 4.13): once an `inbox_secret` is set, the signature is
+/// required whatever `allow_unsigned_callbacks` says.
 fn verify(
     headers: &[(String, String)],
     body: &[u8],
     s: &ChatwootSettings,
-) -> Result<(), CallbackError> {
-    let signed = headers.iter().any(|(k, _)| k == SIGNATURE_HEADER);
-    let secret = match (&s.inbox_secret, signed) {
-        (_, false) if s.allow_unsigned_callbacks => return Ok(()),
-        (None, _) if s.allow_unsigned_callbacks => return Ok(()),
-        (None, _) => return Err(CallbackError::MissingSecret),
-        (Some(secret), _) => secret,
+) -> Result<bool, CallbackError> {
+    let secret = match &s.inbox_secret {
+        Some(secret) => secret,
+        None if s.allow_unsigned_callbacks => return Ok(false),
+        None => return Err(CallbackError::MissingSecret),
     };
     let mut credentials = Map::new();
     credentials.insert("webhook_secret".into(), Value::String(secret.clone()));
@@ -111,6 +112,7 @@ fn verify(
     };
     omnigate_chatwoot::Chatwoot
         .verify(&inbound, &ctx)
+        .map(|()| true)
         .map_err(|e| {
             tracing::warn!(code = e.code(), "Chatwoot callback refused: {e}");
             CallbackError::Unverified(e)
@@ -126,13 +128,17 @@ pub async fn handle(
     let Some(settings) = dest.chatwoot.as_ref() else {
         return Err(CallbackError::NotFound);
     };
-    verify(callback.headers, callback.body, settings)?;
+    let signed = verify(callback.headers, callback.body, settings)?;
     let parsed: Value = serde_json::from_slice(callback.body)
         .map_err(|e| CallbackError::InvalidJson(e.to_string()))?;
     let delivery = callback.delivery.as_deref();
     if let Some(d) = delivery {
         if svc.store.link(&dest.id, LINK_CALLBACK, d).await?.is_some() {
-            return Ok(Answer::Duplicate);
+            return Ok(if signed {
+                Answer::Duplicate
+            } else {
+                Answer::Accepted
+            });
         }
     }
     let answer = act(svc, dest, decide(&parsed), delivery, callback.request_id).await?;
@@ -142,7 +148,7 @@ pub async fn handle(
             .put_link(&dest.id, LINK_CALLBACK, d, event, false)
             .await?;
     }
-    Ok(answer)
+    Ok(if signed { answer } else { Answer::Accepted })
 }
 
 /// What a decision comes to: replies queued through the relay's rule, or why not.
