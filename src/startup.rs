@@ -38,6 +38,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             // Replicas share the Redis, so they must share the key (checked by the settings).
             let cipher =
                 Cipher::load_or_create(&settings.secrets.master_key, &settings.store.path)?;
+            crate::files::create_private_dir(&settings.store.path)?;
+            crate::files::private_database_files(&settings.store.path, &["redis-spool.db"])?;
             let store = RedisStore::open(&settings.redis, &settings.store.path, cipher)
                 .await
                 .context("opening the redis store (Redis must answer at start)")?;
@@ -50,7 +52,15 @@ fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let dir = &settings.store.path;
     crate::files::create_private_dir(dir)
         .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    if let Some(mode) = crate::files::permissive_dir(dir) {
+        tracing::warn!(
+            dir = %dir.display(),
+            mode = format!("{mode:o}"),
+            "the data directory is readable by other users; chmod 700 it"
+        );
+    }
     let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
+    crate::files::private_database_files(dir, &["omnigate.db", "omnigate-index.db"])?;
     let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
         .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
     Ok(Arc::new(store))
