@@ -217,15 +217,31 @@ fn tracing_actix() -> actix_web::middleware::Logger {
 }
 
 /// The request path as logged: `/hooks/{key}` and `/hooks/{key}/{topic}` keep only the topic.
-/// (Cheaper than asking the router for the matched pattern, which re-matches every route.)
+/// Any other path with a segment starting `hooks` (any case: `//hooks/KEY`, `/HOOKS/KEY`,
+/// `/hooks//KEY`, `/hooks/x/../KEY`, `/hooks/KEY/`) is cut at that segment, since a key pasted
+/// into a malformed URL is still a key. (Cheaper than asking the router for the matched
+/// pattern, which re-matches every route.)
 pub fn redacted_path(path: &str) -> String {
-    match path.strip_prefix("/hooks/") {
-        Some(rest) => match rest.split_once('/') {
-            Some((_, topic)) => format!("/hooks/{{key}}/{topic}"),
-            None => "/hooks/{key}".to_string(),
-        },
-        None => path.to_string(),
+    if let Some(rest) = path.strip_prefix("/hooks/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        let plain = |s: &str| !s.is_empty() && s != "." && s != "..";
+        match parts.as_slice() {
+            [key] if plain(key) => return "/hooks/{key}".to_string(),
+            [key, topic] if plain(key) && plain(topic) => {
+                return format!("/hooks/{{key}}/{topic}");
+            }
+            _ => {}
+        }
     }
+    let mut kept = String::new();
+    for segment in path.split('/').skip(1) {
+        if segment.to_ascii_lowercase().starts_with("hooks") {
+            return format!("{kept}/hooks/{{key}}/...");
+        }
+        kept.push('/');
+        kept.push_str(segment);
+    }
+    path.to_string()
 }
 
 /// Applies migrations to the configured data directory and exits.
@@ -253,5 +269,18 @@ mod tests {
             "/hooks/{key}/transcript"
         );
         assert_eq!(redacted_path("/v1/channels/chn_1"), "/v1/channels/chn_1");
+        for malformed in [
+            "//hooks/s3cr3t",
+            "/hooks//s3cr3t",
+            "/HOOKS/s3cr3t",
+            "/hooks/x/../s3cr3t",
+            "/hooks/s3cr3t/",
+            "/hooks/s3cr3t/x/y",
+            "/hooks%2Fs3cr3t",
+            "/v1/../hooks/s3cr3t",
+        ] {
+            let logged = redacted_path(malformed);
+            assert!(!logged.contains("s3cr3t"), "{malformed} -> {logged}");
+        }
     }
 }

@@ -73,7 +73,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn not_found(req: HttpRequest) -> ApiResult<HttpResponse> {
     Err(ApiError::new(
         Code::NotFound,
-        format!("no route for {} {}", req.method(), req.path()),
+        format!(
+            "no route for {} {}",
+            req.method(),
+            crate::startup::redacted_path(req.path())
+        ),
     ))
 }
 
