@@ -41,6 +41,10 @@ impl Registry {
             .find(|c| c.provider() == provider)
     }
 
+    pub fn connectors(&self) -> &'static [&'static dyn Connector] {
+        self.connectors
+    }
+
     pub fn providers(&self) -> Vec<&'static str> {
         self.connectors.iter().map(|c| c.provider()).collect()
     }
@@ -74,6 +78,43 @@ mod tests {
         assert_eq!(
             crates, registered,
             "each connectors/<crate> is one line in CONNECTORS (provider id = folder name, '-' as '_')"
+        );
+    }
+
+    /// Each README's credential table is the connector's declaration, rendered. Run with
+    /// `OMNIGATE_WRITE_READMES=1` to write the tables after changing a declaration.
+    #[test]
+    fn every_connector_readme_shows_its_declared_credentials() {
+        use omnigate_connector_core::credentials::{
+            markdown_table, README_TABLE_END, README_TABLE_START,
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors");
+        let write = std::env::var_os("OMNIGATE_WRITE_READMES").is_some();
+        let mut stale = Vec::new();
+        for connector in Registry::default().connectors() {
+            let path = root.join(crate_dir(connector.provider())).join("README.md");
+            let readme = std::fs::read_to_string(&path).expect("the connector has a README");
+            let start = readme
+                .find(README_TABLE_START)
+                .map(|i| i + README_TABLE_START.len());
+            let end = readme.find(README_TABLE_END);
+            let (Some(start), Some(end)) = (start, end) else {
+                stale.push(format!("{}: no credential table markers", path.display()));
+                continue;
+            };
+            let expected = format!("\n{}", markdown_table(connector.credential_fields()));
+            if readme[start..end] != expected {
+                if write {
+                    let updated = format!("{}{expected}{}", &readme[..start], &readme[end..]);
+                    std::fs::write(&path, updated).expect("README is writable");
+                } else {
+                    stale.push(format!("{}: the credential table differs", path.display()));
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "{stale:#?}\nrun `OMNIGATE_WRITE_READMES=1 cargo test -p omnigate --lib readme` to update"
         );
     }
 

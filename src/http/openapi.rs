@@ -218,6 +218,55 @@ impl Modify for ProblemCodes {
     }
 }
 
+/// The new channel's `credentials` name each provider's fields, from the connectors'
+/// declarations (the same ones `GET /v1/providers` lists).
+struct ProviderCredentials;
+
+impl Modify for ProviderCredentials {
+    fn modify(&self, doc: &mut Document) {
+        let Some(components) = doc.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(channel))) = components.schemas.get_mut("NewChannel")
+        else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(credentials))) = channel.properties.get_mut("credentials")
+        else {
+            return;
+        };
+        let mut description = String::from(
+            "The provider's credentials (`GET /v1/providers` lists them with help text). By \
+             provider, required fields in bold, secrets (stored encrypted, shown masked) marked:\n\n",
+        );
+        for connector in crate::connectors::Registry::default().connectors() {
+            let fields: Vec<String> = connector
+                .credential_fields()
+                .iter()
+                .map(|f| {
+                    let name = if f.required {
+                        format!("**`{}`**", f.name)
+                    } else {
+                        format!("`{}`", f.name)
+                    };
+                    if f.is_secret() {
+                        format!("{name} (secret)")
+                    } else {
+                        name
+                    }
+                })
+                .collect();
+            let fields = if fields.is_empty() {
+                "none".to_string()
+            } else {
+                fields.join(", ")
+            };
+            description.push_str(&format!("- `{}`: {fields}\n", connector.provider()));
+        }
+        credentials.description = Some(description);
+    }
+}
+
 /// The whole document, built once.
 pub fn document() -> &'static Document {
     static DOC: OnceLock<Document> = OnceLock::new();
@@ -241,6 +290,7 @@ pub fn document() -> &'static Document {
         SharedProblems.modify(&mut doc);
         FloodControl.modify(&mut doc);
         ProblemCodes.modify(&mut doc);
+        ProviderCredentials.modify(&mut doc);
         doc
     })
 }

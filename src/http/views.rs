@@ -2,7 +2,7 @@
 //! never leave through here: credentials are masked field by field, and a destination's signing
 //! secret is shown only when it is created.
 
-use omnigate_connector_core::Connector;
+use omnigate_connector_core::{Connector, CredentialField, FieldKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -309,6 +309,45 @@ pub struct ProviderView {
     pub replies: bool,
     pub content_types: &'static [&'static str],
     pub rate_limit: Option<RateLimitView>,
+    /// The fields a channel's `credentials` take, as the connector declares them.
+    pub credentials: Vec<CredentialFieldView>,
+}
+
+/// One credential field of a provider.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CredentialField)]
+pub struct CredentialFieldView {
+    #[schema(example = "send_api_key")]
+    pub name: &'static str,
+    pub required: bool,
+    /// Stored encrypted and shown masked.
+    pub secret: bool,
+    /// `text`, `secret`, or `outbound_url` (an address the gateway calls, checked against
+    /// private addresses).
+    #[schema(example = "secret")]
+    pub kind: &'static str,
+    pub help: &'static str,
+    pub where_to_find: &'static str,
+    /// A well-formed fake value.
+    pub example: &'static str,
+}
+
+impl CredentialFieldView {
+    fn new(field: &CredentialField) -> Self {
+        CredentialFieldView {
+            name: field.name,
+            required: field.required,
+            secret: field.is_secret(),
+            kind: match field.kind {
+                FieldKind::Text => "text",
+                FieldKind::Secret => "secret",
+                FieldKind::OutboundUrl => "outbound_url",
+            },
+            help: field.help,
+            where_to_find: field.where_to_find,
+            example: field.example,
+        }
+    }
 }
 
 impl ProviderView {
@@ -323,6 +362,11 @@ impl ProviderView {
                 max_calls: r.max_calls,
                 window: format!("{}ms", r.window.as_millis()),
             }),
+            credentials: connector
+                .credential_fields()
+                .iter()
+                .map(CredentialFieldView::new)
+                .collect(),
         }
     }
 }

@@ -254,3 +254,66 @@ async fn every_stable_error_code_is_described_in_the_problem_schema() {
         "{list}"
     );
 }
+
+/// Each provider's credential fields, declared once in its connector, are listed by
+/// `GET /v1/providers` (with the secret flag) and named in the new channel's schema.
+#[tokio::test]
+async fn providers_and_the_channel_schema_list_each_providers_credential_fields() {
+    let app = spawn_app().await;
+    let (status, providers) = app.get("/v1/providers").await;
+    assert_eq!(status, 200);
+    let naver = providers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "naver_talktalk")
+        .unwrap();
+    let fields: Vec<(&str, bool, bool)> = naver["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap(),
+                f["required"].as_bool().unwrap(),
+                f["secret"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [("account_id", true, false), ("send_api_key", true, true)]
+    );
+    let key = &naver["credentials"][1];
+    assert_eq!(key["kind"], "secret");
+    assert!(
+        key["where_to_find"]
+            .as_str()
+            .unwrap()
+            .contains("Partner Center"),
+        "{key}"
+    );
+    let chatwoot = providers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "chatwoot")
+        .unwrap();
+    assert_eq!(chatwoot["credentials"][0]["kind"], "outbound_url");
+
+    let (_, doc) = document(&app).await;
+    let field = &doc["components"]["schemas"]["CredentialField"];
+    assert_eq!(field["properties"]["secret"]["type"], "boolean", "{field}");
+    let described = doc["components"]["schemas"]["NewChannel"]["properties"]["credentials"]
+        ["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        described.contains("- `naver_talktalk`: **`account_id`**, **`send_api_key`** (secret)"),
+        "{described}"
+    );
+    assert!(
+        described.contains("- `chatlio`: `widget_id`"),
+        "{described}"
+    );
+}

@@ -60,6 +60,37 @@ pub fn example(fields: &[CredentialField]) -> Map<String, Value> {
         .collect()
 }
 
+/// The Markdown table of `fields` that each connector's README shows between
+/// [`README_TABLE_START`] and [`README_TABLE_END`] (a test keeps them equal).
+pub fn markdown_table(fields: &[CredentialField]) -> String {
+    if fields.is_empty() {
+        return "This provider takes no credentials.\n".to_string();
+    }
+    let mut table = String::from(
+        "| credential | kind | required | what it is | where to find it |\n|---|---|---|---|---|\n",
+    );
+    for f in fields {
+        let kind = match f.kind {
+            FieldKind::Text => "plain",
+            FieldKind::Secret => "**secret**",
+            FieldKind::OutboundUrl => "URL",
+        };
+        let required = if f.required { "yes" } else { "no" };
+        table.push_str(&format!(
+            "| `{}` | {kind} | {required} | {} | {} |\n",
+            f.name,
+            f.help.replace('|', "\\|"),
+            f.where_to_find.replace('|', "\\|"),
+        ));
+    }
+    table
+}
+
+/// The markers around the generated credential table in a connector's README.
+pub const README_TABLE_START: &str =
+    "<!-- credentials: generated from the connector's declaration, do not edit -->";
+pub const README_TABLE_END: &str = "<!-- end of credentials -->";
+
 /// The outbound URLs among `credentials`, as (field name, URL), for the SSRF check.
 pub fn outbound_urls<'c>(
     fields: &[CredentialField],
