@@ -311,6 +311,8 @@ async fn a_reply_chatwoot_refuses_is_reported_failed_with_its_status_and_never_r
     let done = settled(&app, m["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "failed");
     assert_eq!(done["error"]["code"], "http_401");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // `failed` is final: a retry would have left the reply queued with its next attempt due.
+    assert_eq!(done["attempts"], 1, "{done}");
+    assert!(done["next_attempt_at"].is_null(), "{done}");
     assert_eq!(chatwoot.received_requests().await.unwrap().len(), 1);
 }

@@ -869,10 +869,23 @@ async fn a_reply_with_text_and_an_image_goes_out_in_parts_and_one_failure_shows(
         sent[1]["imageContent"]["imageUrl"],
         "https://cw.example.com/rails/label.png"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let updates = s.chatwoot.with(|st| st.status_updates.clone());
-    assert_eq!(updates.len(), 1, "{updates:?}");
-    assert_eq!(updates[0].2["status"], "failed");
+    // The agent's next reply is sent only once both parts are on record (one conversation's
+    // replies go out in order), and its status comes back after a Naver and a Chatwoot call:
+    // the image part's outcome, handled right after its record, is in by then.
+    assert_eq!(
+        s.callback(&agent_reply(1, 322, "Anything else?"), "d-next")
+            .await
+            .1["status"],
+        "queued"
+    );
+    let updates = eventually(15, "the next reply's status", || async {
+        let u = s.chatwoot.with(|st| st.status_updates.clone());
+        u.iter().any(|(_, mid, _)| *mid == 322).then_some(u)
+    })
+    .await;
+    let parts: Vec<_> = updates.iter().filter(|(_, mid, _)| *mid == 321).collect();
+    assert_eq!(parts.len(), 1, "{updates:?}");
+    assert_eq!(parts[0].2["status"], "failed");
     s.chatwoot.assert_nothing_refused();
 }
 

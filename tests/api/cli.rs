@@ -1,11 +1,15 @@
 //! The operator CLI against a running gateway: tables, JSON, and exit codes that mean something.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::helpers::*;
+use crate::process::OwnedChild;
 
 fn command(base: &str, token: Option<&str>, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_omnigate"));
@@ -24,6 +28,34 @@ async fn cli(app: &TestApp, token: Option<&str>, args: &[&str]) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()
+}
+
+/// The lines a child writes to `out`, as they come.
+fn lines_of(out: std::process::ChildStdout) -> Arc<Mutex<Receiver<String>>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    Arc::new(Mutex::new(rx))
+}
+
+/// The next line from [`lines_of`], waited for at most 10 s.
+async fn next_line(lines: &Arc<Mutex<Receiver<String>>>, what: &str) -> String {
+    let lines = lines.clone();
+    tokio::task::spawn_blocking(move || {
+        lines
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10))
+            .ok()
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|| panic!("timed out waiting for {what}"))
 }
 
 fn stdout(o: &Output) -> String {
@@ -120,35 +152,33 @@ async fn an_operator_sets_up_a_naver_channel_and_a_destination_with_the_cli() {
 
     // `events tail` follows what arrives after it starts.
     post_hook(&hook, naver_text("u1", "before the tail")).await;
-    let mut tail = command(
-        &app.base,
-        Some(TOKEN),
-        &[
-            "events",
-            "tail",
-            "--type",
-            "message.received",
-            "--count",
-            "1",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .spawn()
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut tail = OwnedChild(
+        command(
+            &app.base,
+            Some(TOKEN),
+            &[
+                "events",
+                "tail",
+                "--type",
+                "message.received",
+                "--count",
+                "1",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let lines = lines_of(tail.0.stdout.take().unwrap());
+    // The header comes once the tail has found where the stored events end.
+    let header = next_line(&lines, "the tail's header").await;
     post_hook(&hook, naver_text("u1", "after the tail started")).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tail.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = tail.kill();
-            panic!("events tail did not print the new event");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let out = tokio::task::spawn_blocking(move || tail.wait_with_output().unwrap())
+    let printed = next_line(&lines, "the new event").await;
+    let status = tokio::task::spawn_blocking(move || tail.0.wait().unwrap())
         .await
         .unwrap();
-    let printed = stdout(&out);
+    assert!(status.success(), "the tail exits after --count events");
+    let printed = format!("{header}\n{printed}");
     assert!(printed.contains("after the tail started"), "{printed}");
     assert!(!printed.contains("before the tail"), "{printed}");
 }

@@ -126,14 +126,14 @@ async fn destinations_get_only_what_their_filters_take_with_raw_when_asked() {
     let (ch_a, url_a) = app.approved_naver_channel().await;
     let (_, url_b) = app.approved_naver_channel().await;
     let messages = helpdesk_ok().await;
-    let (_, secret_m) = app
+    let (dst_m, secret_m) = app
         .destination(
             &messages.uri(),
             json!({"event_types": ["message.*"], "channels": [ch_a], "include_raw": true}),
         )
         .await;
     let everything = helpdesk_ok().await;
-    let (_, secret_e) = app.destination(&everything.uri(), json!({})).await;
+    let (dst_e, secret_e) = app.destination(&everything.uri(), json!({})).await;
 
     post_hook(&url_a, fixture("naver_talktalk", "open.json")).await;
     post_hook(&url_a, fixture("naver_talktalk", "send-text.json")).await;
@@ -145,7 +145,10 @@ async fn destinations_get_only_what_their_filters_take_with_raw_when_asked() {
     let got = wait_received(&messages, &secret_m, 2).await;
     assert_eq!(types(&got), ["message.received", "message.echo"]);
     assert_eq!(got[0]["data"]["raw"]["textContent"]["text"], "hello world");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Every event was queued for the destinations that take it as it was stored: once those
+    // deliveries are settled, nothing else is on its way.
+    assert_eq!(app.settled_deliveries(&dst_e).await.len(), 4);
+    assert_eq!(app.settled_deliveries(&dst_m).await.len(), 2);
     assert_eq!(
         messages.received_requests().await.unwrap().len(),
         2,
@@ -182,12 +185,13 @@ async fn destinations_get_only_what_their_filters_take_with_raw_when_asked() {
 async fn webhooks_for_a_pending_channel_are_held_until_it_is_approved() {
     let app = spawn_app().await;
     let helpdesk = helpdesk_ok().await;
-    let (_, secret) = app
+    let (dst, secret) = app
         .destination(
             &helpdesk.uri(),
             json!({"event_types": ["message.received"]}),
         )
         .await;
+    let (_, approved) = app.approved_naver_channel().await;
     let ch = app.create_naver_channel().await;
     let id = ch["id"].as_str().unwrap();
     let (_, pending) = app
@@ -197,24 +201,37 @@ async fn webhooks_for_a_pending_channel_are_held_until_it_is_approved() {
     for text in ["first", "second"] {
         assert_eq!(post_hook(url, naver_text("u1", text)).await.status(), 200);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert!(
-        helpdesk.received_requests().await.unwrap().is_empty(),
-        "held while pending"
-    );
     let (_, events) = app
         .get(&format!("/v1/events?channel={id}&type=message.received"))
         .await;
-    assert_eq!(events["items"].as_array().unwrap().len(), 2, "but stored");
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "stored");
+    // A message of an approved channel, sent after them, is delivered; the held ones are not
+    // even queued.
+    assert_eq!(
+        post_hook(&approved, naver_text("u2", "approved"))
+            .await
+            .status(),
+        200
+    );
+    let delivered = app.settled_deliveries(&dst).await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    let got = wait_received(&helpdesk, &secret, 1).await;
+    assert_eq!(
+        got.iter()
+            .map(|p| p["data"]["message"]["content"]["text"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["approved"],
+        "held while pending"
+    );
 
     app.post(&format!("/v1/channels/{id}/approve"), json!({}))
         .await;
-    let got = wait_received(&helpdesk, &secret, 2).await;
+    let got = wait_received(&helpdesk, &secret, 3).await;
     let texts: Vec<_> = got
         .iter()
         .map(|p| p["data"]["message"]["content"]["text"].as_str().unwrap())
         .collect();
-    assert_eq!(texts, ["first", "second"]);
+    assert_eq!(texts, ["approved", "first", "second"]);
 }
 
 #[tokio::test]
@@ -255,8 +272,22 @@ async fn a_disabled_destination_is_sent_nothing_new() {
         )
         .await;
     assert_eq!((status, d["enabled"].as_bool()), (200, Some(false)));
+    // Another destination, added now, gets the next message: it has been forwarded.
+    let watcher = helpdesk_ok().await;
+    let (_, watcher_secret) = app
+        .destination(&watcher.uri(), json!({"event_types": ["message.received"]}))
+        .await;
     post_hook(&url, naver_text("u1", "while disabled")).await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let seen = wait_received(&watcher, &watcher_secret, 1).await;
+    assert_eq!(
+        seen[0]["data"]["message"]["content"]["text"],
+        "while disabled"
+    );
+    assert_eq!(
+        app.settled_deliveries(&dst).await.len(),
+        1,
+        "nothing new is queued for a disabled destination"
+    );
     assert_eq!(helpdesk.received_requests().await.unwrap().len(), 1);
     let (_, listed) = app.get(&format!("/v1/destinations/{dst}")).await;
     assert!(

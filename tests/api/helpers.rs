@@ -1,7 +1,6 @@
 //! Shared test harness: spawn a gateway, talk to its API, run a fake helpdesk, verify what it
 //! received with the Standard Webhooks reference implementation.
 
-use std::future::Future;
 use std::time::Duration;
 
 use omnigate::config::Settings;
@@ -11,7 +10,7 @@ use tempfile::TempDir;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-pub use crate::process::{free_port, GatewayProcess};
+pub use crate::process::{eventually, free_port, GatewayProcess};
 
 pub const TOKEN: &str = crate::process::ADMIN_TOKEN;
 pub const SEND_API_KEY: &str = "ct_wc8b1i_Pb1AXDQ0RZWuCccpzdNL";
@@ -213,6 +212,23 @@ impl TestApp {
         assert_eq!(status, 200, "{body}");
         body["items"].as_array().unwrap().clone()
     }
+
+    /// A destination's deliveries once none is queued any more (each delivered or dead).
+    /// Deliveries are queued as their events are stored, so after this nothing more is on its
+    /// way to that destination for the events stored so far.
+    pub async fn settled_deliveries(&self, destination: &str) -> Vec<Value> {
+        eventually(
+            15,
+            &format!("the deliveries to {destination} to settle"),
+            || async {
+                let all = self.deliveries(&format!("destination={destination}")).await;
+                all.iter()
+                    .all(|d| d["status"] == "delivered" || d["status"] == "dead")
+                    .then_some(all)
+            },
+        )
+        .await
+    }
 }
 
 /// POSTs a webhook body as a provider would.
@@ -287,24 +303,6 @@ pub async fn received(server: &MockServer, secret: &str) -> Vec<Value> {
         .iter()
         .map(|r| verified(r, secret))
         .collect()
-}
-
-/// Polls `check` until it yields `Some`, or fails after `secs`.
-pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Waits until the helpdesk has received `n` requests and returns the verified payloads.

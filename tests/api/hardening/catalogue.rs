@@ -240,7 +240,7 @@ async fn malformed_admin_bodies_get_stable_codes_and_change_nothing() {
 async fn unknown_and_revoked_webhook_keys_are_404_and_store_nothing() {
     let (_gw, app) = own_gateway(&[]).await;
     let helpdesk = helpdesk_ok().await;
-    app.destination(&helpdesk.uri(), json!({})).await;
+    let (dst, _) = app.destination(&helpdesk.uri(), json!({})).await;
     let unknown = format!("{}/hooks/not-a-key", app.base);
     counted(&app, 404, "unknown_webhook_key", || {
         post_hook(&unknown, naver_text("u", "hi"))
@@ -259,8 +259,16 @@ async fn unknown_and_revoked_webhook_keys_are_404_and_store_nothing() {
     })
     .await;
     assert!(stored(&app, &channel).await.is_empty());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // What the destination was sent is the channel's three state changes (pending, approved,
+    // revoked), all settled, and nothing else.
+    let settled = app.settled_deliveries(&dst).await;
+    let kinds: Vec<_> = settled
+        .iter()
+        .map(|d| d["event_type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["channel.state_changed"; 3], "{settled:?}");
     let received = helpdesk.received_requests().await.unwrap();
+    assert_eq!(received.len(), 3);
     assert!(
         received
             .iter()
