@@ -1,10 +1,11 @@
 //! Scale-out with the real binary: several replicas on loopback ports share one Redis. A
-//! replica killed with SIGKILL loses nothing that was acked; Redis going away and coming back
+//! replica killed with SIGKILL while it holds a conversation's lease loses nothing that was
+//! acked, and another carries that conversation on in order; Redis going away and coming back
 //! (with AOF) needs no replica restart, and webhooks acked meanwhile are delivered in order.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -13,42 +14,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::harness::redis_url;
 
-use crate::process::{free_port, GatewayProcess, ADMIN_TOKEN as TOKEN};
-
-/// A child process killed (SIGKILL) when dropped, so a failing test leaves nothing behind.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    fn kill_9(&mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
-    secs: u64,
-    what: &str,
-    mut check: impl FnMut() -> Fut,
-) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use crate::process::{eventually, free_port, GatewayProcess, OwnedChild, ADMIN_TOKEN as TOKEN};
+use omnigate::store::redis::keys::{lane_member, Keys};
 
 /// A replica of the gateway on the redis engine at `redis`, under `prefix`.
 async fn replica(redis: &str, prefix: &str, data: &Path) -> GatewayProcess {
@@ -77,8 +44,9 @@ async fn admin(base: &str, path: &str, body: Value) -> Value {
     body
 }
 
-/// An approved Naver channel and a destination to `sink`; returns (webhook path, secret).
-async fn set_up(base: &str, sink: &MockServer) -> (String, String) {
+/// An approved Naver channel and a destination to `sink`; returns (webhook path, secret,
+/// destination id).
+async fn set_up(base: &str, sink: &MockServer) -> (String, String, String) {
     let ch = admin(
         base,
         "/v1/channels",
@@ -102,7 +70,11 @@ async fn set_up(base: &str, sink: &MockServer) -> (String, String) {
         json!({"url": format!("{}/hook", sink.uri()), "event_types": ["message.received"]}),
     )
     .await;
-    (path, d["secret"].as_str().unwrap().to_string())
+    (
+        path,
+        d["secret"].as_str().unwrap().to_string(),
+        d["id"].as_str().unwrap().to_string(),
+    )
 }
 
 /// Posts a Naver text message; true when the replica acked it (200).
@@ -205,6 +177,57 @@ async fn assert_delivered_in_order(
     }
 }
 
+/// The id of `user`'s conversation, read from the events API.
+async fn conversation_of(base: &str, user: &str) -> String {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/v1/events?type=message.received&limit=500"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let page: Value = resp.json().await.unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["data"]["conversation"]["provider_ref"] == user)
+        .and_then(|e| e["data"]["conversation"]["id"].as_str())
+        .unwrap_or_else(|| panic!("a conversation of {user}: {page}"))
+        .to_string()
+}
+
+async fn redis_conn() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// The fencing token of the claim holding `lane`, if any.
+async fn lease_of(keys: &Keys, lane: &str) -> Option<String> {
+    lease_and_end(keys, lane).await.0
+}
+
+/// The fencing token of the claim holding `lane`, and when the lane is due again (the end of
+/// its lease while it is held), in ms.
+async fn lease_and_end(keys: &Keys, lane: &str) -> (Option<String>, i64) {
+    let mut c = redis_conn().await;
+    let token: Option<String> = redis::cmd("HGET")
+        .arg(keys.leases())
+        .arg(lane)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let due: Option<f64> = redis::cmd("ZSCORE")
+        .arg(keys.lanes())
+        .arg(lane)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    (token, due.unwrap_or_default() as i64)
+}
+
 /// A helpdesk slow enough (`delay_ms` an answer) that replicas have deliveries in flight.
 async fn sink(delay_ms: u64) -> MockServer {
     let sink = MockServer::start().await;
@@ -225,7 +248,7 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
         replicas.push(replica(&redis, &prefix, d.path()).await);
     }
     let sink = sink(150).await;
-    let (path, secret) = set_up(&replicas[0].base, &sink).await;
+    let (path, secret, destination) = set_up(&replicas[0].base, &sink).await;
     let users: Vec<String> = (0..4).map(|u| format!("user-{u}")).collect();
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     let mut alive = [true; 3];
@@ -246,13 +269,39 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
         assert_eq!(send(&replicas[r].base, &path, &user, &text).await, up);
         acked.entry(user).or_default().push(text);
     }
-    // A burst for one conversation on replica 1, which starts delivering it at once (the helpdesk
-    // takes 150 ms an event), then dies mid-stream with that conversation leased.
+    // A burst for one conversation on replica 1, the only one running (the others are
+    // stopped), so the lease of that conversation's lane can only be replica 1's. It starts
+    // delivering the burst at once (the helpdesk takes 150 ms an event).
+    replicas[0].signal("STOP");
+    replicas[2].signal("STOP");
     for n in 0..10 {
         let text = format!("burst #{n}");
         assert!(send(&replicas[1].base, &path, "user-burst", &text).await);
         acked.entry("user-burst".into()).or_default().push(text);
     }
+    let conversation = conversation_of(&replicas[1].base, "user-burst").await;
+    let keys = Keys::new(&prefix);
+    let lane = lane_member(&destination, &conversation);
+    let token = eventually(
+        10,
+        "replica 1 to deliver the burst under its lease",
+        || async {
+            let token = lease_of(&keys, &lane).await?;
+            let delivered = received(&sink, &secret)
+                .await
+                .iter()
+                .any(|(_, u, _)| u == "user-burst");
+            delivered.then_some(token)
+        },
+    )
+    .await;
+    let (held_by, lease_ends) = lease_and_end(&keys, &lane).await;
+    assert_eq!(held_by.as_deref(), Some(token.as_str()));
+    assert!(
+        lease_ends > chrono::Utc::now().timestamp_millis(),
+        "replica 1's lease runs"
+    );
+    // It dies mid-stream with that conversation leased.
     replicas[1].kill_9();
     alive[1] = false;
     let burst_done = received(&sink, &secret)
@@ -261,6 +310,13 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
         .filter(|(_, u, _)| u == "user-burst")
         .count();
     assert!(burst_done < 10, "the burst was still in flight at the kill");
+    assert_eq!(
+        lease_of(&keys, &lane).await,
+        Some(token),
+        "the lane was still the killed replica's"
+    );
+    replicas[0].signal("CONT");
+    replicas[2].signal("CONT");
     // The others carry on; replica 1 acks nothing any more.
     for (r, user, text, up) in spread(30, alive) {
         let ok = send(&replicas[r].base, &path, &user, &text).await;
@@ -278,7 +334,7 @@ async fn three_replicas_lose_nothing_acked_when_one_is_killed() {
 struct OwnRedis {
     port: u16,
     dir: tempfile::TempDir,
-    proc: Option<Proc>,
+    proc: Option<OwnedChild>,
 }
 
 impl OwnRedis {
@@ -313,7 +369,7 @@ impl OwnRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server is installed");
-        self.proc = Some(Proc(child));
+        self.proc = Some(OwnedChild(child));
         let url = self.url();
         eventually(10, "redis-server to answer", || async {
             let client = redis::Client::open(url.as_str()).ok()?;
@@ -345,7 +401,7 @@ async fn webhooks_acked_while_redis_is_down_are_delivered_in_order_after_it_retu
     let dir = tempfile::tempdir().unwrap();
     let gw = replica(&redis.url(), "og", dir.path()).await;
     let sink = sink(20).await;
-    let (path, secret) = set_up(&gw.base, &sink).await;
+    let (path, secret, _) = set_up(&gw.base, &sink).await;
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     let mut i = 0;
     let mut send_round = |n: usize| {

@@ -163,6 +163,16 @@ impl Keys {
         self.join(&["lq", lane_member])
     }
 
+    /// Lanes by due time; a leased lane's score is when its lease ends.
+    pub fn lanes(&self) -> String {
+        self.join(&["lanes"])
+    }
+
+    /// Lane → the fencing token of the claim that holds it.
+    pub fn leases(&self) -> String {
+        self.join(&["lease"])
+    }
+
     pub fn message(&self, id: &str) -> String {
         self.join(&["msg", id])
     }

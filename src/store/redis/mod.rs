@@ -13,7 +13,7 @@ mod channels;
 mod deliveries;
 mod destinations;
 mod events;
-mod keys;
+pub mod keys;
 mod links;
 mod messages;
 mod scripts;
