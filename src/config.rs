@@ -48,6 +48,9 @@ pub struct SecuritySettings {
     pub auth_failure_burst: u32,
     /// Largest total size of a request's headers, in bytes; larger is 431.
     pub max_header_bytes: usize,
+    /// How long a channel's webhook key keeps working after `rotate-key` issued a new one.
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_key_grace: Duration,
 }
 
 impl Default for SecuritySettings {
@@ -61,6 +64,7 @@ impl Default for SecuritySettings {
             auth_failures_per_minute: 30,
             auth_failure_burst: 20,
             max_header_bytes: 32 * 1024,
+            webhook_key_grace: Duration::from_secs(24 * 3600),
         }
     }
 }

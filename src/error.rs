@@ -85,6 +85,7 @@ codes! {
     InvalidReason = "invalid_reason", Some(422), "the reason is too long";
     ReasonRequired = "reason_required", Some(422), "rejecting a channel needs a reason";
     InvalidTransition = "invalid_transition", Some(409), "the channel's state does not allow this transition (`state` says which it is in)";
+    InvalidGrace = "invalid_grace", Some(422), "`grace_seconds` must be a whole number from 0 to 604800 (7 days)";
     ChannelActive = "channel_active", Some(409), "an approved channel cannot be deleted; revoke it first";
     InvalidUrl = "invalid_url", Some(422), "the URL is missing or not an http(s) URL with a host";
     UrlNotAllowed = "url_not_allowed", Some(422), "the URL points at a private or local address";

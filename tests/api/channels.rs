@@ -238,3 +238,152 @@ async fn channels_can_be_renamed_rekeyed_and_deleted_once_not_approved() {
     let (status, p) = app.get(&format!("/v1/channels/{id}")).await;
     assert_eq!((status, p["code"].as_str()), (404, Some("not_found")));
 }
+
+/// The text of each `message.received` a helpdesk got.
+async fn texts_received(helpdesk: &wiremock::MockServer, secret: &str) -> Vec<String> {
+    received(helpdesk, secret)
+        .await
+        .iter()
+        .filter(|p| p["type"] == "message.received")
+        .map(|p| {
+            p["data"]["message"]["content"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn rejection_and_revocation_retire_the_webhook_url_and_drop_what_was_held() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(&helpdesk.uri(), json!({"event_types": ["message.*"]}))
+        .await;
+    let id = app.create_naver_channel().await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    let first = pending["webhook_url"].as_str().unwrap().to_string();
+    let resp = post_hook(&first, naver_text("visitor-1", "held, then rejected")).await;
+    assert_eq!(resp.status(), 200, "a pending channel holds webhooks");
+    app.post(
+        &format!("/v1/channels/{id}/reject"),
+        json!({"reason": "not our account"}),
+    )
+    .await;
+    let resp = post_hook(&first, naver_text("visitor-1", "after the rejection")).await;
+    assert_eq!(resp.status(), 404);
+
+    let (_, again) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    let second = again["webhook_url"].as_str().unwrap().to_string();
+    assert_ne!(second, first, "a new request brings a new key");
+    let resp = post_hook(&first, naver_text("visitor-1", "old URL")).await;
+    let problem: Value = resp.json().await.unwrap();
+    assert_eq!(problem["code"], "unknown_webhook_key");
+    let resp = post_hook(&second, naver_text("visitor-1", "held, then approved")).await;
+    assert_eq!(resp.status(), 200);
+    app.post(&format!("/v1/channels/{id}/approve"), json!({}))
+        .await;
+    let resp = post_hook(&second, naver_text("visitor-1", "approved")).await;
+    assert_eq!(resp.status(), 200);
+    // One conversation is delivered in order: once the last message is in, anything held
+    // before it would have been delivered before it.
+    let texts = eventually(15, "the approved channel's messages", || async {
+        let texts = texts_received(&helpdesk, &secret).await;
+        (texts.len() >= 2).then_some(texts)
+    })
+    .await;
+    assert_eq!(texts, vec!["held, then approved", "approved"]);
+
+    app.post(&format!("/v1/channels/{id}/revoke"), json!({}))
+        .await;
+    let resp = post_hook(&second, naver_text("visitor-1", "after the revocation")).await;
+    assert_eq!(resp.status(), 404, "a revoked channel's key is retired");
+    let (_, shown) = app.get(&format!("/v1/channels/{id}")).await;
+    assert_eq!(shown["webhook_url"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_rotated_webhook_key_keeps_the_old_url_for_its_grace_period() {
+    let app = spawn_app().await;
+    let (id, first) = app.approved_naver_channel().await;
+    let (status, rotated) = app
+        .post(&format!("/v1/channels/{id}/rotate-key"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let second = rotated["webhook_url"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    assert_eq!(rotated["state"], "approved");
+    let until =
+        chrono::DateTime::parse_from_rfc3339(rotated["previous_key_valid_until"].as_str().unwrap())
+            .unwrap();
+    let grace = until.signed_duration_since(chrono::Utc::now());
+    assert!(
+        grace > chrono::Duration::hours(23) && grace <= chrono::Duration::hours(24),
+        "the default grace is 24 hours: {grace}"
+    );
+    for url in [&first, &second] {
+        let resp = post_hook(url, naver_text("visitor-1", "hello")).await;
+        assert_eq!(resp.status(), 200, "both keys work during the grace period");
+    }
+    let (_, shown) = app.get(&format!("/v1/channels/{id}")).await;
+    assert_eq!(shown["webhook_url"], second.as_str());
+
+    let (status, rotated) = app
+        .post(
+            &format!("/v1/channels/{id}/rotate-key"),
+            json!({"grace_seconds": 0}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    assert_eq!(rotated["previous_key_valid_until"], Value::Null);
+    let third = rotated["webhook_url"].as_str().unwrap().to_string();
+    for url in [&first, &second] {
+        let resp = post_hook(url, naver_text("visitor-1", "hello")).await;
+        assert_eq!(resp.status(), 404, "retired keys are refused");
+    }
+    let resp = post_hook(&third, naver_text("visitor-1", "hello")).await;
+    assert_eq!(resp.status(), 200);
+
+    let (status, problem) = app
+        .post(
+            &format!("/v1/channels/{id}/rotate-key"),
+            json!({"grace_seconds": 604801}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("invalid_grace"))
+    );
+    let unverified = app.create_naver_channel().await;
+    let (status, problem) = app
+        .post(
+            &format!(
+                "/v1/channels/{}/rotate-key",
+                unverified["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("invalid_transition"))
+    );
+    let (status, _) = app
+        .post("/v1/channels/chn_missing/rotate-key", json!({}))
+        .await;
+    assert_eq!(status, 404);
+    let (_, shown) = app.get(&format!("/v1/channels/{id}")).await;
+    assert_eq!(
+        shown["webhook_url"],
+        third.as_str(),
+        "refusals changed nothing"
+    );
+}

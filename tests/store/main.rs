@@ -48,6 +48,9 @@ conformance!(
     patching_a_destination_keeps_a_concurrent_gone_disable,
     a_channel_approved_meanwhile_is_not_deleted,
     channel_patches_neither_revive_nor_undo,
+    rejection_and_revocation_retire_the_webhook_key,
+    a_rotated_key_works_for_its_grace_period_only,
+    events_held_before_a_rejection_are_never_forwarded,
 );
 
 mod redis_only;

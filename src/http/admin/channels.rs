@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use omnigate_connector_core::Connector;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(approve)
         .service(reject)
         .service(revoke)
+        .service(rotate_key)
         .service(history);
 }
 
@@ -411,6 +412,80 @@ async fn revoke(
     transition(&state, &admin, &id, Transition::Revoke, reason).await
 }
 
+/// How long the replaced webhook key keeps working.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Rotation {
+    /// Seconds the replaced key keeps working (0: refused at once); default
+    /// `security.webhook_key_grace` (24 hours).
+    #[schema(minimum = 0, maximum = 604800)]
+    grace_seconds: Option<u64>,
+}
+
+/// The longest grace a rotation may ask for.
+const MAX_GRACE_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A channel with its new webhook URL(s), and until when the replaced key works.
+#[derive(Serialize, ToSchema)]
+struct RotatedKey {
+    #[serde(flatten)]
+    channel: ChannelView,
+    /// Until when the replaced webhook URL(s) keep working; `null`: refused already.
+    previous_key_valid_until: Option<String>,
+}
+
+/// Rotate a channel's webhook key
+#[utoipa::path(
+    tag = "channels",
+    operation_id = "rotateChannelWebhookKey",
+    description = "Issues a new webhook key to a `pending` or `approved` channel and answers its new webhook URL(s). The replaced key keeps working for `grace_seconds` (default `security.webhook_key_grace`, 24 hours), long enough to paste the new URL into the provider; then only the new one works. Rejecting or revoking a channel retires its keys at once.",
+    params(("id" = String, Path, description = "The channel's id")),
+    request_body = Option<Rotation>,
+    responses(
+        (status = 200, description = "The channel with its new webhook URL(s)", body = RotatedKey),
+        (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the channel is not `pending` or `approved`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_grace`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
+#[post("/v1/channels/{id}/rotate-key")]
+async fn rotate_key(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let grace = match optional_json::<Rotation>(&body)?.grace_seconds {
+        Some(s) if s > MAX_GRACE_SECONDS => {
+            return Err(ApiError::new(
+                Code::InvalidGrace,
+                format!("grace_seconds must be at most {MAX_GRACE_SECONDS}"),
+            )
+            .with("field", "grace_seconds"))
+        }
+        Some(s) => std::time::Duration::from_secs(s),
+        None => state.settings.security.webhook_key_grace,
+    };
+    let until = chrono::Utc::now() + grace;
+    let ch = state
+        .store
+        .rotate_webhook_key(&id, crate::ids::webhook_key(), until.timestamp_millis())
+        .await
+        .map_err(ApiError::store("channel"))?;
+    state.channels.clear();
+    tracing::info!(channel = %ch.id, grace_seconds = grace.as_secs(), "webhook key rotated");
+    let previous_key_valid_until =
+        (!grace.is_zero()).then(|| until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    Ok(json(
+        StatusCode::OK,
+        RotatedKey {
+            channel: view(&state, &ch),
+            previous_key_valid_until,
+        },
+    ))
+}
+
 /// A channel's state changes
 #[utoipa::path(
     tag = "channels",
@@ -444,6 +519,7 @@ async fn history(
     approve,
     reject,
     revoke,
+    rotate_key,
     history
 ))]
 pub(crate) struct Doc;

@@ -56,6 +56,51 @@ pub fn find(conn: &Connection, cipher: &Cipher, column: &str, value: &str) -> Re
     found.transpose()
 }
 
+/// The channel behind a webhook key: its current key, or its previous one in its grace period.
+pub fn by_webhook_key(conn: &Connection, cipher: &Cipher, key: &str) -> Res<Option<Channel>> {
+    if let Some(ch) = find(conn, cipher, "webhook_key", key)? {
+        return Ok(Some(ch));
+    }
+    let id: Option<String> = conn
+        .prepare_cached(
+            "SELECT id FROM channels WHERE previous_webhook_key = ?1 \
+             AND previous_key_until_ms > ?2",
+        )?
+        .query_row(params![key, now_ms()], |r| r.get(0))
+        .optional()?;
+    match id {
+        Some(id) => find(conn, cipher, "id", &id),
+        None => Ok(None),
+    }
+}
+
+/// Gives a channel that takes webhooks a new key; the current one works until `until_ms`.
+pub fn rotate_key(
+    conn: &Connection,
+    cipher: &Cipher,
+    id: &str,
+    new_key: &str,
+    until_ms: i64,
+) -> Res<Channel> {
+    let ch = find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?;
+    let current = ch
+        .webhook_key
+        .as_deref()
+        .filter(|_| ch.state.accepts_webhooks())
+        .ok_or(StoreError::InvalidTransition {
+            from: ch.state.as_str(),
+            transition: "rotate-key",
+        })?;
+    let now = now_ms();
+    let previous = (until_ms > now).then_some(current);
+    conn.execute(
+        "UPDATE channels SET webhook_key = ?2, previous_webhook_key = ?3, \
+         previous_key_until_ms = ?4, updated_ms = ?5 WHERE id = ?1",
+        params![id, new_key, previous, previous.map(|_| until_ms), now],
+    )?;
+    Ok(find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?)
+}
+
 pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Channel>> {
     let sql = format!("SELECT {COLUMNS} FROM channels ORDER BY created_ms, rowid");
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -126,13 +171,14 @@ pub fn delete(conn: &Connection, cipher: &Cipher, id: &str) -> Res<()> {
     Ok(())
 }
 
-/// Writes the new state and its history row.
+/// Writes the new state and its history row; `retire_keys` forgets the channel's webhook keys.
 pub fn set_state(
     conn: &Connection,
     ch: &Channel,
     to: ChannelState,
     change: &StateChange,
     webhook_key: Option<&str>,
+    retire_keys: bool,
 ) -> Res<()> {
     let at = parse_rfc3339_ms(&change.at).unwrap_or_else(now_ms);
     conn.execute(
@@ -140,6 +186,13 @@ pub fn set_state(
          updated_ms = ?5 WHERE id = ?1",
         params![ch.id, to.as_str(), change.reason, webhook_key, at],
     )?;
+    if retire_keys {
+        conn.execute(
+            "UPDATE channels SET webhook_key = NULL, previous_webhook_key = NULL, \
+             previous_key_until_ms = NULL WHERE id = ?1",
+            [&ch.id],
+        )?;
+    }
     conn.execute(
         "INSERT INTO channel_transitions (channel_id, from_state, to_state, at_ms, actor, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -197,8 +250,21 @@ impl Channels for EmbeddedStore {
 
     async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>> {
         let key = key.to_string();
-        self.read(move |conn, cipher| find(conn, cipher, "webhook_key", &key))
+        self.read(move |conn, cipher| by_webhook_key(conn, cipher, &key))
             .await
+    }
+
+    async fn rotate_webhook_key(
+        &self,
+        id: &str,
+        new_key: String,
+        previous_until_ms: i64,
+    ) -> StoreResult<Channel> {
+        let id = id.to_string();
+        self.write(move |ctx, cipher| {
+            rotate_key(&ctx.conn, cipher, &id, &new_key, previous_until_ms)
+        })
+        .await
     }
 
     async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
@@ -231,12 +297,24 @@ impl Channels for EmbeddedStore {
             let Some(PlannedTransition {
                 change,
                 webhook_key,
+                retire_keys,
+                discard_held,
             }) = plan_transition(&ch, transition, &actor, reason)?
             else {
                 return Ok((ch, None));
             };
             let to = change.state;
-            set_state(&ctx.conn, &ch, to, &change, webhook_key.as_deref())?;
+            set_state(
+                &ctx.conn,
+                &ch,
+                to,
+                &change,
+                webhook_key.as_deref(),
+                retire_keys,
+            )?;
+            if discard_held {
+                events::discard_held(ctx, &id)?;
+            }
             let updated = find(&ctx.conn, cipher, "id", &id)?.ok_or(StoreError::NotFound)?;
             if to == ChannelState::Approved {
                 events::release_held(ctx, &id)?;

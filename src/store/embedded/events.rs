@@ -272,6 +272,15 @@ pub fn refs_received_between(conn: &Connection, since: i64, until: i64) -> Res<V
     )
 }
 
+/// Sets apart the events held while a channel was pending that is now rejected: they stay in
+/// the log (`held = 2`) but are never released, forwarded nor replayed.
+pub fn discard_held(ctx: &mut WriterCtx, channel_id: &str) -> Res<usize> {
+    Ok(ctx.conn.execute(
+        "UPDATE events SET held = 2 WHERE channel_id = ?1 AND held = 1",
+        [channel_id],
+    )?)
+}
+
 /// Queues the events held while the channel was pending, in the order they arrived.
 pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> Res<usize> {
     let held = refs(

@@ -177,6 +177,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE messages ADD COLUMN origin_destination TEXT;
     "#,
+    // 7: a rotated webhook key keeps working until `previous_key_until_ms`; events held while
+    // a channel was pending and then rejected are set apart (`held = 2`), never forwarded.
+    r#"
+    ALTER TABLE channels ADD COLUMN previous_webhook_key TEXT;
+    ALTER TABLE channels ADD COLUMN previous_key_until_ms INTEGER;
+    CREATE UNIQUE INDEX channels_previous_webhook_key ON channels(previous_webhook_key);
+    "#,
 ];
 
 /// The schema version this build writes.

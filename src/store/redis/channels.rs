@@ -183,6 +183,8 @@ pub async fn transition(
         let Some(PlannedTransition {
             change,
             webhook_key,
+            retire_keys,
+            discard_held,
         }) = plan_transition(&ch, transition, actor, reason.clone())?
         else {
             return Ok((ch, None));
@@ -194,7 +196,11 @@ pub async fn transition(
         let mut updated = ch.clone();
         updated.state = to;
         updated.state_reason = change.reason.clone();
-        updated.webhook_key = ch.webhook_key.clone().or(webhook_key.clone());
+        updated.webhook_key = if retire_keys {
+            None
+        } else {
+            ch.webhook_key.clone().or(webhook_key.clone())
+        };
         updated.updated_at = fmt_ms(at);
         let envelope = envelope::state_changed(&event_id, &updated, &change);
         let history = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
@@ -213,6 +219,8 @@ pub async fn transition(
             .arg(&event_id)
             .arg(envelope.to_string())
             .arg(now_ms())
+            .arg(if retire_keys { "1" } else { "0" })
+            .arg(if discard_held { "1" } else { "0" })
             .invoke_async::<()>(&mut st.conn())
             .await;
         match r {
@@ -226,6 +234,45 @@ pub async fn transition(
         }
     }
     Err(StoreError::Busy)
+}
+
+pub async fn rotate_key(
+    st: &RedisStore,
+    id: &str,
+    new_key: &str,
+    previous_until_ms: i64,
+) -> StoreResult<Channel> {
+    let now = now_ms();
+    let r = st
+        .scripts
+        .rotate_key
+        .arg(st.keys.prefix())
+        .arg(id)
+        .arg(new_key)
+        .arg((previous_until_ms - now).max(0))
+        .arg(now)
+        .invoke_async::<()>(&mut st.conn())
+        .await;
+    match r {
+        Ok(()) => {}
+        Err(e) if e.code() == Some("NOTFOUND") => return Err(StoreError::NotFound),
+        Err(e) if e.code() == Some("STATE") => {
+            let from = e
+                .detail()
+                .and_then(ChannelState::parse)
+                .map(ChannelState::as_str)
+                .unwrap_or("unknown");
+            return Err(StoreError::InvalidTransition {
+                from,
+                transition: "rotate-key",
+            });
+        }
+        Err(e) => return Err(st.fail(e)),
+    }
+    if let Ok(mut known) = st.known_channels.lock() {
+        known.clear();
+    }
+    get(st, id).await?.ok_or(StoreError::NotFound)
 }
 
 pub async fn history(st: &RedisStore, id: &str) -> StoreResult<Vec<StateChange>> {
@@ -339,6 +386,15 @@ impl Channels for RedisStore {
 
     async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
         list(self).await
+    }
+
+    async fn rotate_webhook_key(
+        &self,
+        id: &str,
+        new_key: String,
+        previous_until_ms: i64,
+    ) -> StoreResult<Channel> {
+        rotate_key(self, id, &new_key, previous_until_ms).await
     }
 
     async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {

@@ -6,9 +6,9 @@
 //!
 //! | key | type | meaning | scripts |
 //! |---|---|---|---|
-//! | `ch:<channel>` | hash | a channel | append, transition, delete_channel, patch |
+//! | `ch:<channel>` | hash | a channel | append, transition, delete_channel, patch, rotate_key |
 //! | `channels` | zset | channel ids by listing order | delete_channel |
-//! | `chkey:<webhook key>` | string | the channel a webhook key belongs to | transition, delete_channel |
+//! | `chkey:<webhook key>` | string (a rotated-out key: PX its grace) | the channel a webhook key belongs to | transition, delete_channel, rotate_key |
 //! | `chhist:<channel>` | list | a channel's state changes (JSON) | transition |
 //! | `tok:<hash>` | hash | an API token (role, label, id) | — |
 //! | `tokid:<token id>` | string | the hash of a token id | — |

@@ -10,8 +10,15 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct PlannedTransition {
     pub change: StateChange,
-    /// The channel's first webhook key, when it gets one with this change.
+    /// The channel's new webhook key, when it gets one with this change (approval requested
+    /// while it has none).
     pub webhook_key: Option<String>,
+    /// Whether the change retires the channel's webhook keys (current and any previous one
+    /// still in its grace period): a rejected or revoked channel's URL never works again.
+    pub retire_keys: bool,
+    /// Whether the events held while pending are set apart for good (never forwarded, nor
+    /// replayed): a rejection.
+    pub discard_held: bool,
 }
 
 /// Decides `transition` for `ch`: an error for an illegal one, `Ok(None)` when it changes
@@ -40,7 +47,10 @@ pub fn plan_transition(
             actor: actor.to_string(),
             reason,
         },
-        webhook_key: ch.webhook_key.is_none().then(crate::ids::webhook_key),
+        webhook_key: (ch.webhook_key.is_none() && to.accepts_webhooks())
+            .then(crate::ids::webhook_key),
+        retire_keys: !to.accepts_webhooks(),
+        discard_held: to == ChannelState::Rejected,
     }))
 }
 
@@ -58,7 +68,19 @@ pub struct ChannelPatch {
 pub trait Channels: Send + Sync {
     async fn create_channel(&self, channel: Channel) -> StoreResult<Channel>;
     async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>>;
+    /// The channel a webhook key belongs to: its current key, or its previous one until that
+    /// key's grace period ends.
     async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>>;
+    /// Gives a channel that takes webhooks (`pending`, `approved`) the key `new_key`; its
+    /// current key keeps working until `previous_until_ms` (a time in the past retires it at
+    /// once). A previous key still in its grace period is retired. Other states:
+    /// `InvalidTransition`.
+    async fn rotate_webhook_key(
+        &self,
+        id: &str,
+        new_key: String,
+        previous_until_ms: i64,
+    ) -> StoreResult<Channel>;
     async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
     async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel>;
     /// Deletes a channel that is not approved; its stored events stay.

@@ -12,7 +12,9 @@ use omnigate::store::{
 use serde_json::json;
 
 mod races;
+mod webhook_keys;
 pub use races::*;
+pub use webhook_keys::*;
 
 type S = Arc<dyn Store>;
 

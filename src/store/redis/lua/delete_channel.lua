@@ -10,10 +10,12 @@ end
 if cur ~= from then
   return redis.error_reply('RETRY the channel changed meanwhile')
 end
-local wk = redis.call('HGET', key, 'webhook_key')
+local keys = redis.call('HMGET', key, 'webhook_key', 'previous_webhook_key')
 redis.call('DEL', key)
 redis.call('ZREM', k('channels'), ch)
-if wk then
-  redis.call('DEL', k('chkey', wk))
+for _, wk in ipairs({keys[1], keys[2]}) do
+  if wk then
+    redis.call('DEL', k('chkey', wk))
+  end
 end
 return 'ok'

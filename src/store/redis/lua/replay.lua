@@ -11,7 +11,7 @@ end
 local evs = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('events', 'rcv'), since, '(' .. until_ms)) do
   local e = redis.call('HMGET', k('ev', id), 'seq', 'type', 'channel_id', 'conversation_id', 'held')
-  if e[1] and e[5] ~= '1' then
+  if e[1] and e[5] ~= '1' and e[5] ~= '2' then
     evs[#evs + 1] = {tonumber(e[1]), id, e[2], e[3] or '', e[4] or ''}
   end
 end
