@@ -46,10 +46,24 @@ impl Client {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, ExitCode> {
+        self.call_with(method, path, body, &[]).await
+    }
+
+    /// [`Client::call`] with extra request headers.
+    pub async fn call_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Value, ExitCode> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -79,6 +93,14 @@ impl Client {
 
     pub async fn post(&self, path: &str, body: Value) -> Result<Value, ExitCode> {
         self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Result<Value, ExitCode> {
+        self.call(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<Value, ExitCode> {
+        self.call(reqwest::Method::DELETE, path, None).await
     }
 }
 

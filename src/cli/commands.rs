@@ -1,27 +1,14 @@
-//! Each CLI command: one or two admin API calls and a table (or the JSON).
+//! Each CLI command: one or two admin API calls and a table (or the JSON). Channels and
+//! destinations have their own files.
 
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::client::{q, Client, ExitCode};
 use super::table::render;
-use super::{ChannelCmd, ClientCmd, DeliveryCmd, DestinationCmd, EventCmd, Target};
+use super::{ClientCmd, DeliveryCmd, EventCmd, MessageCmd, Target, TokenCmd};
 
-const CHANNEL_COLUMNS: &[(&str, &str)] = &[
-    ("ID", "/id"),
-    ("PROVIDER", "/provider"),
-    ("NAME", "/name"),
-    ("STATE", "/state"),
-    ("WEBHOOK URL", "/webhook_url"),
-];
-const DESTINATION_COLUMNS: &[(&str, &str)] = &[
-    ("ID", "/id"),
-    ("KIND", "/kind"),
-    ("URL", "/url"),
-    ("EVENTS", "/event_types"),
-    ("ENABLED", "/enabled"),
-];
 const DELIVERY_COLUMNS: &[(&str, &str)] = &[
     ("ID", "/id"),
     ("STATUS", "/status"),
@@ -37,9 +24,44 @@ const EVENT_COLUMNS: &[(&str, &str)] = &[
     ("TEXT", "/data/message/content/text"),
 ];
 
-fn show(target: &Target, value: &Value, columns: &[(&str, &str)]) {
+const TOKEN_COLUMNS: &[(&str, &str)] = &[
+    ("ID", "/id"),
+    ("ROLE", "/role"),
+    ("LABEL", "/label"),
+    ("CREATED", "/created_at"),
+];
+const MESSAGE_COLUMNS: &[(&str, &str)] = &[
+    ("ID", "/id"),
+    ("CONVERSATION", "/conversation_id"),
+    ("STATUS", "/status"),
+    ("ATTEMPTS", "/attempts"),
+    ("ERROR", "/error"),
+];
+const PROVIDER_COLUMNS: &[(&str, &str)] = &[
+    ("ID", "/id"),
+    ("REPLIES", "/replies"),
+    ("TOPICS", "/topics"),
+    ("CREDENTIALS", "/credential_names"),
+];
+
+pub fn print_json(value: &Value) {
+    println!("{value}");
+}
+
+/// A command whose answer has no body: a line for people, `{}` for scripts.
+pub fn done(target: &Target, line: &str) -> Result<(), ExitCode> {
     if target.json {
-        println!("{value}");
+        println!("{{}}");
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// A table of `value` (a list's `items`, or one object), or the JSON with `--json`.
+pub fn show(target: &Target, value: &Value, columns: &[(&str, &str)]) {
+    if target.json {
+        print_json(value);
         return;
     }
     let items = match value.get("items").and_then(Value::as_array) {
@@ -62,8 +84,74 @@ pub async fn run(target: Target, cmd: ClientCmd) -> ExitCode {
 
 async fn dispatch(target: &Target, c: &Client, cmd: ClientCmd) -> Result<(), ExitCode> {
     match cmd {
-        ClientCmd::Channels(cmd) => channels(target, c, cmd).await,
-        ClientCmd::Destinations(cmd) => destinations(target, c, cmd).await,
+        ClientCmd::Channels(cmd) => super::channels::run(target, c, cmd).await,
+        ClientCmd::Destinations(cmd) => super::destinations::run(target, c, cmd).await,
+        ClientCmd::Deliveries(DeliveryCmd::Show { id }) => {
+            let v = c.get(&format!("/v1/deliveries/{}", q(&id))).await?;
+            show(target, &v, DELIVERY_COLUMNS);
+            Ok(())
+        }
+        ClientCmd::Tokens(cmd) => tokens(target, c, cmd).await,
+        ClientCmd::Reply {
+            conversation,
+            text,
+            content,
+            idempotency_key,
+        } => {
+            let content = match (text, content) {
+                (Some(text), _) => json!({"type": "text", "text": text}),
+                (None, Some(content)) => serde_json::from_str(&content).map_err(|e| {
+                    eprintln!("omnigate: --content is not JSON: {e}");
+                    ExitCode::Usage
+                })?,
+                (None, None) => return Err(ExitCode::Usage),
+            };
+            let headers: Vec<(&str, &str)> = idempotency_key
+                .as_deref()
+                .map(|k| ("idempotency-key", k))
+                .into_iter()
+                .collect();
+            let v = c
+                .call_with(
+                    reqwest::Method::POST,
+                    &format!("/v1/conversations/{}/messages", q(&conversation)),
+                    Some(json!({"content": content})),
+                    &headers,
+                )
+                .await?;
+            show(target, &v, MESSAGE_COLUMNS);
+            Ok(())
+        }
+        ClientCmd::Messages(MessageCmd::Show { id }) => {
+            let v = c.get(&format!("/v1/messages/{}", q(&id))).await?;
+            show(target, &v, MESSAGE_COLUMNS);
+            Ok(())
+        }
+        ClientCmd::Providers => {
+            let mut v = c.get("/v1/providers").await?;
+            if target.json {
+                print_json(&v);
+                return Ok(());
+            }
+            for p in v["items"].as_array_mut().into_iter().flatten() {
+                let names: Vec<String> = p["credentials"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        let name = f["name"].as_str().unwrap_or_default();
+                        if f["secret"] == true {
+                            format!("{name}(secret)")
+                        } else {
+                            name.to_string()
+                        }
+                    })
+                    .collect();
+                p["credential_names"] = json!(names);
+            }
+            show(target, &v, PROVIDER_COLUMNS);
+            Ok(())
+        }
         ClientCmd::Deliveries(DeliveryCmd::List {
             status,
             destination,
@@ -106,6 +194,27 @@ async fn dispatch(target: &Target, c: &Client, cmd: ClientCmd) -> Result<(), Exi
             }
             Ok(())
         }
+        ClientCmd::Events(EventCmd::List {
+            channel,
+            conversation,
+            event_type,
+            limit,
+        }) => {
+            let mut query = vec![format!("limit={limit}")];
+            query.extend(channel.map(|v| format!("channel={}", q(&v))));
+            query.extend(conversation.map(|v| format!("conversation={}", q(&v))));
+            query.extend(event_type.map(|v| format!("type={}", q(&v))));
+            let v = c.get(&format!("/v1/events?{}", query.join("&"))).await?;
+            show(target, &v, EVENT_COLUMNS);
+            Ok(())
+        }
+        ClientCmd::Events(EventCmd::Show { id, include_raw }) => {
+            let raw = if include_raw { "?include_raw=true" } else { "" };
+            let v = c.get(&format!("/v1/events/{}{raw}", q(&id))).await?;
+            // An event is nested JSON: the table would hide most of it.
+            print_json(&v);
+            Ok(())
+        }
         ClientCmd::Events(EventCmd::Tail {
             channel,
             event_type,
@@ -114,156 +223,33 @@ async fn dispatch(target: &Target, c: &Client, cmd: ClientCmd) -> Result<(), Exi
     }
 }
 
-async fn channels(target: &Target, c: &Client, cmd: ChannelCmd) -> Result<(), ExitCode> {
-    let v = match cmd {
-        ChannelCmd::Add {
-            provider,
-            name,
-            credentials,
-        } => {
-            let creds: Map<String, Value> = credentials
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect();
-            c.post(
-                "/v1/channels",
-                json!({"provider": provider, "name": name, "credentials": creds}),
-            )
-            .await?
-        }
-        ChannelCmd::List => c.get("/v1/channels").await?,
-        ChannelCmd::Show { id } => c.get(&format!("/v1/channels/{}", q(&id))).await?,
-        ChannelCmd::RequestApproval { id } => {
+async fn tokens(target: &Target, c: &Client, cmd: TokenCmd) -> Result<(), ExitCode> {
+    match cmd {
+        TokenCmd::Create { role, label } => {
             let v = c
-                .post(
-                    &format!("/v1/channels/{}/approval-request", q(&id)),
-                    json!({}),
-                )
-                .await?;
-            if !target.json {
-                for key in ["webhook_url", "brand_key", "chat_url"] {
-                    if let Some(s) = v[key].as_str() {
-                        println!("{key}: {s}");
-                    }
-                }
-                if let Some(urls) = v["webhook_urls"].as_object() {
-                    for (topic, url) in urls {
-                        println!("webhook_url[{topic}]: {}", url.as_str().unwrap_or_default());
-                    }
-                }
-                return Ok(());
-            }
-            v
-        }
-        ChannelCmd::Approve { id } => {
-            c.post(&format!("/v1/channels/{}/approve", q(&id)), json!({}))
-                .await?
-        }
-        ChannelCmd::Reject { id, reason } => {
-            c.post(
-                &format!("/v1/channels/{}/reject", q(&id)),
-                json!({"reason": reason}),
-            )
-            .await?
-        }
-        ChannelCmd::Revoke { id, reason } => {
-            c.post(
-                &format!("/v1/channels/{}/revoke", q(&id)),
-                json!({"reason": reason}),
-            )
-            .await?
-        }
-    };
-    show(target, &v, CHANNEL_COLUMNS);
-    Ok(())
-}
-
-async fn destinations(target: &Target, c: &Client, cmd: DestinationCmd) -> Result<(), ExitCode> {
-    let v = match cmd {
-        DestinationCmd::Add {
-            url,
-            kind,
-            chatwoot,
-            event_types,
-            channels,
-            include_raw,
-        } => {
-            let mut body = json!({"event_types": event_types, "channels": channels,
-                                  "include_raw": include_raw});
-            if let Some(kind) = kind {
-                body["kind"] = json!(kind);
-            }
-            // Only the flags given are sent, so the gateway names a missing or misplaced field.
-            let fields = [
-                ("url", json!(url)),
-                ("base_url", json!(chatwoot.base_url)),
-                ("account_id", json!(chatwoot.account_id)),
-                ("inbox_id", json!(chatwoot.inbox_id)),
-                ("api_access_token", json!(chatwoot.api_access_token)),
-                ("inbox_secret", json!(chatwoot.inbox_secret)),
-                (
-                    "allow_unsigned_callbacks",
-                    json!(chatwoot.allow_unsigned_callbacks.then_some(true)),
-                ),
-            ];
-            for (key, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
-                body[key] = value;
-            }
-            let v = c.post("/v1/destinations", body).await?;
-            if !target.json {
-                println!("{}", render(std::slice::from_ref(&v), DESTINATION_COLUMNS));
-                if let Some(secret) = v["secret"].as_str() {
-                    println!("signing secret (shown once): {secret}");
-                }
-                if let Some(callback) = v["callback_url"].as_str() {
-                    println!("callback_url (the inbox's webhook URL): {callback}");
-                }
-                return Ok(());
-            }
-            v
-        }
-        DestinationCmd::List => c.get("/v1/destinations").await?,
-        DestinationCmd::Disable { id } => {
-            c.call(
-                reqwest::Method::PATCH,
-                &format!("/v1/destinations/{}", q(&id)),
-                Some(json!({"enabled": false})),
-            )
-            .await?
-        }
-        DestinationCmd::Enable { id } => {
-            c.call(
-                reqwest::Method::PATCH,
-                &format!("/v1/destinations/{}", q(&id)),
-                Some(json!({"enabled": true})),
-            )
-            .await?
-        }
-        DestinationCmd::Test { id } => {
-            let v = c
-                .post(&format!("/v1/destinations/{}/test", q(&id)), json!({}))
+                .post("/v1/tokens", json!({"role": role, "label": label}))
                 .await?;
             if target.json {
-                println!("{v}");
+                print_json(&v);
             } else {
-                let status = v["status"].as_u64().map_or("-".into(), |s| s.to_string());
-                let error = v["error"].as_str().unwrap_or("none");
+                println!("{}", render(std::slice::from_ref(&v), TOKEN_COLUMNS));
                 println!(
-                    "delivered: {}  status: {status}  error: {error}\n{}",
-                    v["delivered"],
-                    v["response_body"].as_str().unwrap_or_default()
+                    "token (shown once): {}",
+                    v["token"].as_str().unwrap_or_default()
                 );
             }
-            // A destination that refused the test is a refusal, for scripts.
-            return if v["delivered"] == true {
-                Ok(())
-            } else {
-                Err(ExitCode::Refused)
-            };
+            Ok(())
         }
-    };
-    show(target, &v, DESTINATION_COLUMNS);
-    Ok(())
+        TokenCmd::List => {
+            let v = c.get("/v1/tokens").await?;
+            show(target, &v, TOKEN_COLUMNS);
+            Ok(())
+        }
+        TokenCmd::Delete { id } => {
+            c.delete(&format!("/v1/tokens/{}", q(&id))).await?;
+            done(target, &format!("deleted {id}"))
+        }
+    }
 }
 
 /// Prints events as they are stored: pages through the events API from the newest one seen.

@@ -1,9 +1,12 @@
 //! The operator CLI: talks to a running gateway's admin API (`OMNIGATE_URL`, `OMNIGATE_TOKEN`).
-//! Tables for people by default, `--json` for scripts. Exit codes: 0 done, 1 the gateway refused
-//! the request (4xx), 2 bad usage, 3 the gateway could not be reached or failed (5xx).
+//! Every API operation has a command. Tables for people by default, `--json` for scripts. Exit
+//! codes: 0 done, 1 the gateway refused the request (4xx), 2 bad usage, 3 the gateway could not
+//! be reached or failed (5xx).
 
+mod channels;
 mod client;
 mod commands;
+mod destinations;
 pub mod sink;
 mod table;
 
@@ -14,9 +17,11 @@ pub use client::ExitCode;
 /// Where the gateway is and how to authenticate.
 #[derive(Args, Debug, Clone)]
 pub struct Target {
-    /// The gateway's base URL.
+    /// The gateway's base URL (`--url` in `destinations add` is the helpdesk's).
     #[arg(
-        long,
+        id = "gateway",
+        long = "gateway",
+        value_name = "URL",
         global = true,
         env = "OMNIGATE_URL",
         default_value = "http://127.0.0.1:8080"
@@ -42,10 +47,26 @@ pub enum ChannelCmd {
         #[arg(long = "credential", value_parser = key_value)]
         credentials: Vec<(String, String)>,
     },
-    /// List every channel with its state and webhook URL.
+    /// List every channel with its state and webhook URL(s).
     List,
-    /// One channel (credentials masked).
+    /// One channel: state, brand key, chat URL, masked credentials, webhook URL(s).
     Show { id: String },
+    /// Change a channel's name, credentials (`--credential k=v`; `k=` removes one) or settings.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A credential as key=value (repeat for each); an empty value removes the field.
+        #[arg(long = "credential", value_parser = key_value)]
+        credentials: Vec<(String, String)>,
+        /// The settings, as a JSON object (replaces the stored settings).
+        #[arg(long)]
+        settings: Option<String>,
+    },
+    /// Delete a channel: its webhook URL stops working at once.
+    Delete { id: String },
+    /// Every state change of a channel, oldest first.
+    History { id: String },
     /// Request approval: prints the webhook URL(s) to paste into the provider.
     RequestApproval { id: String },
     /// Approve a pending channel: its held webhooks are forwarded.
@@ -69,9 +90,17 @@ pub enum DestinationCmd {
     /// Register a helpdesk: a webhook endpoint (prints its signing secret once), or with
     /// `--kind chatwoot` a Chatwoot API-channel inbox (prints the callback URL for the inbox).
     Add {
-        /// The helpdesk endpoint's URL (webhook destinations).
-        #[arg(id = "endpoint", value_name = "URL", required_unless_present = "kind")]
+        /// The helpdesk endpoint's URL (webhook destinations), or `--url URL`.
+        #[arg(id = "endpoint", value_name = "URL", required_unless_present_any = ["kind", "endpoint_flag"])]
         url: Option<String>,
+        /// The same as the positional URL.
+        #[arg(
+            long = "url",
+            id = "endpoint_flag",
+            value_name = "URL",
+            conflicts_with = "endpoint"
+        )]
+        url_flag: Option<String>,
         /// `webhook` (the default) or `chatwoot`.
         #[arg(long, value_parser = ["webhook", "chatwoot"])]
         kind: Option<String>,
@@ -88,9 +117,31 @@ pub enum DestinationCmd {
     },
     /// List destinations (never their secrets).
     List,
+    /// One destination (secrets masked; a Chatwoot inbox's callback URL).
+    Show { id: String },
+    /// Change what a destination receives, or where it is.
+    Update {
+        id: String,
+        /// The helpdesk endpoint's new URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// Event types (repeatable); replaces the list.
+        #[arg(long = "event-type")]
+        event_types: Vec<String>,
+        /// Only these channels (repeatable); replaces the list.
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        /// Send to every channel again (clears `--channel`).
+        #[arg(long, conflicts_with = "channels")]
+        all_channels: bool,
+        #[arg(long)]
+        include_raw: Option<bool>,
+    },
+    /// Delete a destination: nothing more is sent to it.
+    Delete { id: String },
     /// Stop sending to a destination.
     Disable { id: String },
-    /// Send to a destination again.
+    /// Send to a destination again; prints how many events arrived while it was disabled.
     Enable { id: String },
     /// Send a signed test event now and show what the destination answered.
     Test { id: String },
@@ -120,6 +171,25 @@ pub struct ChatwootArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum EventCmd {
+    /// Stored events, newest last, e.g. `--conversation cnv_...`.
+    List {
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        conversation: Option<String>,
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// 1 to 500.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One event, as the helpdesk receives it.
+    Show {
+        id: String,
+        /// Add the provider's original body.
+        #[arg(long)]
+        include_raw: bool,
+    },
     /// Follow new events as they are stored.
     Tail {
         #[arg(long)]
@@ -141,8 +211,31 @@ pub enum DeliveryCmd {
         #[arg(long)]
         destination: Option<String>,
     },
+    /// One delivery: status, attempts, last error.
+    Show { id: String },
     /// Queue a dead delivery again.
     Retry { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Create a token (printed once): `--role helpdesk` may only relay replies.
+    Create {
+        #[arg(long, value_parser = ["helpdesk", "admin"], default_value = "helpdesk")]
+        role: String,
+        #[arg(long)]
+        label: String,
+    },
+    /// List tokens (never their values).
+    List,
+    /// Revoke a token.
+    Delete { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MessageCmd {
+    /// Where a relayed reply stands.
+    Show { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -159,6 +252,28 @@ pub enum ClientCmd {
     /// Deliveries to destinations.
     #[command(subcommand)]
     Deliveries(DeliveryCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Tokens(TokenCmd),
+    /// Relay a reply to the visitor of a conversation (a text, or `--content` JSON).
+    Reply {
+        /// The conversation's id (`cnv_...`, in each event's `data.conversation.id`).
+        conversation: String,
+        /// The text to send.
+        #[arg(required_unless_present = "content")]
+        text: Option<String>,
+        /// Any reply content as JSON, e.g. '{"type":"typing_on"}'.
+        #[arg(long, conflicts_with = "text")]
+        content: Option<String>,
+        /// Sent as `Idempotency-Key`: the same key never sends twice.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Relayed replies.
+    #[command(subcommand)]
+    Messages(MessageCmd),
+    /// What each provider can do, and the credentials its channels take.
+    Providers,
     /// Send a time range of stored events to a destination again.
     Replay {
         destination: String,

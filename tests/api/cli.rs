@@ -431,3 +431,240 @@ async fn the_cli_registers_a_chatwoot_inbox_and_walks_channels_through_every_sta
     assert_eq!(shown["state"], "revoked");
     assert_eq!(shown["state_reason"], "closed");
 }
+
+/// `omnigate ARGS` that must succeed; its stdout.
+async fn ok(app: &TestApp, args: &[&str]) -> String {
+    let out = cli(app, Some(TOKEN), args).await;
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// `omnigate --json ARGS` that must succeed; its JSON.
+async fn ok_json(app: &TestApp, args: &[&str]) -> Value {
+    let args: Vec<&str> = ["--json"].iter().chain(args).copied().collect();
+    let text = ok(app, &args).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+}
+
+#[tokio::test]
+async fn channels_show_prints_the_brand_key_chat_url_masked_credentials_and_every_webhook_url() {
+    let app = spawn_app().await;
+    let (naver, hook) = app.approved_naver_channel().await;
+    let shown = ok(&app, &["channels", "show", &naver]).await;
+    let brand_key = app.get(&format!("/v1/channels/{naver}")).await.1["brand_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for line in [
+        format!("id: {naver}"),
+        "state: approved".to_string(),
+        format!("brand_key: {brand_key}"),
+        "chat_url: https://talk.naver.com/wc8b1i".to_string(),
+        "credential account_id: wc8b1i".to_string(),
+        "credential send_api_key: ****zdNL".to_string(),
+        format!("webhook_url: {hook}"),
+    ] {
+        assert!(shown.lines().any(|l| l == line), "{line:?} in:\n{shown}");
+    }
+    assert!(!shown.contains(SEND_API_KEY));
+    let json = ok_json(&app, &["channels", "show", &naver]).await;
+    assert_eq!(json["brand_key"], brand_key.as_str());
+
+    // Chatlio has one URL per webhook: the list shows them all, `show` one line each.
+    let chatlio = app
+        .approved_channel("chatlio", serde_json::json!({}), Value::Null)
+        .await;
+    let urls = chatlio.approval["webhook_urls"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(urls.len(), 5);
+    let list = ok(&app, &["channels", "list"]).await;
+    let row = list.lines().find(|l| l.contains(&chatlio.id)).unwrap();
+    let transcript = urls["transcript"].as_str().unwrap();
+    let base = transcript.strip_suffix("/transcript").unwrap();
+    assert!(
+        row.ends_with(&format!(
+            "{base}/{{feedback,new-conversation,offline-message,transcript,unanswered}}"
+        )),
+        "{row}"
+    );
+    let shown = ok(&app, &["channels", "show", &chatlio.id]).await;
+    for (topic, url) in &urls {
+        let line = format!("webhook_url[{topic}]: {}", url.as_str().unwrap());
+        assert!(shown.lines().any(|l| l == line), "{line:?} in:\n{shown}");
+    }
+}
+
+#[tokio::test]
+async fn every_admin_operation_has_a_command_with_json() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let endpoint = format!("{}/in", helpdesk.uri());
+    // `--url` belongs to the destination; the gateway is `--gateway` (or OMNIGATE_URL).
+    let mut cmd = command("http://127.0.0.1:1", Some(TOKEN), &[]);
+    cmd.args([
+        "--json",
+        "--gateway",
+        &app.base,
+        "destinations",
+        "add",
+        "--url",
+        &endpoint,
+        "--event-type",
+        "message.*",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dest: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(dest["url"], endpoint.as_str());
+    let dest_id = dest["id"].as_str().unwrap().to_string();
+
+    let shown = ok_json(&app, &["destinations", "show", &dest_id]).await;
+    assert_eq!(shown["event_types"], serde_json::json!(["message.*"]));
+    let updated = ok_json(
+        &app,
+        &[
+            "destinations",
+            "update",
+            &dest_id,
+            "--event-type",
+            "*",
+            "--include-raw",
+            "true",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (
+            updated["event_types"].clone(),
+            updated["include_raw"].clone()
+        ),
+        (serde_json::json!(["*"]), Value::Bool(true))
+    );
+
+    // An event arrives and is delivered: its delivery, the event, then a reply to it.
+    let (channel, hook) = app.approved_naver_channel().await;
+    assert_eq!(post_hook(&hook, naver_text("u1", "hi")).await.status(), 200);
+    let delivery = eventually(15, "a delivered delivery", || async {
+        let v = ok_json(&app, &["deliveries", "list", "--destination", &dest_id]).await;
+        let d = v["items"][0].clone();
+        (d["status"] == "delivered").then_some(d)
+    })
+    .await;
+    let shown = ok_json(
+        &app,
+        &["deliveries", "show", delivery["id"].as_str().unwrap()],
+    )
+    .await;
+    assert_eq!(shown["status"], "delivered");
+    let table = ok(
+        &app,
+        &["deliveries", "show", delivery["id"].as_str().unwrap()],
+    )
+    .await;
+    assert!(table.contains("delivered"), "{table}");
+
+    let events = ok_json(
+        &app,
+        &[
+            "events",
+            "list",
+            "--channel",
+            &channel,
+            "--type",
+            "message.received",
+        ],
+    )
+    .await;
+    let event = &events["items"][0];
+    assert_eq!(event["data"]["message"]["content"]["text"], "hi");
+    let event_id = event["data"]["event_id"].as_str().unwrap();
+    let conversation = event["data"]["conversation"]["id"].as_str().unwrap();
+    let shown = ok_json(&app, &["events", "show", event_id]).await;
+    assert_eq!(shown["data"]["event_id"], event_id);
+
+    let reply = ok_json(
+        &app,
+        &[
+            "reply",
+            conversation,
+            "Your order ships today.",
+            "--idempotency-key",
+            "k-1",
+        ],
+    )
+    .await;
+    assert_eq!(reply["content"]["text"], "Your order ships today.");
+    let message_id = reply["id"].as_str().unwrap();
+    let again = ok_json(
+        &app,
+        &[
+            "reply",
+            conversation,
+            "Your order ships today.",
+            "--idempotency-key",
+            "k-1",
+        ],
+    )
+    .await;
+    assert_eq!(again["id"], message_id, "the same key never sends twice");
+    let message = ok_json(&app, &["messages", "show", message_id]).await;
+    assert_eq!(message["conversation_id"], conversation);
+
+    // Tokens: created once with its value, listed without it, deleted.
+    let token = ok_json(&app, &["tokens", "create", "--label", "Acme helpdesk"]).await;
+    assert_eq!(token["role"], "helpdesk");
+    let value = token["token"].as_str().unwrap();
+    assert!(value.starts_with("ogt_"), "{token}");
+    let listed = ok(&app, &["tokens", "list"]).await;
+    assert!(
+        listed.contains("Acme helpdesk") && !listed.contains(value),
+        "{listed}"
+    );
+    let token_id = token["id"].as_str().unwrap();
+    assert_eq!(
+        ok(&app, &["tokens", "delete", token_id]).await.trim(),
+        format!("deleted {token_id}")
+    );
+    let listed = ok_json(&app, &["tokens", "list"]).await;
+    assert!(!listed.to_string().contains(token_id), "{listed}");
+
+    let providers = ok(&app, &["providers"]).await;
+    let naver = providers
+        .lines()
+        .find(|l| l.starts_with("naver_talktalk"))
+        .unwrap();
+    assert!(naver.contains("account_id,send_api_key(secret)"), "{naver}");
+
+    let history = ok_json(&app, &["channels", "history", &channel]).await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2, "{history}");
+    let renamed = ok_json(
+        &app,
+        &["channels", "update", &channel, "--name", "Boutique"],
+    )
+    .await;
+    assert_eq!(renamed["name"], "Boutique");
+
+    // Deleting: an approved channel is revoked first; then it and the destination are gone.
+    let revoked = ok_json(
+        &app,
+        &["channels", "revoke", &channel, "--reason", "closing"],
+    )
+    .await;
+    assert_eq!(revoked["state"], "revoked");
+    assert_eq!(
+        ok(&app, &["channels", "delete", &channel]).await.trim(),
+        format!("deleted {channel}")
+    );
+    assert_eq!(post_hook(&hook, naver_text("u1", "hi")).await.status(), 404);
+    assert_eq!(
+        ok_json(&app, &["destinations", "delete", &dest_id]).await,
+        serde_json::json!({})
+    );
+    let gone = cli(&app, Some(TOKEN), &["destinations", "show", &dest_id]).await;
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(stderr(&gone).contains("404 not_found"), "{}", stderr(&gone));
+}
