@@ -125,6 +125,10 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     #[serde(with = "humantime_serde_compat")]
     pub shutdown_timeout: Duration,
+    /// A bearer token `/metrics` asks for; empty: `/metrics` is open (bind the port to your
+    /// monitoring only).
+    #[serde(default)]
+    pub metrics_token: String,
     /// How long a client may take to send a request's head (408 after it).
     #[serde(
         default = "default_header_read_timeout",

@@ -44,22 +44,22 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// `omnigate_deliveries_total{destination, outcome}` with the outcome named like the delivery's
-/// status after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
-/// duration, and a destination's 429 as a rate-limit rejection.
-fn record_metrics(destination: &str, result: &AttemptResult, report: &AttemptReport) {
+/// `omnigate_deliveries_total{kind, outcome}` with the outcome named like the delivery's status
+/// after the attempt (`delivered`, `failed`: a retry is scheduled, `dead`), the attempt's
+/// duration, and a destination's 429 as a rate-limit rejection. Labelled by the destination's
+/// kind, never its id: `/metrics` may be open, and ids belong to the admin API.
+fn record_metrics(kind: &'static str, result: &AttemptResult, report: &AttemptReport) {
     use crate::telemetry;
     let outcome = match result {
         AttemptResult::Delivered => "delivered",
         AttemptResult::Retry { .. } => "failed",
         AttemptResult::Dead => "dead",
     };
-    metrics::counter!(telemetry::DELIVERIES, "destination" => destination.to_string(), "outcome" => outcome)
-        .increment(1);
-    metrics::histogram!(telemetry::DELIVERY_SECONDS, "destination" => destination.to_string())
+    metrics::counter!(telemetry::DELIVERIES, "kind" => kind, "outcome" => outcome).increment(1);
+    metrics::histogram!(telemetry::DELIVERY_SECONDS, "kind" => kind)
         .record(report.duration.as_secs_f64());
     if report.status_code == Some(429) {
-        metrics::counter!(telemetry::RATE_LIMITED, "by" => "destination", "name" => destination.to_string())
+        metrics::counter!(telemetry::RATE_LIMITED, "by" => "destination", "name" => kind)
             .increment(1);
     }
 }

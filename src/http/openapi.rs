@@ -53,6 +53,10 @@ impl Modify for BearerTokens {
                 "helpdesk",
                 "A helpdesk token (`ogt_...`): relaying replies only",
             ),
+            (
+                "metrics",
+                "`server.metrics_token`, when set: reading `/metrics`",
+            ),
         ] {
             let mut scheme = Http::new(HttpAuthScheme::Bearer);
             scheme.description = Some(what.to_string());

@@ -189,40 +189,37 @@ async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label
         Some(2.0),
         "{text}"
     );
-    let deliveries = |dest: &str, outcome: &str| {
+    let deliveries = |outcome: &str| {
         exact(
             "omnigate_deliveries_total",
-            &[("destination", dest), ("outcome", outcome)],
+            &[("kind", "webhook"), ("outcome", outcome)],
         )
     };
-    // The text, the unrecognized body and the relay's `message.delivered`.
-    assert_eq!(deliveries(&ok_id, "delivered"), Some(3.0), "{text}");
-    assert_eq!(deliveries(&busy_id, "failed"), Some(4.0), "{text}");
-    assert_eq!(deliveries(&busy_id, "dead"), Some(2.0), "{text}");
+    // The text, the unrecognized body and the relay's `message.delivered` to the first; four
+    // retried and two dead attempts at the busy one.
+    assert_eq!(deliveries("delivered"), Some(3.0), "{text}");
+    assert_eq!(deliveries("failed"), Some(4.0), "{text}");
+    assert_eq!(deliveries("dead"), Some(2.0), "{text}");
     assert_eq!(
         exact(
             "omnigate_delivery_duration_seconds_count",
-            &[("destination", &ok_id)]
+            &[("kind", "webhook")]
         ),
-        Some(3.0),
-        "{text}"
-    );
-    assert_eq!(
-        exact(
-            "omnigate_delivery_duration_seconds_count",
-            &[("destination", &busy_id)]
-        ),
-        Some(6.0),
+        Some(9.0),
         "{text}"
     );
     assert_eq!(
         exact(
             "omnigate_rate_limit_rejections_total",
-            &[("by", "destination"), ("name", &busy_id)]
+            &[("by", "destination"), ("name", "webhook")]
         ),
         Some(6.0),
         "{text}"
     );
+    // `/metrics` may be open: it never names a destination or a channel.
+    for id in [&ok_id, &busy_id, &channel] {
+        assert!(!text.contains(id.as_str()), "{id} in the metrics:\n{text}");
+    }
     assert_eq!(exact("omnigate_deliveries_dead", &[]), Some(2.0), "{text}");
     assert!(exact("omnigate_deliveries_queued", &[]).is_some());
     assert!(exact("omnigate_replies_queued", &[]).is_some());
@@ -242,6 +239,38 @@ async fn metrics_count_webhooks_deliveries_dead_letters_and_relay_calls_by_label
         Some(1.0),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn metrics_ask_for_the_configured_token() {
+    let gw = GatewayProcess::builder()
+        .env("OMNIGATE__SERVER__METRICS_TOKEN", "scrape-4f9c2a7e1b3d")
+        .spawn()
+        .await;
+    let url = format!("{}/metrics", gw.app().base);
+    let client = reqwest::Client::new();
+    for presented in [None, Some("scrape-wrong"), Some("")] {
+        let mut req = client.get(&url);
+        if let Some(token) = presented {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 401, "{presented:?}");
+        let problem: Value = resp.json().await.unwrap();
+        assert_eq!(problem["code"], "unauthorized");
+    }
+    let resp = client
+        .get(&url)
+        .bearer_auth("scrape-4f9c2a7e1b3d")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("omnigate_deliveries_queued"));
 }
 
 #[tokio::test]
