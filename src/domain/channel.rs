@@ -1,6 +1,8 @@
 //! Channels: one provider account connected to omnigate, and its approval state machine.
 
 use serde::{Deserialize, Serialize};
+
+use super::time::Timestamp;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -98,8 +100,8 @@ pub struct Channel {
     pub state_reason: Option<String>,
     pub webhook_key: Option<String>,
     pub channel_key: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl std::fmt::Debug for Channel {
@@ -119,7 +121,7 @@ impl std::fmt::Debug for Channel {
 pub struct StateChange {
     pub from: ChannelState,
     pub state: ChannelState,
-    pub at: String,
+    pub at: Timestamp,
     pub actor: String,
     pub reason: Option<String>,
 }
@@ -142,8 +144,8 @@ mod debug_tests {
             state_reason: None,
             webhook_key: Some("hook-do-not-print".into()),
             channel_key: "brk_1".into(),
-            created_at: String::new(),
-            updated_at: String::new(),
+            created_at: Timestamp::default(),
+            updated_at: Timestamp::default(),
         };
         let shown = format!("{channel:?}");
         assert!(

@@ -5,6 +5,8 @@
 use omnigate_connector_core::EventType;
 use serde::{Deserialize, Serialize};
 
+use super::time::Timestamp;
+
 /// A Chatwoot API-channel inbox as a destination. `api_access_token` and `inbox_secret` are
 /// secrets: sealed at rest, masked in every response.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,8 +48,8 @@ pub struct Destination {
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// Set for a `chatwoot` destination; `None` is a signed-webhook destination.
     pub chatwoot: Option<ChatwootSettings>,
 }
@@ -155,8 +157,8 @@ mod tests {
             include_raw: false,
             enabled: true,
             disabled_reason: None,
-            created_at: String::new(),
-            updated_at: String::new(),
+            created_at: Timestamp::default(),
+            updated_at: Timestamp::default(),
             chatwoot: None,
         }
     }

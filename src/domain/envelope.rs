@@ -1,20 +1,11 @@
 //! The Standard Webhooks payload `{type, timestamp, data}` the helpdesk receives, and the same
 //! envelope the events API lists.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use omnigate_connector_core::{EventType, NormalizedEvent};
 use serde_json::{json, Value};
 
 use super::channel::{Channel, StateChange};
-
-/// RFC 3339 with milliseconds and `Z`, the one timestamp format of the API.
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub fn now() -> String {
-    timestamp(Utc::now())
-}
+use super::time::Timestamp;
 
 fn channel_json(channel: &Channel) -> Value {
     json!({"id": channel.id, "provider": channel.provider, "name": channel.name})
@@ -23,7 +14,7 @@ fn channel_json(channel: &Channel) -> Value {
 /// The envelope of a provider event, without the raw body (added per destination).
 pub fn provider_event(
     event_id: &str,
-    received_at: &str,
+    received_at: Timestamp,
     channel: &Channel,
     conversation_id: Option<&str>,
     ev: &NormalizedEvent,
@@ -78,7 +69,7 @@ pub fn relay_outcome(
     }
     json!({
         "type": event_type.as_str(),
-        "timestamp": now(),
+        "timestamp": Timestamp::now(),
         "data": {
             "event_id": event_id,
             "channel": channel_json(channel),

@@ -4,3 +4,4 @@ pub mod channel;
 pub mod destination;
 pub mod envelope;
 pub mod reply;
+pub mod time;

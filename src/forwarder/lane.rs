@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::deliverer::{self, AttemptReport, DeliveryContext, Outcome};
-use super::{now_ms, record_metrics, Forwarder, RetrySchedule};
+use super::{record_metrics, Forwarder, RetrySchedule};
+use crate::domain::time::Timestamp;
 use crate::store::{AttemptRecord, AttemptResult, DeliveryJob, Lane};
 
 /// What the forwarder does with an attempt's outcome.
@@ -21,14 +22,14 @@ pub struct LanePolicy {
 impl LanePolicy {
     /// The record of one attempt: delivered, retried later per the schedule (or dead once it
     /// is exhausted), dead at once for a permanent refusal, and a 410 disables the destination.
-    /// The worker keeps the lane (`hold_until_ms`) unless it waits on a retry or the
+    /// The worker keeps the lane (`hold_until`) unless it waits on a retry or the
     /// destination is gone.
     pub fn decide(
         &self,
         lane: &Lane,
         job: &DeliveryJob,
         report: &AttemptReport,
-        now_ms: i64,
+        now: Timestamp,
     ) -> AttemptRecord {
         let attempts_done = (job.attempts + 1) as usize;
         let noted = report.error.as_ref().map(ToString::to_string);
@@ -37,12 +38,7 @@ impl LanePolicy {
             Outcome::Gone | Outcome::Permanent => (AttemptResult::Dead, noted),
             Outcome::Retryable { retry_after } => {
                 match self.schedule.next_delay(attempts_done, *retry_after) {
-                    Some(delay) => (
-                        AttemptResult::Retry {
-                            at_ms: now_ms + delay.as_millis() as i64,
-                        },
-                        noted,
-                    ),
+                    Some(delay) => (AttemptResult::Retry { at: now + delay }, noted),
                     None => (
                         AttemptResult::Dead,
                         Some(format!(
@@ -62,7 +58,7 @@ impl LanePolicy {
             status_code: report.status_code,
             error,
             duration_ms: report.duration.as_millis() as i64,
-            hold_until_ms: keeps_lane.then(|| now_ms + self.lease.as_millis() as i64),
+            hold_until: keeps_lane.then(|| now + self.lease),
             disable_destination: gone.then(|| "the destination answered 410 Gone".to_string()),
         }
     }
@@ -103,7 +99,7 @@ impl Forwarder {
                     break;
                 }
             };
-            if job.next_attempt_at_ms > now_ms() {
+            if job.next_attempt_at > Timestamp::now() {
                 break;
             }
             let report = deliverer.deliver(&ctx, &dest, &job).await;
@@ -115,8 +111,8 @@ impl Forwarder {
                 outcome = ?report.outcome,
                 "delivery attempt"
             );
-            let record = self.policy.decide(lane, &job, &report, now_ms());
-            let keeps_lane = record.hold_until_ms.is_some();
+            let record = self.policy.decide(lane, &job, &report, Timestamp::now());
+            let keeps_lane = record.hold_until.is_some();
             let result = record.result.clone();
             let noted = (record.error.clone(), record.disable_destination.clone());
             let recorded = self.store.record_attempt(record).await;
@@ -165,11 +161,11 @@ fn log_outcome(
             %error,
             "delivery dead: it will not be retried unless asked (POST /v1/deliveries/{{id}}/retry)"
         ),
-        AttemptResult::Retry { at_ms } if job.attempts == 0 => tracing::info!(
+        AttemptResult::Retry { at } if job.attempts == 0 => tracing::info!(
             destination,
             delivery = %job.delivery_id,
             %error,
-            retry_in_ms = at_ms - now_ms(),
+            retry_in_ms = Timestamp::now().until(*at).as_millis() as u64,
             "delivery failed; retrying on the schedule"
         ),
         _ => {}
@@ -204,7 +200,7 @@ mod tests {
             delivery_id: "dlv_1".into(),
             event_id: "evt_1".into(),
             attempts,
-            next_attempt_at_ms: 0,
+            next_attempt_at: Timestamp::from_millis(0),
             envelope: serde_json::Value::Null,
             raw: None,
             request_id: None,
@@ -226,16 +222,16 @@ mod tests {
             Outcome::Retryable { retry_after: None },
             Some(AttemptError::new("http_500", "Internal Server Error")),
         );
-        let record = policy().decide(&lane(), &job(0), &r, 1_000);
+        let record = policy().decide(&lane(), &job(0), &r, Timestamp::from_millis(1_000));
         assert!(matches!(
             record.result,
-            AttemptResult::Retry { at_ms: 6_000 }
+            AttemptResult::Retry { at } if at.millis() == 6_000
         ));
         assert_eq!(
             record.error.as_deref(),
             Some("http_500: Internal Server Error")
         );
-        assert_eq!(record.hold_until_ms, None);
+        assert_eq!(record.hold_until, None);
         assert_eq!(record.duration_ms, 12);
     }
 
@@ -245,22 +241,36 @@ mod tests {
             Outcome::Retryable { retry_after: None },
             Some(AttemptError::new("timeout", "no answer")),
         );
-        let record = policy().decide(&lane(), &job(1), &r, 1_000);
+        let record = policy().decide(&lane(), &job(1), &r, Timestamp::from_millis(1_000));
         assert!(matches!(record.result, AttemptResult::Dead));
         assert_eq!(
             record.error.as_deref(),
             Some("retries_exhausted after 2 attempts; last: timeout: no answer")
         );
-        assert_eq!(record.hold_until_ms, Some(31_000), "the worker goes on");
+        assert_eq!(
+            record.hold_until,
+            Some(Timestamp::from_millis(31_000)),
+            "the worker goes on"
+        );
     }
 
     #[test]
     fn gone_disables_the_destination_and_permanent_is_dead_at_once() {
-        let gone = policy().decide(&lane(), &job(0), &report(Outcome::Gone, None), 0);
+        let gone = policy().decide(
+            &lane(),
+            &job(0),
+            &report(Outcome::Gone, None),
+            Timestamp::from_millis(0),
+        );
         assert!(matches!(gone.result, AttemptResult::Dead));
         assert!(gone.disable_destination.is_some());
-        assert_eq!(gone.hold_until_ms, None);
-        let refused = policy().decide(&lane(), &job(0), &report(Outcome::Permanent, None), 0);
+        assert_eq!(gone.hold_until, None);
+        let refused = policy().decide(
+            &lane(),
+            &job(0),
+            &report(Outcome::Permanent, None),
+            Timestamp::from_millis(0),
+        );
         assert!(matches!(refused.result, AttemptResult::Dead));
         assert_eq!(refused.disable_destination, None);
     }
@@ -274,7 +284,7 @@ mod tests {
                 "unrecognized provider payload",
             )),
         );
-        let record = policy().decide(&lane(), &job(0), &r, 0);
+        let record = policy().decide(&lane(), &job(0), &r, Timestamp::from_millis(0));
         assert!(matches!(record.result, AttemptResult::Delivered));
         assert_eq!(
             record.error.as_deref(),

@@ -15,6 +15,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::DeliverySettings;
+use crate::domain::time::Timestamp;
 use crate::store::{AttemptResult, Lane, Store};
 
 pub use deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
@@ -38,10 +39,6 @@ pub struct Forwarder {
     /// arrived after the worker's last look), so the worker hands it back when it stops.
     in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
     allow_private: bool,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// `omnigate_deliveries_total{kind, outcome}` with the outcome named like the delivery's status
@@ -106,8 +103,8 @@ impl Forwarder {
             let claimed = if free == 0 {
                 Vec::new()
             } else {
-                let now = now_ms();
-                let lease_until = now + self.policy.lease.as_millis() as i64;
+                let now = Timestamp::now();
+                let lease_until = now + self.policy.lease;
                 match self
                     .store
                     .claim_lanes(now, free.min(CLAIM_BATCH), lease_until)
@@ -167,7 +164,9 @@ impl Forwarder {
                 continue;
             }
             let idle = match self.store.next_due().await {
-                Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(0, 1_000) as u64),
+                Ok(Some(due)) => Timestamp::now()
+                    .until(due)
+                    .min(Duration::from_millis(1_000)),
                 _ => MAX_IDLE,
             };
             tokio::select! {

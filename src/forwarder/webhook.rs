@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use super::deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
+use crate::domain::time::Timestamp;
 use crate::store::DeliveryJob;
 
 /// Signs and POSTs each event to the destination's URL.
@@ -92,7 +93,7 @@ fn signed(
     event_id: &str,
     body: String,
 ) -> Result<reqwest::RequestBuilder, AttemptError> {
-    let timestamp = chrono::Utc::now().timestamp();
+    let timestamp = Timestamp::now().secs();
     let signature = standardwebhooks::Webhook::new(&dest.secret)
         .and_then(|wh| wh.sign(event_id, timestamp, body.as_bytes()))
         .map_err(|e| AttemptError::new("signing_failed", e.to_string()))?;
@@ -232,9 +233,9 @@ fn parse_retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
     if let Ok(secs) = s.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(s).ok()?;
-    let secs = at.timestamp() - chrono::Utc::now().timestamp();
-    Some(Duration::from_secs(secs.max(0) as u64))
+    let at = Timestamp::parse_http_date(s)?;
+    let wait = Timestamp::now().until(at);
+    Some(Duration::from_secs(wait.as_secs()))
 }
 
 #[cfg(test)]

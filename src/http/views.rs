@@ -11,6 +11,7 @@ use crate::crypto::mask;
 use crate::domain::channel::{Channel, ChannelState, StateChange};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
+use crate::domain::time::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::helpdesk::chatwoot::callback::Answer;
 use crate::store::{Delivery, StoredEvent, TokenInfo};
@@ -35,8 +36,8 @@ pub struct ChannelView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>, nullable = false)]
     pub webhook_urls: Option<Map<String, Value>>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// What the provider adds once approval was requested, at the top level.
     #[serde(flatten)]
     pub approval: ApprovalView,
@@ -67,8 +68,8 @@ impl ChannelView {
             settings: ch.settings.clone(),
             webhook_url: None,
             webhook_urls: None,
-            created_at: ch.created_at.clone(),
-            updated_at: ch.updated_at.clone(),
+            created_at: ch.created_at,
+            updated_at: ch.updated_at,
             approval: ApprovalView::default(),
         };
         // Only a channel that takes webhooks shows where to send them: a rejected or revoked
@@ -111,8 +112,8 @@ pub struct DestinationView {
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// The signing secret (`whsec_...`), only in the answer that created a webhook destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -154,8 +155,8 @@ impl DestinationView {
             include_raw: d.include_raw,
             enabled: d.enabled,
             disabled_reason: d.disabled_reason.clone(),
-            created_at: d.created_at.clone(),
-            updated_at: d.updated_at.clone(),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
             secret: None,
             chatwoot: d.chatwoot.as_ref().map(|c| ChatwootView {
                 base_url: c.base_url.clone(),

@@ -25,6 +25,7 @@ pub use source_ip::source_ip;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::domain::time::Timestamp;
 use crate::error::ApiError;
 use crate::error::Code;
 use crate::store::{AppendOutcome, NewEvent, Store, StoreError};
@@ -152,7 +153,7 @@ async fn ingest(
         headers: &headers,
         body: &body,
         source_ip: source_ip::source_ip(hook.headers, hook.peer, ingress.trust_forwarded_for),
-        received_at: chrono::Utc::now().timestamp(),
+        received_at: Timestamp::now().secs(),
     };
     let ctx = ChannelContext {
         credentials: &channel.credentials,
@@ -209,7 +210,7 @@ fn to_new_events(
     raw: Option<Arc<Vec<u8>>>,
     request_id: Option<String>,
 ) -> Vec<NewEvent> {
-    let received_at = envelope::now();
+    let received_at = Timestamp::now();
     normalized
         .into_iter()
         .map(|ev| {
@@ -221,7 +222,7 @@ fn to_new_events(
             NewEvent {
                 envelope: envelope::provider_event(
                     &id,
-                    &received_at,
+                    received_at,
                     channel,
                     conversation_id.as_deref(),
                     &ev,

@@ -187,7 +187,7 @@ impl Admitted {
         reply: Reply,
     ) -> Result<Enqueued, Refusal> {
         self.check(&reply.content)?;
-        let now = crate::domain::envelope::now();
+        let now = crate::domain::time::Timestamp::now();
         let message = RelayedMessage {
             id: reply.id,
             conversation_id: self.0.conversation.id.clone(),
@@ -200,8 +200,7 @@ impl Admitted {
             error: None,
             echo_event_id: None,
             next_attempt_at: None,
-            next_attempt_ms: 0,
-            created_at: now.clone(),
+            created_at: now,
             updated_at: now,
             finished_at: None,
             request_id: reply.request_id,

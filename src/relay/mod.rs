@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::domain::time::Timestamp;
 use crate::forwarder::RetrySchedule;
 use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
 
@@ -34,10 +35,6 @@ pub struct Relay {
     schedule: RetrySchedule,
     limiters: Limiters,
     wake: Arc<Notify>,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl Relay {
@@ -87,7 +84,7 @@ impl Relay {
                 Vec::new()
             } else {
                 self.store
-                    .claim_messages(now_ms(), free)
+                    .claim_messages(Timestamp::now(), free)
                     .await
                     .unwrap_or_else(|e| {
                         tracing::warn!(error = %e, "cannot claim replies");
@@ -111,7 +108,9 @@ impl Relay {
                 continue;
             }
             let idle = match self.store.next_message_due().await {
-                Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(5, 1000) as u64),
+                Ok(Some(due)) => Timestamp::now()
+                    .until(due)
+                    .clamp(Duration::from_millis(5), Duration::from_secs(1)),
                 _ => Duration::from_secs(1),
             };
             tokio::select! {
@@ -224,7 +223,7 @@ impl Relay {
         .await;
         let Some((channel, conversation, connector)) = loaded else {
             return Some(MessageProgress::Retry {
-                at_ms: now_ms() + 5_000,
+                at: Timestamp::now() + Duration::from_secs(5),
                 code: "store_unavailable".into(),
                 message: "the channel or conversation could not be read".into(),
             });
@@ -280,7 +279,7 @@ impl Relay {
                     let next = (m.attempts + 1) as usize;
                     return match self.schedule.next_delay(next, None) {
                         Some(delay) => Some(MessageProgress::Retry {
-                            at_ms: now_ms() + delay.as_millis() as i64,
+                            at: Timestamp::now() + delay,
                             code,
                             message,
                         }),

@@ -2,6 +2,7 @@
 //! lost its lease can no longer write, and no secret is kept in clear under any key.
 
 use omnigate::domain::channel::Transition;
+use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AttemptRecord, AttemptResult, Channels, DeliveryQuery, DeliveryQueue, Destinations, EventLog,
     Store, StoreError,
@@ -11,8 +12,12 @@ use serde_json::{json, Value};
 use crate::harness::{redis_settings, redis_url, redis_with};
 use crate::process::{GatewayProcess, ADMIN_TOKEN as TOKEN};
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
 }
 
 #[tokio::test]
@@ -38,12 +43,12 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
         .collect();
     a.append(&ch.id, events).await.unwrap();
 
-    let lanes = a.claim_lanes(now(), 10, now() + 300).await.unwrap();
+    let lanes = a.claim_lanes(now(), 10, now() + ms(300)).await.unwrap();
     assert_eq!(lanes.len(), 1);
     let lane = lanes[0].clone();
     assert_eq!(lane.destination_id, dst.id);
     assert!(
-        b.claim_lanes(now(), 10, now() + 60_000)
+        b.claim_lanes(now(), 10, now() + ms(60_000))
             .await
             .unwrap()
             .is_empty(),
@@ -52,7 +57,7 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
     let head_a = a.lane_head(&lane).await.unwrap().unwrap();
     // A stalls past its lease; B takes the lane over.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let taken = b.claim_lanes(now(), 10, now() + 60_000).await.unwrap();
+    let taken = b.claim_lanes(now(), 10, now() + ms(60_000)).await.unwrap();
     assert_eq!(taken, vec![lane.clone()]);
     let late = a
         .record_attempt(AttemptRecord {
@@ -62,14 +67,14 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
             status_code: Some(200),
             error: None,
             duration_ms: 1,
-            hold_until_ms: Some(now() + 60_000),
+            hold_until: Some(now() + ms(60_000)),
             disable_destination: None,
         })
         .await;
     assert!(matches!(late, Err(StoreError::LeaseLost)), "{late:?}");
     a.settle_lane(&lane).await.unwrap();
     assert!(
-        a.claim_lanes(now(), 10, now() + 60_000)
+        a.claim_lanes(now(), 10, now() + ms(60_000))
             .await
             .unwrap()
             .is_empty(),

@@ -15,6 +15,7 @@ use super::{writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPL
 use crate::connectors::Registry;
 use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::domain::reply::ReplyOrigin;
+use crate::domain::time::Timestamp;
 use crate::relay::{self, Enqueued, Refusal, Reply};
 use crate::store::{Store, StoreError};
 
@@ -104,7 +105,7 @@ fn verify(
         headers,
         body,
         source_ip: None,
-        received_at: chrono::Utc::now().timestamp(),
+        received_at: Timestamp::now().secs(),
     };
     let ctx = ChannelContext {
         credentials: &credentials,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::channel::{Channel, ChannelState, Transition};
+use crate::domain::time::Timestamp;
 use crate::error::Code;
 use crate::error::Problem;
 use crate::http::middleware::auth::Admin;
@@ -142,7 +143,7 @@ async fn create(
     check_config(connector, &body.credentials, &body.settings)?;
     crate::http::middleware::guard::credentials_allowed(&state, connector, &body.credentials)
         .await?;
-    let now = crate::domain::envelope::now();
+    let now = Timestamp::now();
     let channel = Channel {
         id: crate::ids::channel_id(),
         provider: connector.provider().to_string(),
@@ -153,7 +154,7 @@ async fn create(
         state_reason: None,
         webhook_key: None,
         channel_key: crate::ids::channel_key(),
-        created_at: now.clone(),
+        created_at: now,
         updated_at: now,
     };
     let stored = state.store.create_channel(channel).await?;
@@ -467,16 +468,15 @@ async fn rotate_key(
         Some(s) => std::time::Duration::from_secs(s),
         None => state.settings.security.webhook_key_grace,
     };
-    let until = chrono::Utc::now() + grace;
+    let until = Timestamp::now() + grace;
     let ch = state
         .store
-        .rotate_webhook_key(&id, crate::ids::webhook_key(), until.timestamp_millis())
+        .rotate_webhook_key(&id, crate::ids::webhook_key(), until)
         .await
         .map_err(ApiError::store("channel"))?;
     state.channels.clear();
     tracing::info!(channel = %ch.id, grace_seconds = grace.as_secs(), "webhook key rotated");
-    let previous_key_valid_until =
-        (!grace.is_zero()).then(|| until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let previous_key_valid_until = (!grace.is_zero()).then(|| until.rfc3339());
     Ok(json(
         StatusCode::OK,
         RotatedKey {

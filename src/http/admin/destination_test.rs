@@ -73,7 +73,7 @@ async fn test(
     let event_id = crate::ids::event_id();
     let envelope = json!({
         "type": TEST_EVENT_TYPE,
-        "timestamp": crate::domain::envelope::now(),
+        "timestamp": crate::domain::time::Timestamp::now(),
         "data": {
             "event_id": event_id,
             "destination": {"id": dest.id},

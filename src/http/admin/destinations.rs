@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::domain::time::Timestamp;
 use crate::error::Code;
 use crate::error::Problem;
 use crate::helpdesk::chatwoot::settings::ChatwootFields;
@@ -231,7 +232,7 @@ async fn create(
         "base_url"
     };
     crate::http::middleware::guard::outbound_allowed(&state, &url, field).await?;
-    let now = crate::domain::envelope::now();
+    let now = Timestamp::now();
     let secret = new_secret();
     let is_webhook = chatwoot.is_none();
     let dest = Destination {
@@ -244,7 +245,7 @@ async fn create(
         include_raw: body.include_raw,
         enabled: true,
         disabled_reason: None,
-        created_at: now.clone(),
+        created_at: now,
         updated_at: now,
     };
     let stored = state.store.create_destination(dest).await?;
@@ -430,9 +431,8 @@ async fn replay(
     body: web::Json<ReplayRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let until = body.until.unwrap_or_else(crate::domain::envelope::now);
     let parse = |field: &'static str, s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
+        Timestamp::parse_rfc3339(s).ok_or_else(|| {
             ApiError::new(
                 Code::InvalidTimeRange,
                 format!("{field} must be an RFC 3339 time such as 2026-11-22T03:00:00Z"),
@@ -440,7 +440,11 @@ async fn replay(
             .with("field", field)
         })
     };
-    let (since_t, until_t) = (parse("since", &body.since)?, parse("until", &until)?);
+    let since_t = parse("since", &body.since)?;
+    let until_t = match &body.until {
+        Some(until) => parse("until", until)?,
+        None => Timestamp::now(),
+    };
     if since_t >= until_t {
         return Err(ApiError::new(
             Code::InvalidTimeRange,
@@ -449,7 +453,7 @@ async fn replay(
     }
     let queued = state
         .store
-        .replay(&id, since_t.to_utc(), until_t.to_utc())
+        .replay(&id, since_t, until_t)
         .await
         .map_err(ApiError::store("destination"))?;
     Ok(json(
@@ -457,8 +461,8 @@ async fn replay(
         ReplayResult {
             destination_id: id.into_inner(),
             queued,
+            until: body.until.unwrap_or_else(|| until_t.rfc3339()),
             since: body.since,
-            until,
         },
     ))
 }

@@ -8,10 +8,10 @@ use crate::crypto::Cipher;
 use crate::domain::channel::{Channel, ChannelState, StateChange};
 use crate::store::{ChannelPatch, StoreError};
 
-use super::time::{fmt_ms, now_ms, parse_rfc3339_ms};
-use super::{events, time, EmbeddedStore};
+use super::{events, EmbeddedStore};
 use crate::domain::channel::Transition;
 use crate::domain::envelope;
+use crate::domain::time::Timestamp;
 use crate::store::{plan_transition, Channels, NewEvent, PlannedTransition, StoreResult};
 use async_trait::async_trait;
 
@@ -40,8 +40,8 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<Res<Channel>> {
             state_reason: row.get(6)?,
             webhook_key: row.get(7)?,
             channel_key: row.get(8)?,
-            created_at: fmt_ms(row.get(9)?),
-            updated_at: fmt_ms(row.get(10)?),
+            created_at: Timestamp::from_millis(row.get(9)?),
+            updated_at: Timestamp::from_millis(row.get(10)?),
         })
     };
     Ok(build())
@@ -66,7 +66,7 @@ pub fn by_webhook_key(conn: &Connection, cipher: &Cipher, key: &str) -> Res<Opti
             "SELECT id FROM channels WHERE previous_webhook_key = ?1 \
              AND previous_key_until_ms > ?2",
         )?
-        .query_row(params![key, now_ms()], |r| r.get(0))
+        .query_row(params![key, Timestamp::now().millis()], |r| r.get(0))
         .optional()?;
     match id {
         Some(id) => find(conn, cipher, "id", &id),
@@ -91,7 +91,7 @@ pub fn rotate_key(
             from: ch.state.as_str(),
             transition: "rotate-key",
         })?;
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let previous = (until_ms > now).then_some(current);
     conn.execute(
         "UPDATE channels SET webhook_key = ?2, previous_webhook_key = ?3, \
@@ -118,7 +118,7 @@ fn seal_credentials(cipher: &Cipher, credentials: &Map<String, Value>) -> Res<Ve
 }
 
 pub fn insert(conn: &Connection, cipher: &Cipher, ch: &Channel) -> Res<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     conn.execute(
         "INSERT INTO channels (id, provider, name, credentials, settings, state, state_reason, \
          webhook_key, channel_key, created_ms, updated_ms) \
@@ -156,7 +156,7 @@ pub fn update(conn: &Connection, cipher: &Cipher, id: &str, patch: ChannelPatch)
             ch.name,
             seal_credentials(cipher, &ch.credentials)?,
             Value::Object(ch.settings.clone()).to_string(),
-            now_ms()
+            Timestamp::now().millis()
         ],
     )?;
     Ok(find(conn, cipher, "id", id)?.ok_or(StoreError::NotFound)?)
@@ -180,7 +180,7 @@ pub fn set_state(
     webhook_key: Option<&str>,
     retire_keys: bool,
 ) -> Res<()> {
-    let at = parse_rfc3339_ms(&change.at).unwrap_or_else(now_ms);
+    let at = change.at.millis();
     conn.execute(
         "UPDATE channels SET state = ?2, state_reason = ?3, webhook_key = COALESCE(?4, webhook_key), \
          updated_ms = ?5 WHERE id = ?1",
@@ -224,7 +224,7 @@ pub fn history(conn: &Connection, id: &str) -> Res<Vec<StateChange>> {
         out.push(StateChange {
             from: ChannelState::parse(&from).unwrap_or(ChannelState::Unverified),
             state: ChannelState::parse(&to).unwrap_or(ChannelState::Unverified),
-            at: fmt_ms(at),
+            at: Timestamp::from_millis(at),
             actor,
             reason,
         });
@@ -258,8 +258,9 @@ impl Channels for EmbeddedStore {
         &self,
         id: &str,
         new_key: String,
-        previous_until_ms: i64,
+        previous_until: Timestamp,
     ) -> StoreResult<Channel> {
+        let previous_until_ms = previous_until.millis();
         let id = id.to_string();
         self.write(move |ctx, cipher| {
             rotate_key(&ctx.conn, cipher, &id, &new_key, previous_until_ms)
@@ -329,7 +330,7 @@ impl Channels for EmbeddedStore {
                 raw: None,
                 request_id: None,
             };
-            let now = time::now_ms();
+            let now = Timestamp::now().millis();
             if let Some(seq) = events::insert_event(ctx, Some(&id), &event, false, now)? {
                 events::fan_out(ctx, seq, &event.id, &event.event_type, Some(&id), None, now)?;
             }

@@ -2,7 +2,6 @@
 //! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
 //! Heads are read by index in event order, never by sorting the backlog.
 
-use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -14,9 +13,9 @@ use crate::store::{
 
 use super::destinations;
 use super::events::queue_delivery;
-use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
 use super::EmbeddedStore;
+use crate::domain::time::Timestamp;
 use crate::store::{DeliveryQueue, StoreResult};
 use async_trait::async_trait;
 
@@ -35,12 +34,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         conversation_id: r.get(4)?,
         status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Pending),
         attempts: r.get(6)?,
-        next_attempt_at: r.get::<_, Option<i64>>(7)?.map(fmt_ms),
+        next_attempt_at: r.get::<_, Option<i64>>(7)?.map(Timestamp::from_millis),
         last_status_code: r.get(8)?,
         last_error: r.get(9)?,
-        created_at: fmt_ms(r.get(10)?),
-        updated_at: fmt_ms(r.get(11)?),
-        delivered_at: r.get::<_, Option<i64>>(12)?.map(fmt_ms),
+        created_at: Timestamp::from_millis(r.get(10)?),
+        updated_at: Timestamp::from_millis(r.get(11)?),
+        delivered_at: r.get::<_, Option<i64>>(12)?.map(Timestamp::from_millis),
     })
 }
 
@@ -85,7 +84,7 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> Res<Delivery> {
     if queued == 1 {
         return Err(StoreError::DeliveryQueued.into());
     }
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     ctx.conn.execute(
         "UPDATE deliveries SET status = 'pending', queued = 1, attempts = 0, next_attempt_ms = ?2, \
          updated_ms = ?2, delivered_ms = NULL WHERE id = ?1",
@@ -106,10 +105,10 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> Res<Delivery> {
 pub fn replay(
     ctx: &mut WriterCtx,
     destination_id: &str,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    since: Timestamp,
+    until: Timestamp,
 ) -> Res<u64> {
-    let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+    let (since, until) = (since.millis(), until.millis());
     let filter = destinations::enabled_filters(ctx)?
         .iter()
         .find(|d| d.id == destination_id)
@@ -128,7 +127,7 @@ pub fn replay(
         .into());
     };
     let events = super::events::refs_received_between(&ctx.conn, since, until)?;
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let mut n = 0u64;
     for ev in events {
         if !filter.wants(&ev.event_type, ev.channel_id.as_deref()) {
@@ -194,7 +193,7 @@ pub fn lane_head(conn: &Connection, lane: &Lane) -> Res<Option<DeliveryJob>> {
                 delivery_id: r.get(0)?,
                 event_id: r.get(1)?,
                 attempts: r.get(2)?,
-                next_attempt_at_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                next_attempt_at: Timestamp::from_millis(r.get::<_, Option<i64>>(3)?.unwrap_or(0)),
                 envelope: serde_json::from_str(&envelope).unwrap_or(Value::Null),
                 raw: r.get(5)?,
                 request_id: r.get(6)?,
@@ -245,10 +244,10 @@ pub fn settle_lane(ctx: &mut WriterCtx, lane: &Lane) -> Res<()> {
 }
 
 pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> Res<Option<i64>> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let (status, queued, next, delivered) = match rec.result {
         AttemptResult::Delivered => (DeliveryStatus::Delivered, 0, None, Some(now)),
-        AttemptResult::Retry { at_ms } => (DeliveryStatus::Failed, 1, Some(at_ms), None),
+        AttemptResult::Retry { at } => (DeliveryStatus::Failed, 1, Some(at.millis()), None),
         AttemptResult::Dead => (DeliveryStatus::Dead, 0, None, None),
     };
     ctx.conn
@@ -282,7 +281,7 @@ pub fn record_attempt(ctx: &mut WriterCtx, rec: &AttemptRecord) -> Res<Option<i6
     if let Some(reason) = &rec.disable_destination {
         destinations::disable(ctx, &rec.lane.destination_id, reason)?;
     }
-    set_lane(ctx, &rec.lane, rec.hold_until_ms)
+    set_lane(ctx, &rec.lane, rec.hold_until.map(Timestamp::millis))
 }
 
 pub fn next_due(conn: &Connection) -> Res<Option<i64>> {
@@ -328,8 +327,8 @@ impl DeliveryQueue for EmbeddedStore {
     async fn replay(
         &self,
         destination_id: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
+        since: Timestamp,
+        until: Timestamp,
     ) -> StoreResult<u64> {
         let d = destination_id.to_string();
         self.write(move |ctx, _| replay(ctx, &d, since, until))
@@ -338,10 +337,11 @@ impl DeliveryQueue for EmbeddedStore {
 
     async fn claim_lanes(
         &self,
-        now_ms: i64,
+        now: Timestamp,
         limit: usize,
-        lease_until_ms: i64,
+        lease_until: Timestamp,
     ) -> StoreResult<Vec<Lane>> {
+        let (now_ms, lease_until_ms) = (now.millis(), lease_until.millis());
         self.write_relaxed(move |ctx| claim_lanes(ctx, now_ms, limit, lease_until_ms))
             .await
     }
@@ -351,9 +351,10 @@ impl DeliveryQueue for EmbeddedStore {
         self.read(move |conn, _| lane_head(conn, &lane)).await
     }
 
-    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<Timestamp>> {
         self.write_relaxed(move |ctx| record_attempt(ctx, &record))
             .await
+            .map(|due| due.map(Timestamp::from_millis))
     }
 
     async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
@@ -361,7 +362,9 @@ impl DeliveryQueue for EmbeddedStore {
         self.write_relaxed(move |ctx| settle_lane(ctx, &lane)).await
     }
 
-    async fn next_due(&self) -> StoreResult<Option<i64>> {
-        self.read(|conn, _| next_due(conn)).await
+    async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
+        self.read(|conn, _| next_due(conn))
+            .await
+            .map(|due| due.map(Timestamp::from_millis))
     }
 }

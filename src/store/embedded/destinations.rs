@@ -7,9 +7,9 @@ use crate::crypto::Cipher;
 use crate::domain::destination::{matches, ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
-use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
 use super::EmbeddedStore;
+use crate::domain::time::Timestamp;
 use crate::store::Destinations;
 use async_trait::async_trait;
 
@@ -74,8 +74,8 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
         include_raw: row.get(5)?,
         enabled: row.get(6)?,
         disabled_reason: row.get(7)?,
-        created_at: fmt_ms(row.get(8)?),
-        updated_at: fmt_ms(row.get(9)?),
+        created_at: Timestamp::from_millis(row.get(8)?),
+        updated_at: Timestamp::from_millis(row.get(9)?),
     }))
 }
 
@@ -136,7 +136,7 @@ fn sealed_settings(cipher: &Cipher, d: &Destination) -> Res<Option<Vec<u8>>> {
 
 pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> Res<()> {
     ctx.destinations = None;
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     ctx.conn.execute(
         "INSERT INTO destinations (id, url, secret, event_types, channels, include_raw, enabled, \
          disabled_reason, created_ms, updated_ms, kind, kind_settings) \
@@ -182,7 +182,7 @@ pub fn update(
             d.include_raw,
             d.enabled,
             d.disabled_reason,
-            now_ms(),
+            Timestamp::now().millis(),
             d.kind(),
             kind_settings
         ],
@@ -195,7 +195,7 @@ pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> Res<()> {
     ctx.destinations = None;
     ctx.conn.execute(
         "UPDATE destinations SET enabled = 0, disabled_reason = ?2, updated_ms = ?3 WHERE id = ?1",
-        params![id, reason, now_ms()],
+        params![id, reason, Timestamp::now().millis()],
     )?;
     Ok(())
 }
@@ -208,7 +208,7 @@ pub fn delete(ctx: &mut WriterCtx, id: &str) -> Res<()> {
     if n == 0 {
         return Err(StoreError::NotFound.into());
     }
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     ctx.conn.execute(
         "UPDATE deliveries SET status = 'dead', queued = 0, next_attempt_ms = NULL, \
          last_error = 'destination_deleted', updated_ms = ?2 WHERE destination_id = ?1 AND queued = 1",
@@ -263,9 +263,10 @@ pub fn put_link(
         "INSERT INTO helpdesk_links (destination_id, kind, key, value, created_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING"
     };
-    let n = ctx
-        .conn
-        .execute(sql, params![dest, kind, key, value, now_ms()])?;
+    let n = ctx.conn.execute(
+        sql,
+        params![dest, kind, key, value, Timestamp::now().millis()],
+    )?;
     Ok(n > 0)
 }
 

@@ -9,9 +9,9 @@ use crate::domain::channel::ChannelState;
 use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoredEvent};
 
 use super::destinations::enabled_filters;
-use super::time::now_ms;
 use super::writer::WriterCtx;
 use super::EmbeddedStore;
+use crate::domain::time::Timestamp;
 use crate::store::{EventLog, StoreResult};
 use async_trait::async_trait;
 
@@ -190,7 +190,7 @@ pub fn append(
         .filter(|s| s.accepts_webhooks())
         .ok_or(StoreError::NotFound)?;
     let held = state == ChannelState::Pending;
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let mut outcomes = Vec::with_capacity(events.len());
     for prepared in events {
         let ev = &prepared.event;
@@ -289,7 +289,7 @@ pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> Res<usize> {
          WHERE channel_id = ?1 AND held = 1 ORDER BY seq",
         [channel_id],
     )?;
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     for ev in &held {
         fan_out(
             ctx,

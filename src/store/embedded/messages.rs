@@ -9,9 +9,9 @@ use crate::domain::reply::ReplyOrigin;
 use crate::store::{ConversationRef, MessageProgress, MessageStatus, RelayedMessage, StoreError};
 
 use super::events;
-use super::time::{fmt_ms, now_ms};
 use super::writer::WriterCtx;
 use super::EmbeddedStore;
+use crate::domain::time::Timestamp;
 use crate::store::{ReplyQueue, StoreResult};
 use async_trait::async_trait;
 
@@ -40,11 +40,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RelayedMessage> {
         steps: serde_json::from_str(&steps).unwrap_or_default(),
         error: code.map(|c| serde_json::json!({"code": c, "message": message})),
         echo_event_id: r.get(11)?,
-        next_attempt_at: (status == MessageStatus::Queued).then(|| fmt_ms(next)),
-        next_attempt_ms: next,
-        created_at: fmt_ms(r.get(12)?),
-        updated_at: fmt_ms(r.get(13)?),
-        finished_at: r.get::<_, Option<i64>>(14)?.map(fmt_ms),
+        next_attempt_at: (status == MessageStatus::Queued).then(|| Timestamp::from_millis(next)),
+        created_at: Timestamp::from_millis(r.get(12)?),
+        updated_at: Timestamp::from_millis(r.get(13)?),
+        finished_at: r.get::<_, Option<i64>>(14)?.map(Timestamp::from_millis),
         request_id: r.get(15)?,
     })
 }
@@ -101,7 +100,7 @@ pub fn queue(ctx: &mut WriterCtx, m: &RelayedMessage) -> Res<(RelayedMessage, bo
             return Ok((get(&ctx.conn, &id)?.ok_or(StoreError::NotFound)?, false));
         }
     }
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     ctx.conn.execute(
         "INSERT INTO messages (id, conversation_id, channel_id, idempotency_key, content, status, \
          attempts, steps, next_attempt_ms, created_ms, updated_ms, request_id, origin_destination) \
@@ -143,7 +142,7 @@ pub fn claim(ctx: &mut WriterCtx, now: i64, limit: usize) -> Res<Vec<RelayedMess
 }
 
 pub fn record(ctx: &mut WriterCtx, id: &str, progress: MessageProgress) -> Res<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let conv: Option<(String, String)> = ctx
         .conn
         .query_row(
@@ -162,15 +161,11 @@ pub fn record(ctx: &mut WriterCtx, id: &str, progress: MessageProgress) -> Res<(
             )?;
             None
         }
-        MessageProgress::Retry {
-            at_ms,
-            code,
-            message,
-        } => {
+        MessageProgress::Retry { at, code, message } => {
             ctx.conn.execute(
                 "UPDATE messages SET status = 'queued', attempts = attempts + 1, next_attempt_ms = ?2, \
                  error_code = ?3, error_message = ?4, updated_ms = ?5 WHERE id = ?1",
-                params![id, at_ms, code, message, now],
+                params![id, at.millis(), code, message, now],
             )?;
             None
         }
@@ -284,7 +279,12 @@ impl ReplyQueue for EmbeddedStore {
         self.read(move |conn, _| get(conn, &id)).await
     }
 
-    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+    async fn claim_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<RelayedMessage>> {
+        let now_ms = now.millis();
         self.write(move |ctx, _| claim(ctx, now_ms, limit)).await
     }
 
@@ -293,8 +293,10 @@ impl ReplyQueue for EmbeddedStore {
         self.write(move |ctx, _| record(ctx, &id, progress)).await
     }
 
-    async fn next_message_due(&self) -> StoreResult<Option<i64>> {
-        self.read(|conn, _| next_due(conn)).await
+    async fn next_message_due(&self) -> StoreResult<Option<Timestamp>> {
+        self.read(|conn, _| next_due(conn))
+            .await
+            .map(|due| due.map(Timestamp::from_millis))
     }
 
     async fn requeue_interrupted_messages(&self) -> StoreResult<u64> {

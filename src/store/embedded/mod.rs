@@ -12,7 +12,6 @@ mod links;
 mod messages;
 pub mod migrations;
 mod pool;
-mod time;
 mod tokens;
 mod writer;
 

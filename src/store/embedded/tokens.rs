@@ -1,6 +1,7 @@
 //! API tokens in the embedded engine: kept by hash, listed in creation order.
 
-use super::{time, EmbeddedStore};
+use super::EmbeddedStore;
+use crate::domain::time::Timestamp;
 use crate::store::{StoreError, StoreResult, TokenInfo, Tokens};
 use async_trait::async_trait;
 
@@ -12,7 +13,7 @@ impl Tokens for EmbeddedStore {
             ctx.conn.execute(
                 "INSERT INTO api_tokens (id, hash, role, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (hash) DO UPDATE SET role = excluded.role, label = excluded.label",
-                rusqlite::params![crate::ids::token_id(), hash, role, label, time::now_ms()],
+                rusqlite::params![crate::ids::token_id(), hash, role, label, Timestamp::now().millis()],
             )?;
             Ok(())
         })
@@ -53,7 +54,7 @@ impl Tokens for EmbeddedStore {
         self.write(move |ctx, _| {
             ctx.conn.execute(
                 "INSERT INTO api_tokens (id, hash, role, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![id, hash, role, label, time::now_ms()],
+                rusqlite::params![id, hash, role, label, Timestamp::now().millis()],
             )?;
             Ok(())
         })
@@ -70,7 +71,7 @@ impl Tokens for EmbeddedStore {
                     id: r.get(0)?,
                     role: r.get(1)?,
                     label: r.get(2)?,
-                    created_at: time::fmt_ms(r.get(3)?),
+                    created_at: Timestamp::from_millis(r.get(3)?),
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)

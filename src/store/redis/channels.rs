@@ -11,7 +11,8 @@ use crate::store::{
     plan_transition, ChannelPatch, PlannedTransition, StoreError, StoreResult, TokenInfo,
 };
 
-use super::{fmt_ms, int, now_ms, required, required_int, text, unreachable, Fields, RedisStore};
+use super::{int, required, required_int, text, unreachable, Fields, RedisStore};
+use crate::domain::time::Timestamp;
 use crate::store::Channels;
 use async_trait::async_trait;
 
@@ -37,8 +38,8 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
         state_reason: text(f, "state_reason"),
         webhook_key: text(f, "webhook_key"),
         channel_key: text(f, "channel_key").unwrap_or_default(),
-        created_at: fmt_ms(required_int(f, "channel", "created_ms")?),
-        updated_at: fmt_ms(required_int(f, "channel", "updated_ms")?),
+        created_at: Timestamp::from_millis(required_int(f, "channel", "created_ms")?),
+        updated_at: Timestamp::from_millis(required_int(f, "channel", "updated_ms")?),
         id,
     })
 }
@@ -56,7 +57,7 @@ pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Channel>> {
 }
 
 pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let fields = [
         ("id", ch.id.clone()),
         ("provider", ch.provider.clone()),
@@ -131,7 +132,7 @@ pub async fn list(st: &RedisStore) -> StoreResult<Vec<Channel>> {
 }
 
 pub async fn update(st: &RedisStore, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
-    let mut fields = vec![("updated_ms", now_ms().to_string())];
+    let mut fields = vec![("updated_ms", Timestamp::now().millis().to_string())];
     if let Some(name) = patch.name {
         fields.push(("name", name));
     }
@@ -190,9 +191,7 @@ pub async fn transition(
             return Ok((ch, None));
         };
         let to = change.state;
-        let at = chrono::DateTime::parse_from_rfc3339(&change.at)
-            .map(|t| t.timestamp_millis())
-            .unwrap_or_else(|_| now_ms());
+        let at = change.at.millis();
         let mut updated = ch.clone();
         updated.state = to;
         updated.state_reason = change.reason.clone();
@@ -201,7 +200,7 @@ pub async fn transition(
         } else {
             ch.webhook_key.clone().or(webhook_key.clone())
         };
-        updated.updated_at = fmt_ms(at);
+        updated.updated_at = change.at;
         let envelope = envelope::state_changed(&event_id, &updated, &change);
         let history = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
         let r = st
@@ -218,7 +217,7 @@ pub async fn transition(
             .arg(history)
             .arg(&event_id)
             .arg(envelope.to_string())
-            .arg(now_ms())
+            .arg(Timestamp::now().millis())
             .arg(if retire_keys { "1" } else { "0" })
             .arg(if discard_held { "1" } else { "0" })
             .invoke_async::<()>(&mut st.conn())
@@ -242,7 +241,7 @@ pub async fn rotate_key(
     new_key: &str,
     previous_until_ms: i64,
 ) -> StoreResult<Channel> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let r = st
         .scripts
         .rotate_key
@@ -306,7 +305,7 @@ pub async fn create_token(
     role: &str,
     label: &str,
 ) -> StoreResult<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let order = st.next_listing_order().await?;
     let r: Result<(), _> = redis::pipe()
         .atomic()
@@ -348,7 +347,7 @@ pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
                 .get("label")
                 .map(|v| String::from_utf8_lossy(v).into_owned())
                 .unwrap_or_default(),
-            created_at: fmt_ms(int(f, "created_ms").unwrap_or(0)),
+            created_at: Timestamp::from_millis(int(f, "created_ms").unwrap_or(0)),
         })
         .collect())
 }
@@ -392,8 +391,9 @@ impl Channels for RedisStore {
         &self,
         id: &str,
         new_key: String,
-        previous_until_ms: i64,
+        previous_until: Timestamp,
     ) -> StoreResult<Channel> {
+        let previous_until_ms = previous_until.millis();
         rotate_key(self, id, &new_key, previous_until_ms).await
     }
 

@@ -11,10 +11,10 @@ use crate::store::{
 };
 
 use super::keys;
-use super::{damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore};
+use super::{damaged, int, required, required_int, text, Fields, RedisStore};
+use crate::domain::time::Timestamp;
 use crate::store::{DeliveryQueue, StoreError};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
 fn from_fields(f: &Fields) -> StoreResult<Delivery> {
     const R: &str = "delivery";
@@ -28,14 +28,14 @@ fn from_fields(f: &Fields) -> StoreResult<Delivery> {
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| damaged(f, R, &format!("unknown status {status}")))?,
         attempts: required_int(f, R, "attempts")?,
-        next_attempt_at: int(f, "next_attempt_ms").map(fmt_ms),
+        next_attempt_at: int(f, "next_attempt_ms").map(Timestamp::from_millis),
         last_status_code: int(f, "last_status_code"),
         last_error: f
             .get("last_error")
             .map(|v| String::from_utf8_lossy(v).into_owned()),
-        created_at: fmt_ms(required_int(f, R, "created_ms")?),
-        updated_at: fmt_ms(required_int(f, R, "updated_ms")?),
-        delivered_at: int(f, "delivered_ms").map(fmt_ms),
+        created_at: Timestamp::from_millis(required_int(f, R, "created_ms")?),
+        updated_at: Timestamp::from_millis(required_int(f, R, "updated_ms")?),
+        delivered_at: int(f, "delivered_ms").map(Timestamp::from_millis),
     })
 }
 
@@ -98,7 +98,7 @@ pub async fn lane_head(st: &RedisStore, lane: &Lane) -> StoreResult<Option<Deliv
         delivery_id: id.clone(),
         event_id,
         attempts: int(&d, "attempts").unwrap_or(0),
-        next_attempt_at_ms: int(&d, "next_attempt_ms").unwrap_or(0),
+        next_attempt_at: Timestamp::from_millis(int(&d, "next_attempt_ms").unwrap_or(0)),
         envelope: envelope
             .and_then(|e| serde_json::from_slice(&e).ok())
             .unwrap_or(Value::Null),
@@ -113,10 +113,10 @@ pub async fn record_attempt(
     rec: &AttemptRecord,
     token: &str,
 ) -> StoreResult<Option<i64>> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let (status, queued, next, delivered) = match rec.result {
         AttemptResult::Delivered => (DeliveryStatus::Delivered, "0", None, Some(now)),
-        AttemptResult::Retry { at_ms } => (DeliveryStatus::Failed, "1", Some(at_ms), None),
+        AttemptResult::Retry { at } => (DeliveryStatus::Failed, "1", Some(at.millis()), None),
         AttemptResult::Dead => (DeliveryStatus::Dead, "0", None, None),
     };
     let lk = RedisStore::lane_key(&rec.lane);
@@ -135,7 +135,7 @@ pub async fn record_attempt(
         .arg(rec.error.clone().unwrap_or_default())
         .arg(now)
         .arg(opt(delivered))
-        .arg(opt(rec.hold_until_ms))
+        .arg(opt(rec.hold_until.map(Timestamp::millis)))
         .arg(rec.disable_destination.clone().unwrap_or_default())
         .invoke_async::<Option<i64>>(&mut st.conn())
         .await;
@@ -158,7 +158,7 @@ impl DeliveryQueue for RedisStore {
             .retry_delivery
             .arg(self.keys.prefix())
             .arg(id)
-            .arg(now_ms())
+            .arg(Timestamp::now().millis())
             .invoke_async::<()>(&mut self.conn())
             .await;
         self.ok(r)?;
@@ -169,10 +169,10 @@ impl DeliveryQueue for RedisStore {
     async fn replay(
         &self,
         destination_id: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
+        since: Timestamp,
+        until: Timestamp,
     ) -> StoreResult<u64> {
-        let (since, until) = (since.timestamp_millis(), until.timestamp_millis());
+        let (since, until) = (since.millis(), until.millis());
         let r = self
             .scripts
             .replay
@@ -180,7 +180,7 @@ impl DeliveryQueue for RedisStore {
             .arg(destination_id)
             .arg(since)
             .arg(until)
-            .arg(now_ms())
+            .arg(Timestamp::now().millis())
             .invoke_async::<u64>(&mut self.conn())
             .await;
         let n = self.ok(r)?;
@@ -192,17 +192,17 @@ impl DeliveryQueue for RedisStore {
 
     async fn claim_lanes(
         &self,
-        now_ms: i64,
+        now: Timestamp,
         limit: usize,
-        lease_until_ms: i64,
+        lease_until: Timestamp,
     ) -> StoreResult<Vec<Lane>> {
         let r = self
             .scripts
             .claim_lanes
             .arg(self.keys.prefix())
-            .arg(now_ms)
+            .arg(now.millis())
             .arg(limit)
-            .arg(lease_until_ms)
+            .arg(lease_until.millis())
             .invoke_async::<Vec<String>>(&mut self.conn())
             .await;
         let flat = self.ok(r)?;
@@ -229,14 +229,14 @@ impl DeliveryQueue for RedisStore {
         lane_head(self, lane).await
     }
 
-    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>> {
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<Timestamp>> {
         let lk = Self::lane_key(&record.lane);
         let token = self.lease_token(&lk);
         let due = record_attempt(self, &record, &token).await?;
         if due.is_none() {
             self.drop_lease(&lk, &token);
         }
-        Ok(due)
+        Ok(due.map(Timestamp::from_millis))
     }
 
     async fn settle_lane(&self, lane: &Lane) -> StoreResult<()> {
@@ -254,13 +254,13 @@ impl DeliveryQueue for RedisStore {
         self.ok(r).map(|_| ())
     }
 
-    async fn next_due(&self) -> StoreResult<Option<i64>> {
+    async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
         let r = self
             .scripts
             .next_due
             .arg(self.keys.prefix())
             .invoke_async::<Option<i64>>(&mut self.conn())
             .await;
-        self.ok(r)
+        Ok(self.ok(r)?.map(Timestamp::from_millis))
     }
 }

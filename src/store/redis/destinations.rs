@@ -8,7 +8,8 @@ use redis::AsyncCommands;
 use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
-use super::{fmt_ms, now_ms, required, required_int, text, Fields, RedisStore};
+use super::{required, required_int, text, Fields, RedisStore};
+use crate::domain::time::Timestamp;
 use crate::store::Destinations;
 use async_trait::async_trait;
 
@@ -49,8 +50,8 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
         include_raw: text(f, "include_raw").as_deref() == Some("1"),
         enabled: text(f, "enabled").as_deref() == Some("1"),
         disabled_reason: text(f, "disabled_reason"),
-        created_at: fmt_ms(required_int(f, "destination", "created_ms")?),
-        updated_at: fmt_ms(required_int(f, "destination", "updated_ms")?),
+        created_at: Timestamp::from_millis(required_int(f, "destination", "created_ms")?),
+        updated_at: Timestamp::from_millis(required_int(f, "destination", "updated_ms")?),
         chatwoot,
         id,
     })
@@ -94,7 +95,7 @@ fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str,
 }
 
 pub async fn insert(st: &RedisStore, d: &Destination) -> StoreResult<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let mut fields = fields_of(st, d)?;
     fields.push(("created_ms", now.to_string()));
     fields.push(("updated_ms", now.to_string()));
@@ -124,7 +125,7 @@ pub async fn update(
     let wake = patch.apply(&mut d) || named.enabled == Some(true);
     let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
     let flag = |on: bool| if on { "1" } else { "0" }.to_string();
-    let mut set = vec![("updated_ms", now_ms().to_string())];
+    let mut set = vec![("updated_ms", Timestamp::now().millis().to_string())];
     let mut remove = Vec::new();
     if named.url.is_some() {
         set.push(("url", d.url.clone()));
@@ -189,7 +190,7 @@ impl Destinations for RedisStore {
             .delete_destination
             .arg(self.keys.prefix())
             .arg(id)
-            .arg(now_ms())
+            .arg(Timestamp::now().millis())
             .invoke_async::<()>(&mut self.conn())
             .await;
         self.ok(r)

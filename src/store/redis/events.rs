@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoreResult, StoredEvent};
 
+use super::unreachable;
 use super::{messages, required, required_int, text, Fields, RedisStore};
-use super::{now_ms, unreachable};
+use crate::domain::time::Timestamp;
 use crate::store::EventLog;
 use async_trait::async_trait;
 use std::sync::atomic::Ordering;
@@ -152,7 +153,7 @@ impl EventLog for RedisStore {
                 return Ok(vec![AppendOutcome::Stored; events.len()]);
             }
         }
-        match append(self, channel_id, &events, now_ms()).await {
+        match append(self, channel_id, &events, Timestamp::now().millis()).await {
             Ok(outcomes) => {
                 self.down.store(false, Ordering::Relaxed);
                 Ok(outcomes)

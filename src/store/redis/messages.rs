@@ -8,10 +8,8 @@ use serde_json::Value;
 use crate::domain::reply::ReplyOrigin;
 use crate::store::{MessageProgress, MessageStatus, RelayedMessage, StoreError, StoreResult};
 
-use super::{
-    damaged, fmt_ms, int, now_ms, required, required_int, text, Fields, RedisStore,
-    SENDING_LEASE_MS,
-};
+use super::{damaged, int, required, required_int, text, Fields, RedisStore, SENDING_LEASE_MS};
+use crate::domain::time::Timestamp;
 use crate::store::{ConversationRef, ReplyQueue};
 use async_trait::async_trait;
 
@@ -45,11 +43,10 @@ fn from_fields(f: &Fields) -> StoreResult<RelayedMessage> {
             .unwrap_or_default(),
         error: code.map(|c| serde_json::json!({"code": c, "message": message})),
         echo_event_id: text(f, "echo_event_id"),
-        next_attempt_at: (status == MessageStatus::Queued).then(|| fmt_ms(next)),
-        next_attempt_ms: next,
-        created_at: fmt_ms(required_int(f, R, "created_ms")?),
-        updated_at: fmt_ms(required_int(f, R, "updated_ms")?),
-        finished_at: int(f, "finished_ms").map(fmt_ms),
+        next_attempt_at: (status == MessageStatus::Queued).then(|| Timestamp::from_millis(next)),
+        created_at: Timestamp::from_millis(required_int(f, R, "created_ms")?),
+        updated_at: Timestamp::from_millis(required_int(f, R, "updated_ms")?),
+        finished_at: int(f, "finished_ms").map(Timestamp::from_millis),
         request_id: text(f, "request_id"),
     })
 }
@@ -71,7 +68,7 @@ pub async fn queue(st: &RedisStore, m: &RelayedMessage) -> StoreResult<(RelayedM
         .arg(&m.channel_id)
         .arg(m.idempotency_key.clone().unwrap_or_default())
         .arg(m.content.to_string())
-        .arg(now_ms())
+        .arg(Timestamp::now().millis())
         .arg(m.request_id.clone().unwrap_or_default())
         .arg(m.origin.destination_id().unwrap_or_default())
         .invoke_async::<(i64, String)>(&mut st.conn())
@@ -110,7 +107,7 @@ pub async fn requeue_stale(st: &RedisStore) -> StoreResult<u64> {
         .arg(st.keys.prefix())
         .arg(0)
         .arg(0)
-        .arg(now_ms() - SENDING_LEASE_MS)
+        .arg(Timestamp::now().millis() - SENDING_LEASE_MS)
         .invoke_async::<Vec<String>>(&mut st.conn())
         .await;
     st.ok(r)?;
@@ -119,7 +116,7 @@ pub async fn requeue_stale(st: &RedisStore) -> StoreResult<u64> {
 }
 
 pub async fn record(st: &RedisStore, id: &str, progress: MessageProgress) -> StoreResult<()> {
-    let now = now_ms();
+    let now = Timestamp::now().millis();
     let mut inv = st.scripts.record_message.prepare_invoke();
     inv.arg(st.keys.prefix()).arg(id);
     match progress {
@@ -127,12 +124,12 @@ pub async fn record(st: &RedisStore, id: &str, progress: MessageProgress) -> Sto
             let steps = serde_json::to_string(&steps).map_err(|e| anyhow::anyhow!(e))?;
             inv.arg("step").arg(now).arg(steps).arg("").arg("");
         }
-        MessageProgress::Retry {
-            at_ms,
-            code,
-            message,
-        } => {
-            inv.arg("retry").arg(now).arg(at_ms).arg(code).arg(message);
+        MessageProgress::Retry { at, code, message } => {
+            inv.arg("retry")
+                .arg(now)
+                .arg(at.millis())
+                .arg(code)
+                .arg(message);
         }
         MessageProgress::Delivered { event } => {
             inv.arg("delivered").arg(now).arg("").arg("").arg("");
@@ -230,7 +227,12 @@ impl ReplyQueue for RedisStore {
         get(self, id).await
     }
 
-    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>> {
+    async fn claim_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<RelayedMessage>> {
+        let now_ms = now.millis();
         claim(self, now_ms, limit).await
     }
 
@@ -238,12 +240,15 @@ impl ReplyQueue for RedisStore {
         record(self, id, progress).await
     }
 
-    async fn next_message_due(&self) -> StoreResult<Option<i64>> {
+    async fn next_message_due(&self) -> StoreResult<Option<Timestamp>> {
         let r: Result<Vec<(String, i64)>, _> = self
             .conn()
             .zrange_withscores(self.keys.messages_due(), 0, 0)
             .await;
-        Ok(self.ok(r)?.first().map(|(_, at)| *at))
+        Ok(self
+            .ok(r)?
+            .first()
+            .map(|(_, at)| Timestamp::from_millis(*at)))
     }
 
     async fn requeue_interrupted_messages(&self) -> StoreResult<u64> {

@@ -72,15 +72,6 @@ fn damaged(f: &Fields, record: &str, what: &str) -> StoreError {
     StoreError::Internal(anyhow::anyhow!("{record} {id}: damaged record: {what}"))
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-fn fmt_ms(ms: i64) -> String {
-    let at = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).unwrap_or_default();
-    crate::domain::envelope::timestamp(at)
-}
-
 /// Whether an error means Redis cannot be reached (as opposed to a refused command).
 fn unreachable(e: &RedisError) -> bool {
     e.is_io_error()

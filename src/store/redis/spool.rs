@@ -95,7 +95,7 @@ impl Spool {
             .collect();
         let json = serde_json::to_string(&spooled).map_err(internal)?;
         let channel_id = channel_id.to_string();
-        let acked_ms = chrono::Utc::now().timestamp_millis();
+        let acked_ms = crate::domain::time::Timestamp::now().millis();
         self.run(move |conn| {
             conn.execute(
                 "INSERT INTO spool (channel_id, events, acked_ms) VALUES (?1, ?2, ?3)",

@@ -1,6 +1,7 @@
 //! The Channels role of the store contract, with its records.
 
 use crate::domain::channel::*;
+use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -43,7 +44,7 @@ pub fn plan_transition(
         change: StateChange {
             from: ch.state,
             state: to,
-            at: crate::domain::envelope::now(),
+            at: Timestamp::now(),
             actor: actor.to_string(),
             reason,
         },
@@ -72,14 +73,14 @@ pub trait Channels: Send + Sync {
     /// key's grace period ends.
     async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>>;
     /// Gives a channel that takes webhooks (`pending`, `approved`) the key `new_key`; its
-    /// current key keeps working until `previous_until_ms` (a time in the past retires it at
+    /// current key keeps working until `previous_until` (a time in the past retires it at
     /// once). A previous key still in its grace period is retired. Other states:
     /// `InvalidTransition`.
     async fn rotate_webhook_key(
         &self,
         id: &str,
         new_key: String,
-        previous_until_ms: i64,
+        previous_until: Timestamp,
     ) -> StoreResult<Channel>;
     async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
     async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel>;

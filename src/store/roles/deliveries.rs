@@ -1,8 +1,8 @@
 //! The DeliveryQueue role of the store contract, with its records.
 
+use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -50,12 +50,12 @@ pub struct Delivery {
     pub conversation_id: Option<String>,
     pub status: DeliveryStatus,
     pub attempts: i64,
-    pub next_attempt_at: Option<String>,
+    pub next_attempt_at: Option<Timestamp>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub delivered_at: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -80,7 +80,7 @@ pub struct DeliveryJob {
     pub delivery_id: String,
     pub event_id: String,
     pub attempts: i64,
-    pub next_attempt_at_ms: i64,
+    pub next_attempt_at: Timestamp,
     pub envelope: Value,
     pub raw: Option<Vec<u8>>,
     /// The `X-Request-Id` of the request that brought the event in.
@@ -91,9 +91,9 @@ pub struct DeliveryJob {
 #[derive(Debug, Clone)]
 pub enum AttemptResult {
     Delivered,
-    /// Try again at this time (ms since the epoch).
+    /// Try again at this time.
     Retry {
-        at_ms: i64,
+        at: Timestamp,
     },
     /// Give up on this delivery.
     Dead,
@@ -108,7 +108,7 @@ pub struct AttemptRecord {
     pub error: Option<String>,
     pub duration_ms: i64,
     /// When the worker keeps the lane, it stays leased until then.
-    pub hold_until_ms: Option<i64>,
+    pub hold_until: Option<Timestamp>,
     /// Disable the destination (it answered 410 Gone).
     pub disable_destination: Option<String>,
 }
@@ -124,21 +124,21 @@ pub trait DeliveryQueue: Send + Sync {
     async fn replay(
         &self,
         destination_id: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
+        since: Timestamp,
+        until: Timestamp,
     ) -> StoreResult<u64>;
-    /// Leases up to `limit` lanes due by `now_ms` until `lease_until_ms`.
+    /// Leases up to `limit` lanes due by `now` until `lease_until`.
     async fn claim_lanes(
         &self,
-        now_ms: i64,
+        now: Timestamp,
         limit: usize,
-        lease_until_ms: i64,
+        lease_until: Timestamp,
     ) -> StoreResult<Vec<Lane>>;
     async fn lane_head(&self, lane: &Lane) -> StoreResult<Option<DeliveryJob>>;
     /// Records an attempt; returns when the lane's next delivery is due (`None`: lane empty).
-    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<i64>>;
+    async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<Option<Timestamp>>;
     /// Ends a worker's hold on a lane: it becomes due when its head is, or goes away if empty.
     async fn settle_lane(&self, lane: &Lane) -> StoreResult<()>;
     /// The earliest time any lane of an enabled destination is due.
-    async fn next_due(&self) -> StoreResult<Option<i64>>;
+    async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
 }

@@ -1,5 +1,6 @@
 //! The ReplyQueue role of the store contract, with its records.
 
+use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -62,12 +63,10 @@ pub struct RelayedMessage {
     pub steps: Vec<Option<String>>,
     pub error: Option<Value>,
     pub echo_event_id: Option<String>,
-    pub next_attempt_at: Option<String>,
-    #[serde(skip)]
-    pub next_attempt_ms: i64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub finished_at: Option<String>,
+    pub next_attempt_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     /// The `X-Request-Id` of the request that queued it; sent on with its provider calls.
     #[serde(skip)]
     pub request_id: Option<String>,
@@ -81,9 +80,9 @@ pub struct RelayedMessage {
 pub enum MessageProgress {
     /// A call succeeded and more remain: `steps` so far, due again at once.
     Step { steps: Vec<Option<String>> },
-    /// Try again at `at_ms`.
+    /// Try again at `at`.
     Retry {
-        at_ms: i64,
+        at: Timestamp,
         code: String,
         message: String,
     },
@@ -107,10 +106,14 @@ pub trait ReplyQueue: Send + Sync {
     async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>>;
     /// Marks up to `limit` due messages as sending and returns them: only the oldest open
     /// message of each conversation, so replies go out in order.
-    async fn claim_messages(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<RelayedMessage>>;
+    async fn claim_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<RelayedMessage>>;
     async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()>;
     /// The earliest time a queued message is due.
-    async fn next_message_due(&self) -> StoreResult<Option<i64>>;
+    async fn next_message_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Puts messages left `sending` by a previous run back in the queue.
     async fn requeue_interrupted_messages(&self) -> StoreResult<u64>;
 }

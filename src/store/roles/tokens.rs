@@ -1,5 +1,6 @@
 //! The Tokens role of the store contract, with its records.
 
+use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -10,7 +11,7 @@ pub struct TokenInfo {
     pub id: String,
     pub role: String,
     pub label: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// API tokens, kept hashed: the bootstrap one (`put_token`) and those made through the API.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use omnigate::domain::channel::{Channel, ChannelState, Transition};
 use omnigate::domain::destination::Destination;
 use omnigate::domain::reply::ReplyOrigin;
+use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AppendOutcome, AttemptRecord, AttemptResult, DeliveryQuery, DeliveryStatus, DestinationPatch,
     EventQuery, Lane, MessageProgress, MessageStatus, NewEvent, RelayedMessage, Store, StoreError,
@@ -18,8 +19,12 @@ pub use webhook_keys::*;
 
 type S = Arc<dyn Store>;
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+pub fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
 }
 
 pub fn test_channel() -> Channel {
@@ -52,8 +57,8 @@ fn channel() -> Channel {
         state_reason: None,
         webhook_key: None,
         channel_key: omnigate::ids::random_token(16),
-        created_at: String::new(),
-        updated_at: String::new(),
+        created_at: Timestamp::default(),
+        updated_at: Timestamp::default(),
     }
 }
 
@@ -67,8 +72,8 @@ fn destination(event_types: &[&str]) -> Destination {
         include_raw: false,
         enabled: true,
         disabled_reason: None,
-        created_at: String::new(),
-        updated_at: String::new(),
+        created_at: Timestamp::default(),
+        updated_at: Timestamp::default(),
         chatwoot: None,
     }
 }
@@ -106,8 +111,8 @@ async fn message_destination(s: &S) -> Destination {
 }
 
 /// Claims every due lane of `destination`.
-async fn claim(s: &S, at: i64, destination: &str) -> Vec<Lane> {
-    s.claim_lanes(at, 100, at + 60_000)
+async fn claim(s: &S, at: Timestamp, destination: &str) -> Vec<Lane> {
+    s.claim_lanes(at, 100, at + ms(60_000))
         .await
         .unwrap()
         .into_iter()
@@ -123,7 +128,7 @@ fn record(lane: &Lane, delivery: &str, result: AttemptResult, hold: bool) -> Att
         status_code: Some(200),
         error: None,
         duration_ms: 3,
-        hold_until_ms: hold.then(|| now() + 60_000),
+        hold_until: hold.then(|| now() + ms(60_000)),
         disable_destination: None,
     }
 }
@@ -290,13 +295,8 @@ pub async fn retries_wait_for_their_time(s: S) {
     let t0 = now();
     let lane = claim(&s, t0, &dst.id).await.remove(0);
     let job = s.lane_head(&lane).await.unwrap().unwrap();
-    let at = t0 + 5_000;
-    let mut rec = record(
-        &lane,
-        &job.delivery_id,
-        AttemptResult::Retry { at_ms: at },
-        false,
-    );
+    let at = t0 + ms(5_000);
+    let mut rec = record(&lane, &job.delivery_id, AttemptResult::Retry { at }, false);
     rec.status_code = Some(503);
     rec.error = Some("http_503".into());
     assert_eq!(s.record_attempt(rec).await.unwrap(), Some(at));
@@ -308,10 +308,10 @@ pub async fn retries_wait_for_their_time(s: S) {
     assert_eq!(d.last_error.as_deref(), Some("http_503"));
     assert_eq!(s.next_due().await.unwrap(), Some(at));
     assert!(
-        claim(&s, t0 + 1_000, &dst.id).await.is_empty(),
+        claim(&s, t0 + ms(1_000), &dst.id).await.is_empty(),
         "not due yet"
     );
-    let lane = claim(&s, at + 1, &dst.id).await.remove(0);
+    let lane = claim(&s, at + ms(1), &dst.id).await.remove(0);
     let head = s.lane_head(&lane).await.unwrap().unwrap();
     assert_eq!(
         head.delivery_id, job.delivery_id,
@@ -324,7 +324,7 @@ pub async fn retries_wait_for_their_time(s: S) {
 pub async fn dead_letters_are_retried_and_replayed(s: S) {
     let ch = approved_channel(&s).await;
     let dst = message_destination(&s).await;
-    let since = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let since = now() - ms(5_000);
     s.append(&ch.id, vec![event("cnv_d", 1, None)])
         .await
         .unwrap();
@@ -352,7 +352,7 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
     let lane = claim(&s, now(), &dst.id).await.remove(0);
     assert_eq!(drain_lane(&s, &lane).await, vec![1]);
     // Replay: a new delivery for every stored event in the window that the filters take.
-    let until = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let until = now() + ms(5_000);
     let n = s.replay(&dst.id, since, until).await.unwrap();
     assert_eq!(n, 1, "the message event, not the channel's state changes");
     let lane = claim(&s, now(), &dst.id).await.remove(0);
@@ -513,9 +513,8 @@ fn reply(conversation: &str, channel: &str, text: &str, key: Option<&str>) -> Re
         error: None,
         echo_event_id: None,
         next_attempt_at: None,
-        next_attempt_ms: 0,
-        created_at: String::new(),
-        updated_at: String::new(),
+        created_at: Timestamp::default(),
+        updated_at: Timestamp::default(),
         finished_at: None,
         request_id: Some(format!("req-{text}")),
         origin: Default::default(),
@@ -575,7 +574,7 @@ pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
         .await
         .unwrap();
     assert_eq!(s.queue_stats().await.unwrap().queued_replies, 3);
-    let claimed = s.claim_messages(now() + 1, 10).await.unwrap();
+    let claimed = s.claim_messages(now() + ms(1), 10).await.unwrap();
     let mut ids: Vec<&str> = claimed.iter().map(|m| m.id.as_str()).collect();
     ids.sort();
     let mut expected = vec![first.id.as_str(), other.id.as_str()];
@@ -584,11 +583,15 @@ pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
         ids, expected,
         "only the oldest open reply of each conversation"
     );
-    assert!(s.claim_messages(now() + 1, 10).await.unwrap().is_empty());
+    assert!(s
+        .claim_messages(now() + ms(1), 10)
+        .await
+        .unwrap()
+        .is_empty());
     s.record_message(
         &first.id,
         MessageProgress::Retry {
-            at_ms: now() + 60_000,
+            at: now() + ms(60_000),
             code: "timeout".into(),
             message: "no answer".into(),
         },
@@ -599,7 +602,10 @@ pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
     assert_eq!((m.status, m.attempts), (MessageStatus::Queued, 1));
     assert_eq!(m.error.as_ref().unwrap()["code"], "timeout");
     assert!(
-        s.claim_messages(now() + 1, 10).await.unwrap().is_empty(),
+        s.claim_messages(now() + ms(1), 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "the second waits behind the first's retry"
     );
     let due = s
@@ -612,7 +618,7 @@ pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
         due <= now(),
         "the second reply is due, waiting for its turn"
     );
-    let claimed = s.claim_messages(now() + 61_000, 10).await.unwrap();
+    let claimed = s.claim_messages(now() + ms(61_000), 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, first.id);
     let outcome = NewEvent {
@@ -631,7 +637,7 @@ pub async fn replies_go_out_one_at_a_time_per_conversation(s: S) {
     let m = s.get_message(&first.id).await.unwrap().unwrap();
     assert_eq!(m.status, MessageStatus::Delivered);
     assert!(m.finished_at.is_some() && m.error.is_none());
-    let claimed = s.claim_messages(now() + 61_000, 10).await.unwrap();
+    let claimed = s.claim_messages(now() + ms(61_000), 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, second.id);
     // The outcome event is forwarded in the conversation's lane.

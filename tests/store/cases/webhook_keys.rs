@@ -4,7 +4,7 @@
 use omnigate::domain::channel::Transition;
 use omnigate::store::{AppendOutcome, StoreError};
 
-use super::{channel, claim, drain_lane, event, message_destination, now, transition, S};
+use super::{channel, claim, drain_lane, event, message_destination, ms, now, transition, S};
 
 async fn found(s: &S, key: &str) -> Option<String> {
     s.channel_by_webhook_key(key).await.unwrap().map(|c| c.id)
@@ -45,14 +45,14 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
     let ch = s.create_channel(channel()).await.unwrap();
     assert!(
         matches!(
-            s.rotate_webhook_key(&ch.id, "never-issued".into(), now() + 60_000)
+            s.rotate_webhook_key(&ch.id, "never-issued".into(), now() + ms(60_000))
                 .await,
             Err(StoreError::InvalidTransition { .. })
         ),
         "an unverified channel has no key to rotate"
     );
     assert!(matches!(
-        s.rotate_webhook_key("chn_missing", "never-issued".into(), now() + 60_000)
+        s.rotate_webhook_key("chn_missing", "never-issued".into(), now() + ms(60_000))
             .await,
         Err(StoreError::NotFound)
     ));
@@ -64,7 +64,7 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
 
     let k2 = omnigate::ids::webhook_key();
     let rotated = s
-        .rotate_webhook_key(&ch.id, k2.clone(), now() + 60_000)
+        .rotate_webhook_key(&ch.id, k2.clone(), now() + ms(60_000))
         .await
         .unwrap();
     assert_eq!(rotated.webhook_key.as_deref(), Some(k2.as_str()));
@@ -77,7 +77,7 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
 
     // A second rotation retires the key still in its grace, and one without grace the current.
     let k3 = omnigate::ids::webhook_key();
-    s.rotate_webhook_key(&ch.id, k3.clone(), now() - 1)
+    s.rotate_webhook_key(&ch.id, k3.clone(), now() - ms(1))
         .await
         .unwrap();
     assert_eq!(found(&s, &k1).await, None);
@@ -86,7 +86,7 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
 
     // A grace period ends by itself.
     let k4 = omnigate::ids::webhook_key();
-    s.rotate_webhook_key(&ch.id, k4.clone(), now() + 300)
+    s.rotate_webhook_key(&ch.id, k4.clone(), now() + ms(300))
         .await
         .unwrap();
     assert_eq!(found(&s, &k3).await, Some(ch.id.clone()));
@@ -102,7 +102,7 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
 
     // Revocation retires both keys.
     let k5 = omnigate::ids::webhook_key();
-    s.rotate_webhook_key(&ch.id, k5.clone(), now() + 60_000)
+    s.rotate_webhook_key(&ch.id, k5.clone(), now() + ms(60_000))
         .await
         .unwrap();
     transition(&s, &ch.id, Transition::Revoke).await;
@@ -114,7 +114,7 @@ pub async fn events_held_before_a_rejection_are_never_forwarded(s: S) {
     let dst = message_destination(&s).await;
     let ch = s.create_channel(channel()).await.unwrap();
     transition(&s, &ch.id, Transition::RequestApproval).await;
-    let since = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let since = now() - ms(5_000);
     let out = s
         .append(
             &ch.id,
@@ -140,7 +140,7 @@ pub async fn events_held_before_a_rejection_are_never_forwarded(s: S) {
         "only what was held since the last request"
     );
     // Nor does a replay send them.
-    let until = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let until = now() + ms(5_000);
     assert_eq!(s.replay(&dst.id, since, until).await.unwrap(), 1);
     let lanes = claim(&s, now(), &dst.id).await;
     assert_eq!(drain_lane(&s, &lanes[0]).await, vec![3]);
