@@ -118,7 +118,9 @@ HOOK_URL=$(api POST "/v1/channels/$CHANNEL/approval-request" | field webhook_url
 api POST "/v1/channels/$CHANNEL/approve" >/dev/null
 HOOK_KEY=${HOOK_URL##*/}
 DESTINATION=$(api POST /v1/destinations '{"url":"http://127.0.0.1:9/closed"}' | field id)
-CHATWOOT=$(api POST /v1/destinations '{"kind":"chatwoot","base_url":"http://127.0.0.1:9","account_id":1,"inbox_id":1,"api_access_token":"conformance","allow_unsigned_callbacks":true}' | field id)
+CHATWOOT_JSON=$(api POST /v1/destinations '{"kind":"chatwoot","base_url":"http://127.0.0.1:9","account_id":1,"inbox_id":1,"api_access_token":"conformance","allow_unsigned_callbacks":true}')
+CHATWOOT=$(printf '%s' "$CHATWOOT_JSON" | field id)
+CALLBACK_SECRET=$(printf '%s' "$CHATWOOT_JSON" | field callback_url | sed 's#.*/##')
 curl -fsS "$HOOK_URL" -H 'content-type: application/json' \
   -d '{"event":"send","user":"conformance-user","textContent":{"text":"hello","inputType":"typing"}}'
 EVENT=$(api GET '/v1/events?type=message.received&limit=1' | field items.0.data.event_id)
@@ -134,7 +136,8 @@ pin() { # PATH-REGEX PARAMETER VALUE
 : >"$CONFIG"
 pin '^/v1/channels/\\{id\\}' id "$CHANNEL"
 pin '^/v1/destinations/\\{id\\}' id "$DESTINATION"
-pin '^/v1/helpdesks/chatwoot/' destination_id "$CHATWOOT"
+printf '[[operations]]\ninclude-path-regex = "%s"\nparameters = { "path.destination_id" = "%s", "path.secret" = "%s" }\n\n' \
+  '^/v1/helpdesks/chatwoot/' "$CHATWOOT" "$CALLBACK_SECRET" >>"$CONFIG"
 pin '^/v1/events/\\{id\\}' id "$EVENT"
 pin '^/v1/deliveries/\\{id\\}' id "$DELIVERY"
 pin '^/v1/conversations/\\{id\\}' id "$CONVERSATION"

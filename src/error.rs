@@ -100,6 +100,7 @@ codes! {
     InvalidInboxSecret = "invalid_inbox_secret", Some(422), "Chatwoot: `inbox_secret` is malformed";
     InvalidAllowUnsignedCallbacks = "invalid_allow_unsigned_callbacks", Some(422), "Chatwoot: `allow_unsigned_callbacks` is not a boolean, or is needed without an `inbox_secret`";
     InvalidTimeRange = "invalid_time_range", Some(422), "`since`/`until` are not RFC 3339 times, or `until` is before `since`";
+    CallbackNotSupported = "callback_not_supported", Some(409), "only a chatwoot destination has a callback URL (and a callback secret to rotate)";
     TestNotSupported = "test_not_supported", Some(409), "only a webhook destination can be sent a test event";
     DestinationDisabled = "destination_disabled", Some(409), "the destination is disabled";
     DeliveryQueued = "delivery_queued", Some(409), "the delivery is still queued; only a dead one can be retried";

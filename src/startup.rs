@@ -129,6 +129,7 @@ impl Application {
         let settings = Arc::new(settings);
         let store = open_store(&settings).await?;
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
+        crate::helpdesk::chatwoot::callback::give_callback_secrets(store.as_ref()).await?;
         let relay_wake = Arc::new(tokio::sync::Notify::new());
         let client = crate::egress::client(settings.security.allow_private_destinations)?;
         let state = web::Data::new(AppState {
@@ -282,5 +283,13 @@ mod tests {
             let logged = redacted_path(malformed);
             assert!(!logged.contains("s3cr3t"), "{malformed} -> {logged}");
         }
+    }
+
+    #[test]
+    fn chatwoot_callback_urls_reach_the_access_log_without_id_or_secret() {
+        assert_eq!(
+            redacted_path("/v1/helpdesks/chatwoot/hooks/dst_1/s3cr3t"),
+            "/v1/helpdesks/chatwoot/hooks/{key}/..."
+        );
     }
 }

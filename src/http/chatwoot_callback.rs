@@ -1,4 +1,6 @@
-//! `POST /v1/helpdesks/chatwoot/{destination_id}/callback`: a Chatwoot inbox's `webhook_url`.
+//! `POST /v1/helpdesks/chatwoot/hooks/{destination_id}/{secret}`: a Chatwoot inbox's
+//! `webhook_url`. The secret is the destination's own callback secret, not its id; the access
+//! log cuts the path at `hooks`, so neither reaches it.
 //! The handler extracts the callback, hands it to [`crate::helpdesk::chatwoot::callback`] and
 //! renders the answer.
 
@@ -46,25 +48,29 @@ impl From<CallbackError> for ApiError {
     tag = "helpdesks",
     operation_id = "chatwootCallback",
     summary = "A Chatwoot inbox's callback (signed by Chatwoot)",
-    params(("destination_id" = String, Path, description = "The Chatwoot destination's id")),
+    params(
+        ("destination_id" = String, Path, description = "The Chatwoot destination's id"),
+        ("secret" = String, Path, description = "The destination's callback secret, as its `callback_url` shows it")
+    ),
     request_body(content = serde_json::Value, description = "Chatwoot's webhook event", content_type = "application/json"),
     responses(
         (status = 200, description = "Verified; what became of it", body = CallbackAnswer),
         (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such Chatwoot destination", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such Chatwoot destination, or not its callback secret", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json")
     ),
     security(())
 )]
-#[post("/v1/helpdesks/chatwoot/{destination_id}/callback")]
+#[post("/v1/helpdesks/chatwoot/hooks/{destination_id}/{secret}")]
 async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let dest = chatwoot::destination(state.store.as_ref(), &id).await?;
+    let (id, secret) = path.into_inner();
+    let dest = chatwoot::destination(state.store.as_ref(), &id, &secret).await?;
     let body = read_body(req.headers(), payload, state.settings.server.max_body_bytes).await?;
     let headers = headers_of(req.headers());
     let delivery = req

@@ -139,7 +139,8 @@ pub struct ChatwootView {
     pub inbox_secret: Option<String>,
     #[schema(required = false)]
     pub allow_unsigned_callbacks: bool,
-    /// The Chatwoot inbox's webhook URL.
+    /// The Chatwoot inbox's webhook URL. Its last segment is a secret of its own (rotated with
+    /// `POST /v1/destinations/{id}/rotate-callback-secret`): give it to Chatwoot only.
     #[schema(required = false)]
     pub callback_url: String,
 }
@@ -165,7 +166,10 @@ impl DestinationView {
                 api_access_token: mask(&c.api_access_token),
                 inbox_secret: c.inbox_secret.as_deref().map(mask),
                 allow_unsigned_callbacks: c.allow_unsigned_callbacks,
-                callback_url: format!("{public_base}/v1/helpdesks/chatwoot/{}/callback", d.id),
+                callback_url: format!(
+                    "{public_base}/v1/helpdesks/chatwoot/hooks/{}/{}",
+                    d.id, c.callback_secret
+                ),
             }),
         }
     }

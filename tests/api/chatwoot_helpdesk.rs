@@ -170,10 +170,12 @@ async fn a_chatwoot_destination_keeps_its_credentials_secret_and_names_bad_field
     );
     assert_eq!(d["allow_unsigned_callbacks"], false);
     let id = d["id"].as_str().unwrap();
-    assert!(d["callback_url"]
-        .as_str()
-        .unwrap()
-        .ends_with(&format!("/v1/helpdesks/chatwoot/{id}/callback")));
+    let callback = d["callback_url"].as_str().unwrap();
+    let secret = callback
+        .rsplit_once(&format!("/v1/helpdesks/chatwoot/hooks/{id}/"))
+        .map(|(_, secret)| secret)
+        .unwrap_or_else(|| panic!("a callback URL with its own secret: {callback}"));
+    assert!(secret.len() >= 43, "an unguessable secret: {secret}");
     let (_, shown) = app.get(&format!("/v1/destinations/{id}")).await;
     let text = shown.to_string();
     assert!(
@@ -798,18 +800,99 @@ async fn wait_count(chatwoot: &FakeChatwoot, n: usize) {
 }
 
 #[tokio::test]
+async fn the_callback_url_needs_its_own_secret_and_rotating_it_retires_the_old_url() {
+    let s = setup().await;
+    let id = &s.destination;
+    let post = |url: String, delivery: &'static str| {
+        let raw = agent_reply(999, 1, "hello").to_string();
+        let ts = now();
+        let sig = omnigate_chatwoot::signature(INBOX_SECRET, &ts, raw.as_bytes());
+        let http = s.app.http.clone();
+        async move {
+            let resp = http
+                .post(url)
+                .header("content-type", "application/json")
+                .header("X-Chatwoot-Delivery", delivery)
+                .header("X-Chatwoot-Timestamp", ts)
+                .header("X-Chatwoot-Signature", sig)
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, answer) = post(s.callback.clone(), "d-1").await;
+    assert_eq!(status, 200, "{answer}");
+    // The destination id alone, the old URL form, or a wrong secret: 404, nothing done.
+    let base = &s.app.base;
+    for url in [
+        format!("{base}/v1/helpdesks/chatwoot/{id}/callback"),
+        format!("{base}/v1/helpdesks/chatwoot/hooks/{id}/{id}"),
+        format!("{base}/v1/helpdesks/chatwoot/hooks/{id}/not-the-secret"),
+        format!("{base}/v1/helpdesks/chatwoot/hooks/{id}/"),
+    ] {
+        let (status, problem) = post(url.clone(), "d-2").await;
+        assert_eq!(status, 404, "{url}: {problem}");
+    }
+
+    let (status, rotated) = s
+        .app
+        .post(
+            &format!("/v1/destinations/{id}/rotate-callback-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let fresh = rotated["callback_url"].as_str().unwrap().to_string();
+    assert_ne!(fresh, s.callback);
+    let (status, _) = post(s.callback.clone(), "d-3").await;
+    assert_eq!(status, 404, "the old callback URL is retired");
+    let (status, answer) = post(fresh.clone(), "d-4").await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, shown) = s.app.get(&format!("/v1/destinations/{id}")).await;
+    assert_eq!(shown["callback_url"], fresh.as_str());
+
+    let (webhook, _) = s
+        .app
+        .destination("https://helpdesk.example/in", json!({}))
+        .await;
+    let (status, problem) = s
+        .app
+        .post(
+            &format!("/v1/destinations/{webhook}/rotate-callback-secret"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("callback_not_supported"))
+    );
+    let (status, _) = s
+        .app
+        .post(
+            "/v1/destinations/dst_nope/rotate-callback-secret",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn callbacks_to_anything_but_a_chatwoot_destination_are_404_and_bad_json_is_400() {
     let s = setup().await;
     let (webhook, _) = s
         .app
         .destination("https://helpdesk.example/in", json!({}))
         .await;
+    let secret = s.callback.rsplit_once('/').unwrap().1.to_string();
     for id in [webhook.as_str(), "dst_nope"] {
         let resp = s
             .app
             .http
             .post(format!(
-                "{}/v1/helpdesks/chatwoot/{id}/callback",
+                "{}/v1/helpdesks/chatwoot/hooks/{id}/{secret}",
                 s.app.base
             ))
             .body("{}")

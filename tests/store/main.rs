@@ -51,6 +51,7 @@ conformance!(
     rejection_and_revocation_retire_the_webhook_key,
     a_rotated_key_works_for_its_grace_period_only,
     events_held_before_a_rejection_are_never_forwarded,
+    chatwoot_destinations_stored_without_a_callback_secret_get_one,
 );
 
 mod redis_only;

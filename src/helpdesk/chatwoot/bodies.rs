@@ -82,6 +82,7 @@ mod tests {
             api_access_token: "t".into(),
             inbox_secret: None,
             allow_unsigned_callbacks: true,
+            callback_secret: "c".into(),
         }
     }
 

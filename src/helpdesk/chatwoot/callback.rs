@@ -74,13 +74,56 @@ pub enum CallbackError {
     Store(#[from] StoreError),
 }
 
-/// The Chatwoot destination a callback is for.
-pub async fn destination(store: &dyn Store, id: &str) -> Result<Destination, CallbackError> {
-    store
+/// The Chatwoot destination a callback URL (`.../hooks/{id}/{secret}`) is for: the id names
+/// it, the secret (compared in constant time) proves the caller was given the URL. A wrong
+/// secret is answered like an unknown destination.
+pub async fn destination(
+    store: &dyn Store,
+    id: &str,
+    secret: &str,
+) -> Result<Destination, CallbackError> {
+    use subtle::ConstantTimeEq;
+    let dest = store
         .get_destination(id)
         .await?
-        .filter(|d| d.chatwoot.is_some())
-        .ok_or(CallbackError::NotFound)
+        .ok_or(CallbackError::NotFound)?;
+    let expected = dest
+        .chatwoot
+        .as_ref()
+        .map(|c| c.callback_secret.as_bytes())
+        .filter(|s| !s.is_empty())
+        .ok_or(CallbackError::NotFound)?;
+    if bool::from(expected.ct_eq(secret.as_bytes())) {
+        Ok(dest)
+    } else {
+        Err(CallbackError::NotFound)
+    }
+}
+
+/// Gives every Chatwoot destination stored before callback secrets existed one (its callback
+/// URL changes: the old form, with the id alone, is refused). Run at start; returns how many
+/// destinations got one.
+pub async fn give_callback_secrets(store: &dyn Store) -> Result<usize, StoreError> {
+    let mut given = 0;
+    for d in store.list_destinations().await? {
+        let Some(settings) = d.chatwoot.as_ref().filter(|c| c.callback_secret.is_empty()) else {
+            continue;
+        };
+        let mut settings = settings.clone();
+        settings.callback_secret = super::settings::new_callback_secret();
+        let patch = crate::store::DestinationPatch {
+            chatwoot: Some(settings),
+            ..Default::default()
+        };
+        store.update_destination(&d.id, patch).await?;
+        tracing::warn!(
+            destination = %d.id,
+            "this Chatwoot destination has a new callback URL (with its own secret): \
+             paste it from GET /v1/destinations/{{id}} into the inbox's webhook URL"
+        );
+        given += 1;
+    }
+    Ok(given)
 }
 
 /// Checks `X-Chatwoot-Signature` with the inbox secret (timestamp within 5 minutes); `Ok(true)`

@@ -11,6 +11,11 @@ use crate::error::{ApiError, ApiResult};
 /// Chatwoot's tokens and secrets are 24 to 64 characters; far longer is a paste error.
 const MAX_SECRET_LEN: usize = 512;
 
+/// A fresh unguessable callback secret (256 bits, URL-safe).
+pub fn new_callback_secret() -> String {
+    crate::ids::webhook_key()
+}
+
 /// The Chatwoot fields of a create or update body, unparsed.
 #[derive(Debug, Default, Deserialize)]
 pub struct ChatwootFields {
@@ -68,6 +73,7 @@ impl ChatwootFields {
             )?,
             inbox_secret: self.inbox_secret_value()?,
             allow_unsigned_callbacks: allow_unsigned,
+            callback_secret: new_callback_secret(),
         };
         check_signing(&settings)?;
         Ok(settings)

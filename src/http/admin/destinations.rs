@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(show)
         .service(update)
         .service(remove)
-        .service(replay);
+        .service(replay)
+        .service(rotate_callback_secret);
 }
 
 fn default_types() -> Vec<String> {
@@ -467,7 +468,53 @@ async fn replay(
     ))
 }
 
+/// Rotate a Chatwoot destination's callback secret
+#[utoipa::path(
+    tag = "destinations",
+    operation_id = "rotateDestinationCallbackSecret",
+    description = "Gives a `chatwoot` destination a new callback secret and answers its new `callback_url`; the old URL is refused (404) from then on, so paste the new one into the Chatwoot inbox's webhook URL right away.",
+    params(("id" = String, Path, description = "The destination's id")),
+    responses(
+        (status = 200, description = "The destination with its new `callback_url`", body = DestinationView),
+        (status = 409, description = "`callback_not_supported`: not a `chatwoot` destination", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("admin" = []))
+)]
+#[post("/v1/destinations/{id}/rotate-callback-secret")]
+async fn rotate_callback_secret(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let current = state
+        .store
+        .get_destination(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("destination"))?;
+    let mut settings = current.chatwoot.ok_or_else(|| {
+        ApiError::new(
+            Code::CallbackNotSupported,
+            "only a chatwoot destination has a callback URL",
+        )
+    })?;
+    settings.callback_secret = crate::helpdesk::chatwoot::settings::new_callback_secret();
+    let patch = DestinationPatch {
+        chatwoot: Some(settings),
+        ..Default::default()
+    };
+    let updated = state
+        .store
+        .update_destination(&id, patch)
+        .await
+        .map_err(ApiError::store("destination"))?;
+    tracing::info!(destination = %updated.id, "callback secret rotated");
+    Ok(json(
+        StatusCode::OK,
+        DestinationView::new(&updated, &state.settings.server.public_base()),
+    ))
+}
+
 /// This module's routes in the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(create, list, show, update, remove, replay))]
+#[openapi(paths(create, list, show, update, remove, replay, rotate_callback_secret))]
 pub(crate) struct Doc;

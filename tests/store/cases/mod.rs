@@ -12,8 +12,10 @@ use omnigate::store::{
 };
 use serde_json::json;
 
+mod callback_secrets;
 mod races;
 mod webhook_keys;
+pub use callback_secrets::*;
 pub use races::*;
 pub use webhook_keys::*;
 

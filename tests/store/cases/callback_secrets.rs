@@ -1,0 +1,42 @@
+//! Chatwoot destinations stored before callback secrets existed get one at start.
+
+use omnigate::domain::destination::ChatwootSettings;
+use omnigate::helpdesk::chatwoot::callback::give_callback_secrets;
+
+use super::{destination, S};
+
+pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S) {
+    let mut old = destination(&["*"]);
+    old.chatwoot = Some(ChatwootSettings {
+        base_url: "http://127.0.0.1:9".into(),
+        account_id: 1,
+        inbox_id: 2,
+        api_access_token: "token".into(),
+        inbox_secret: None,
+        allow_unsigned_callbacks: true,
+        callback_secret: String::new(),
+    });
+    let old = s.create_destination(old).await.unwrap();
+    let webhook = s.create_destination(destination(&["*"])).await.unwrap();
+
+    assert_eq!(give_callback_secrets(s.as_ref()).await.unwrap(), 1);
+    let given = s.get_destination(&old.id).await.unwrap().unwrap();
+    let secret = given.chatwoot.as_ref().unwrap().callback_secret.clone();
+    assert!(secret.len() >= 43, "an unguessable secret: {secret}");
+    assert_eq!(given.chatwoot.as_ref().unwrap().api_access_token, "token");
+    assert!(s
+        .get_destination(&webhook.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .chatwoot
+        .is_none());
+
+    assert_eq!(
+        give_callback_secrets(s.as_ref()).await.unwrap(),
+        0,
+        "once given, a secret stays"
+    );
+    let again = s.get_destination(&old.id).await.unwrap().unwrap();
+    assert_eq!(again.chatwoot.unwrap().callback_secret, secret);
+}
