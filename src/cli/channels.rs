@@ -198,6 +198,20 @@ pub async fn run(target: &Target, c: &Client, cmd: ChannelCmd) -> Result<(), Exi
             }
             v
         }
+        ChannelCmd::RotateKey { id, grace_seconds } => {
+            let body = match grace_seconds {
+                Some(g) => json!({"grace_seconds": g}),
+                None => json!({}),
+            };
+            let v = c.post(&path(&id, "/rotate-key"), body).await?;
+            if !target.json {
+                webhook_lines(&v).iter().for_each(|l| println!("{l}"));
+                let until = v["previous_key_valid_until"].as_str().unwrap_or("now");
+                println!("previous URL(s) valid until: {until}");
+                return Ok(());
+            }
+            v
+        }
         ChannelCmd::Approve { id } => c.post(&path(&id, "/approve"), json!({})).await?,
         ChannelCmd::Reject { id, reason } => {
             c.post(&path(&id, "/reject"), json!({"reason": reason}))

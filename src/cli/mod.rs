@@ -69,6 +69,13 @@ pub enum ChannelCmd {
     History { id: String },
     /// Request approval: prints the webhook URL(s) to paste into the provider.
     RequestApproval { id: String },
+    /// Issue a new webhook key: prints the new URL(s); the old ones work for the grace period.
+    RotateKey {
+        id: String,
+        /// Seconds the old URL(s) keep working (0: at once; default 24 hours).
+        #[arg(long)]
+        grace_seconds: Option<u64>,
+    },
     /// Approve a pending channel: its held webhooks are forwarded.
     Approve { id: String },
     /// Reject a pending channel, with the reason.

@@ -641,6 +641,20 @@ async fn every_admin_operation_has_a_command_with_json() {
 
     let history = ok_json(&app, &["channels", "history", &channel]).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 2, "{history}");
+    let rotated = ok(
+        &app,
+        &["channels", "rotate-key", &channel, "--grace-seconds", "0"],
+    )
+    .await;
+    let new_hook = rotated
+        .lines()
+        .find_map(|l| l.strip_prefix("webhook_url: "))
+        .unwrap();
+    assert_ne!(new_hook, hook);
+    assert!(
+        rotated.contains("previous URL(s) valid until: now"),
+        "{rotated}"
+    );
     let renamed = ok_json(
         &app,
         &["channels", "update", &channel, "--name", "Boutique"],
