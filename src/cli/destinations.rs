@@ -145,13 +145,14 @@ fn print_missed(id: &str, v: &Value) {
     let Some(since) = missed["since"].as_str() else {
         return;
     };
+    let until = missed["until"].as_str().unwrap_or_default();
     let events = missed["events"].as_u64().unwrap_or(0);
     if events == 0 {
         println!("no events arrived while it was disabled (since {since})");
     } else {
         println!(
             "{events} events arrived while it was disabled (since {since}); send them with:\n  \
-             omnigate replay {id} --since {since}"
+             omnigate replay {id} --since {since} --until {until}"
         );
     }
 }

@@ -54,6 +54,9 @@ pub struct Destination {
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// When it was disabled; `None` while enabled. Events that arrive while a destination is
+    /// disabled are not queued for it; enabling it offers their replay from here.
+    pub disabled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Set for a `chatwoot` destination; `None` is a signed-webhook destination.
@@ -164,6 +167,7 @@ mod tests {
             include_raw: false,
             enabled: true,
             disabled_reason: None,
+            disabled_at: None,
             created_at: Timestamp::default(),
             updated_at: Timestamp::default(),
             chatwoot: None,

@@ -112,6 +112,9 @@ pub struct DestinationView {
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// When it was disabled; `null` while enabled. Events arriving meanwhile are not queued for
+    /// it: enabling it answers how many there were and the replay that sends them.
+    pub disabled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// The signing secret (`whsec_...`), only in the answer that created a webhook destination.
@@ -156,6 +159,7 @@ impl DestinationView {
             include_raw: d.include_raw,
             enabled: d.enabled,
             disabled_reason: d.disabled_reason.clone(),
+            disabled_at: d.disabled_at,
             created_at: d.created_at,
             updated_at: d.updated_at,
             secret: None,

@@ -682,3 +682,85 @@ async fn every_admin_operation_has_a_command_with_json() {
     assert_eq!(gone.status.code(), Some(1));
     assert!(stderr(&gone).contains("404 not_found"), "{}", stderr(&gone));
 }
+
+/// A disabled destination receives nothing; enabling it says what arrived meanwhile and how to
+/// send it, and that replay delivers it.
+#[tokio::test]
+async fn enabling_a_destination_offers_the_replay_of_what_arrived_while_it_was_disabled() {
+    let app = spawn_app().await;
+    let helpdesk = helpdesk_ok().await;
+    let (dest, secret) = app
+        .destination(
+            &helpdesk.uri(),
+            serde_json::json!({"event_types": ["message.*"]}),
+        )
+        .await;
+    let (_, hook) = app.approved_naver_channel().await;
+    let disabled = ok_json(&app, &["destinations", "disable", &dest]).await;
+    let since = disabled["disabled_at"].as_str().unwrap().to_string();
+    assert_eq!(disabled["enabled"], false);
+    for text in ["one", "two"] {
+        assert_eq!(post_hook(&hook, naver_text("u1", text)).await.status(), 200);
+    }
+    eventually(15, "both events stored", || async {
+        let (_, events) = app.get("/v1/events?type=message.received").await;
+        (events["items"].as_array().unwrap().len() == 2).then_some(())
+    })
+    .await;
+    assert!(
+        app.deliveries(&format!("destination={dest}"))
+            .await
+            .is_empty(),
+        "nothing is queued for a disabled destination"
+    );
+
+    let enabled = ok(&app, &["destinations", "enable", &dest]).await;
+    let (_, shown) = app.get(&format!("/v1/destinations/{dest}")).await;
+    assert_eq!(shown["disabled_at"], Value::Null);
+    let hint = enabled
+        .lines()
+        .skip_while(|l| !l.starts_with("2 events arrived while it was disabled"))
+        .collect::<Vec<_>>();
+    assert_eq!(hint.len(), 2, "{enabled}");
+    assert_eq!(
+        hint[0],
+        format!("2 events arrived while it was disabled (since {since}); send them with:")
+    );
+    let replay: Vec<&str> = hint[1].split_whitespace().collect();
+    assert_eq!(
+        replay[..5],
+        [
+            "omnigate",
+            "replay",
+            dest.as_str(),
+            "--since",
+            since.as_str()
+        ]
+    );
+    assert_eq!(replay[5], "--until");
+
+    // The same offer in the API's answer, and the replay it names delivers both.
+    let (status, again) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/destinations/{dest}"),
+            Some(serde_json::json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        again.get("missed_while_disabled").is_none(),
+        "already enabled: {again}"
+    );
+    let replayed = ok(&app, &replay[1..]).await;
+    assert!(
+        replayed.starts_with(&format!("queued 2 events for {dest}")),
+        "{replayed}"
+    );
+    let got = wait_received(&helpdesk, &secret, 2).await;
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|e| e["data"]["message"]["content"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["one", "two"]);
+}

@@ -40,6 +40,7 @@ conformance!(
     deleting_a_destination_kills_its_queue_and_links,
     helpdesk_links_keep_the_first_value_unless_replaced,
     a_gone_destination_is_disabled_and_its_lanes_wait,
+    a_disabled_destination_knows_since_when_and_what_it_missed,
     replies_go_out_one_at_a_time_per_conversation,
     a_reply_keeps_its_origin_and_old_replies_read_theirs_from_the_key,
     channels_follow_their_state_machine,

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
@@ -246,6 +246,7 @@ async fn create(
         include_raw: body.include_raw,
         enabled: true,
         disabled_reason: None,
+        disabled_at: None,
         created_at: now,
         updated_at: now,
     };
@@ -313,7 +314,7 @@ async fn show(
     params(("id" = String, Path, description = "The destination's id")),
     request_body = DestinationUpdate,
     responses(
-        (status = 200, description = "The changed destination", body = DestinationView),
+        (status = 200, description = "The changed destination; when this enabled it, `missed_while_disabled` says how many events arrived meanwhile and the replay that sends them", body = UpdatedDestination),
         (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -381,10 +382,71 @@ async fn update(
         .update_destination(&id, patch)
         .await
         .map_err(ApiError::store("destination"))?;
+    let missed_while_disabled = match (current.disabled_at, d.enabled) {
+        (Some(since), true) => Some(missed(&state, &d.id, since).await?),
+        _ => None,
+    };
     Ok(json(
         StatusCode::OK,
-        DestinationView::new(&d, &state.settings.server.public_base()),
+        UpdatedDestination {
+            destination: DestinationView::new(&d, &state.settings.server.public_base()),
+            missed_while_disabled,
+        },
     ))
+}
+
+/// A destination as changed; when the change enabled it, what arrived while it was disabled.
+#[derive(Serialize, ToSchema)]
+struct UpdatedDestination {
+    #[serde(flatten)]
+    destination: DestinationView,
+    /// Only in the answer that enables a disabled destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    missed_while_disabled: Option<Missed>,
+}
+
+/// The events that arrived while a destination was disabled, which it did not receive.
+#[derive(Serialize, ToSchema)]
+struct Missed {
+    /// When it was disabled.
+    since: Timestamp,
+    /// When it was enabled again.
+    until: Timestamp,
+    /// How many stored events its filters take arrived in between.
+    events: u64,
+    /// The call that sends them: `POST {path}` with `body`.
+    replay: ReplayCall,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ReplayCall {
+    #[schema(example = "POST")]
+    method: &'static str,
+    #[schema(example = "/v1/destinations/dst_.../replay")]
+    path: String,
+    #[schema(value_type = Object)]
+    body: Value,
+}
+
+/// Counts what arrived for `id` from `since` until now (it was just enabled).
+async fn missed(state: &AppState, id: &str, since: Timestamp) -> ApiResult<Missed> {
+    let until = Timestamp::now();
+    let events = state
+        .store
+        .count_replay(id, since, until)
+        .await
+        .map_err(ApiError::store("destination"))?;
+    Ok(Missed {
+        since,
+        until,
+        events,
+        replay: ReplayCall {
+            method: "POST",
+            path: format!("/v1/destinations/{id}/replay"),
+            body: serde_json::json!({"since": since, "until": until}),
+        },
+    })
 }
 
 /// Delete a destination

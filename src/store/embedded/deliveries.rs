@@ -102,11 +102,14 @@ pub fn retry(ctx: &mut WriterCtx, id: &str) -> Res<Delivery> {
 
 /// Queues a new delivery to `destination_id` for every stored (non-held) event received in
 /// [since, until) that its filters take. Returns how many.
+/// Queues (or with `count_only`, counts) every stored event in [since, until) that the
+/// destination's filters take.
 pub fn replay(
     ctx: &mut WriterCtx,
     destination_id: &str,
     since: Timestamp,
     until: Timestamp,
+    count_only: bool,
 ) -> Res<u64> {
     let (since, until) = (since.millis(), until.millis());
     let filter = destinations::enabled_filters(ctx)?
@@ -133,6 +136,10 @@ pub fn replay(
         if !filter.wants(&ev.event_type, ev.channel_id.as_deref()) {
             continue;
         }
+        n += 1;
+        if count_only {
+            continue;
+        }
         let lane = super::events::lane_of(ev.channel_id.as_deref(), ev.conversation_id.as_deref());
         queue_delivery(
             ctx,
@@ -144,7 +151,6 @@ pub fn replay(
             &lane,
             now,
         )?;
-        n += 1;
     }
     Ok(n)
 }
@@ -331,7 +337,18 @@ impl DeliveryQueue for EmbeddedStore {
         until: Timestamp,
     ) -> StoreResult<u64> {
         let d = destination_id.to_string();
-        self.write(move |ctx, _| replay(ctx, &d, since, until))
+        self.write(move |ctx, _| replay(ctx, &d, since, until, false))
+            .await
+    }
+
+    async fn count_replay(
+        &self,
+        destination_id: &str,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<u64> {
+        let d = destination_id.to_string();
+        self.write(move |ctx, _| replay(ctx, &d, since, until, true))
             .await
     }
 

@@ -28,7 +28,7 @@ impl DestFilter {
 }
 
 const COLUMNS: &str = "id, url, secret, event_types, channels, include_raw, enabled, \
-                       disabled_reason, created_ms, updated_ms, kind, kind_settings";
+                       disabled_reason, created_ms, updated_ms, kind, kind_settings, disabled_ms";
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -74,6 +74,7 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
         include_raw: row.get(5)?,
         enabled: row.get(6)?,
         disabled_reason: row.get(7)?,
+        disabled_at: row.get::<_, Option<i64>>(12)?.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(row.get(8)?),
         updated_at: Timestamp::from_millis(row.get(9)?),
     }))
@@ -165,14 +166,20 @@ pub fn update(
 ) -> Res<Destination> {
     ctx.destinations = None;
     let mut d = find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?;
+    let was_enabled = d.enabled;
     if patch.apply(&mut d) {
         // Re-enabled: its queued lanes are due again.
         ctx.wake = true;
     }
     let kind_settings = sealed_settings(cipher, &d)?;
+    let now = Timestamp::now().millis();
+    // Disabled now: from now on; still disabled: since when it was; enabled: never.
+    let disabled_ms = (!d.enabled).then_some(now);
+    let keep_disabled_since = !d.enabled && !was_enabled;
     ctx.conn.execute(
         "UPDATE destinations SET url = ?2, event_types = ?3, channels = ?4, include_raw = ?5, \
-         enabled = ?6, disabled_reason = ?7, updated_ms = ?8, kind = ?9, kind_settings = ?10 \
+         enabled = ?6, disabled_reason = ?7, updated_ms = ?8, kind = ?9, kind_settings = ?10, \
+         disabled_ms = CASE WHEN ?12 THEN COALESCE(disabled_ms, ?11) ELSE ?11 END \
          WHERE id = ?1",
         params![
             id,
@@ -182,9 +189,11 @@ pub fn update(
             d.include_raw,
             d.enabled,
             d.disabled_reason,
-            Timestamp::now().millis(),
+            now,
             d.kind(),
-            kind_settings
+            kind_settings,
+            disabled_ms,
+            keep_disabled_since
         ],
     )?;
     Ok(find(&ctx.conn, cipher, id)?.ok_or(StoreError::NotFound)?)
@@ -194,7 +203,8 @@ pub fn update(
 pub fn disable(ctx: &mut WriterCtx, id: &str, reason: &str) -> Res<()> {
     ctx.destinations = None;
     ctx.conn.execute(
-        "UPDATE destinations SET enabled = 0, disabled_reason = ?2, updated_ms = ?3 WHERE id = ?1",
+        "UPDATE destinations SET disabled_ms = CASE WHEN enabled = 1 THEN ?3 ELSE disabled_ms END, \
+         enabled = 0, disabled_reason = ?2, updated_ms = ?3 WHERE id = ?1",
         params![id, reason, Timestamp::now().millis()],
     )?;
     Ok(())

@@ -184,6 +184,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE channels ADD COLUMN previous_key_until_ms INTEGER;
     CREATE UNIQUE INDEX channels_previous_webhook_key ON channels(previous_webhook_key);
     "#,
+    // 8: when a destination was disabled, so enabling it can offer the replay from then.
+    r#"
+    ALTER TABLE destinations ADD COLUMN disabled_ms INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -181,6 +181,7 @@ impl DeliveryQueue for RedisStore {
             .arg(since)
             .arg(until)
             .arg(Timestamp::now().millis())
+            .arg("0")
             .invoke_async::<u64>(&mut self.conn())
             .await;
         let n = self.ok(r)?;
@@ -188,6 +189,26 @@ impl DeliveryQueue for RedisStore {
             self.notify.notify_one();
         }
         Ok(n)
+    }
+
+    async fn count_replay(
+        &self,
+        destination_id: &str,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<u64> {
+        let r = self
+            .scripts
+            .replay
+            .arg(self.keys.prefix())
+            .arg(destination_id)
+            .arg(since.millis())
+            .arg(until.millis())
+            .arg(Timestamp::now().millis())
+            .arg("1")
+            .invoke_async::<u64>(&mut self.conn())
+            .await;
+        self.ok(r)
     }
 
     async fn claim_lanes(

@@ -50,6 +50,9 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
         include_raw: text(f, "include_raw").as_deref() == Some("1"),
         enabled: text(f, "enabled").as_deref() == Some("1"),
         disabled_reason: text(f, "disabled_reason"),
+        disabled_at: text(f, "disabled_ms")
+            .and_then(|ms| ms.parse().ok())
+            .map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(required_int(f, "destination", "created_ms")?),
         updated_at: Timestamp::from_millis(required_int(f, "destination", "updated_ms")?),
         chatwoot,
@@ -119,13 +122,15 @@ pub async fn update(
     patch: DestinationPatch,
 ) -> StoreResult<Destination> {
     let mut d = get(st, id).await?.ok_or(StoreError::NotFound)?;
+    let was_enabled = d.enabled;
     let named = patch.clone();
     // Enabling wakes the forwarder even when the copy read was enabled: the forwarder may
     // have disabled it since.
     let wake = patch.apply(&mut d) || named.enabled == Some(true);
     let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
     let flag = |on: bool| if on { "1" } else { "0" }.to_string();
-    let mut set = vec![("updated_ms", Timestamp::now().millis().to_string())];
+    let now = Timestamp::now().millis();
+    let mut set = vec![("updated_ms", now.to_string())];
     let mut remove = Vec::new();
     if named.url.is_some() {
         set.push(("url", d.url.clone()));
@@ -144,6 +149,12 @@ pub async fn update(
         match &d.disabled_reason {
             Some(reason) => set.push(("disabled_reason", reason.clone())),
             None => remove.push("disabled_reason"),
+        }
+        // Disabled now: from now on; still disabled: since when it was; enabled: never.
+        if d.enabled {
+            remove.push("disabled_ms");
+        } else if was_enabled {
+            set.push(("disabled_ms", now.to_string()));
         }
     }
     if let Some(settings) = &d.chatwoot.as_ref().filter(|_| named.chatwoot.is_some()) {

@@ -127,6 +127,13 @@ pub trait DeliveryQueue: Send + Sync {
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64>;
+    /// How many events [`DeliveryQueue::replay`] would queue, queuing none.
+    async fn count_replay(
+        &self,
+        destination_id: &str,
+        since: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<u64>;
     /// Leases up to `limit` lanes due by `now` until `lease_until`.
     async fn claim_lanes(
         &self,

@@ -74,6 +74,7 @@ fn destination(event_types: &[&str]) -> Destination {
         include_raw: false,
         enabled: true,
         disabled_reason: None,
+        disabled_at: None,
         created_at: Timestamp::default(),
         updated_at: Timestamp::default(),
         chatwoot: None,
@@ -500,6 +501,72 @@ pub async fn a_gone_destination_is_disabled_and_its_lanes_wait(s: S) {
     assert!(d.enabled && d.disabled_reason.is_none());
     let lane = claim(&s, now(), &dst.id).await.remove(0);
     assert_eq!(drain_lane(&s, &lane).await, vec![2]);
+}
+
+/// Events arriving while a destination is disabled are not queued for it; the destination
+/// remembers since when it is disabled (an operator's disable or a 410), and the replay from
+/// then can be counted before it is made.
+pub async fn a_disabled_destination_knows_since_when_and_what_it_missed(s: S) {
+    let ch = approved_channel(&s).await;
+    let dst = message_destination(&s).await;
+    assert_eq!(dst.disabled_at, None);
+    let patch = |enabled| DestinationPatch {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
+    let disabled = s.update_destination(&dst.id, patch(false)).await.unwrap();
+    let since = disabled.disabled_at.expect("the moment it was disabled");
+    // Disabling again, or changing it meanwhile, keeps the first moment.
+    let again = s.update_destination(&dst.id, patch(false)).await.unwrap();
+    assert_eq!(again.disabled_at, Some(since));
+    let renamed = s
+        .update_destination(
+            &dst.id,
+            DestinationPatch {
+                url: Some("https://elsewhere.example.com/in".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.disabled_at, Some(since));
+
+    s.append(
+        &ch.id,
+        vec![event("cnv_m", 1, None), event("cnv_m", 2, None)],
+    )
+    .await
+    .unwrap();
+    let enabled = s.update_destination(&dst.id, patch(true)).await.unwrap();
+    assert_eq!(enabled.disabled_at, None);
+    assert!(
+        claim(&s, now(), &dst.id).await.is_empty(),
+        "nothing was queued while it was disabled"
+    );
+    let until = now() + ms(1_000);
+    let missed = s.count_replay(&dst.id, since, until).await.unwrap();
+    assert_eq!(missed, 2);
+    assert!(
+        claim(&s, now(), &dst.id).await.is_empty(),
+        "counting queues nothing"
+    );
+    assert_eq!(s.replay(&dst.id, since, until).await.unwrap(), 2);
+    let lane = claim(&s, now(), &dst.id).await.remove(0);
+    assert_eq!(drain_lane(&s, &lane).await, vec![1, 2]);
+
+    // A 410 records the moment too.
+    s.append(&ch.id, vec![event("cnv_n", 3, None)])
+        .await
+        .unwrap();
+    let lane = claim(&s, now(), &dst.id).await.remove(0);
+    let job = s.lane_head(&lane).await.unwrap().unwrap();
+    let mut rec = record(&lane, &job.delivery_id, AttemptResult::Dead, false);
+    rec.disable_destination = Some("the destination answered 410 Gone".into());
+    s.record_attempt(rec).await.unwrap();
+    s.settle_lane(&lane).await.unwrap();
+    let gone = s.get_destination(&dst.id).await.unwrap().unwrap();
+    let gone_since = gone.disabled_at.expect("a 410 records when");
+    assert!(gone_since >= since);
 }
 
 fn reply(conversation: &str, channel: &str, text: &str, key: Option<&str>) -> RelayedMessage {

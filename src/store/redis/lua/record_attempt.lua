@@ -27,6 +27,9 @@ end
 if disable ~= '' then
   local dkey = k('dst', dest_of(lk))
   if redis.call('EXISTS', dkey) == 1 then
+    if redis.call('HGET', dkey, 'enabled') == '1' then
+      redis.call('HSET', dkey, 'disabled_ms', now)
+    end
     redis.call('HSET', dkey, 'enabled', '0', 'disabled_reason', disable, 'updated_ms', now)
   end
 end
