@@ -14,11 +14,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::harness::redis_url;
 
-use crate::process::{eventually, free_port, GatewayProcess, OwnedChild, ADMIN_TOKEN as TOKEN};
+use crate::process::{
+    eventually, free_port, GatewayBuilder, GatewayProcess, OwnedChild, ADMIN_TOKEN as TOKEN,
+};
 use omnigate::store::redis::keys::{lane_member, Keys};
 
-/// A replica of the gateway on the redis engine at `redis`, under `prefix`.
-async fn replica(redis: &str, prefix: &str, data: &Path) -> GatewayProcess {
+/// A replica of the gateway on the redis engine at `redis`, under `prefix`, ready to start.
+fn replica_builder(redis: &str, prefix: &str, data: &Path) -> GatewayBuilder {
     GatewayProcess::builder()
         .data(data)
         .redis(redis, prefix)
@@ -26,8 +28,11 @@ async fn replica(redis: &str, prefix: &str, data: &Path) -> GatewayProcess {
         .retries("0s,200ms,200ms,200ms,200ms,200ms")
         .env("OMNIGATE__DELIVERY__REQUEST_TIMEOUT", "2s")
         .env("OMNIGATE__DELIVERY__LEASE_MARGIN", "1s")
-        .spawn()
-        .await
+}
+
+/// A replica of the gateway on the redis engine at `redis`, under `prefix`.
+async fn replica(redis: &str, prefix: &str, data: &Path) -> GatewayProcess {
+    replica_builder(redis, prefix, data).spawn().await
 }
 
 async fn admin(base: &str, path: &str, body: Value) -> Value {
@@ -226,6 +231,24 @@ async fn lease_and_end(keys: &Keys, lane: &str) -> (Option<String>, i64) {
         .await
         .unwrap();
     (token, due.unwrap_or_default() as i64)
+}
+
+/// A destination's deliveries, as the admin API lists them (`None` while it cannot answer).
+async fn deliveries(base: &str, destination: &str) -> Option<Vec<Value>> {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/v1/deliveries?destination={destination}"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .ok()?;
+    let page: Value = resp.json().await.ok()?;
+    page["items"].as_array().cloned()
+}
+
+/// How many of a destination's deliveries are on record as delivered.
+async fn settled(base: &str, destination: &str) -> Option<usize> {
+    let items = deliveries(base, destination).await?;
+    Some(items.iter().filter(|d| d["status"] == "delivered").count())
 }
 
 /// A helpdesk slow enough (`delay_ms` an answer) that replicas have deliveries in flight.
@@ -448,5 +471,90 @@ async fn webhooks_acked_while_redis_is_down_are_delivered_in_order_after_it_retu
             .then_some(())
     })
     .await;
+    drop(gw);
+}
+
+/// A replica killed while Redis is down, its spool holding acked webhooks, and started again
+/// before Redis is back: it waits for Redis, then delivers exactly what was acked, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_and_restarted_while_redis_is_down_loses_nothing() {
+    let mut redis = OwnRedis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = redis.url();
+    let start = || replica_builder(&url, "og", dir.path()).port(port);
+    let mut gw = start().spawn().await;
+    let sink = sink(20).await;
+    let (path, secret, destination) = set_up(&gw.base, &sink).await;
+    // A first message makes the replica know the channel, as it must to ack without Redis.
+    assert!(send(&gw.base, &path, "user-0", "before the outage").await);
+    // Delivered and on record, so no delivery is in flight when Redis goes.
+    eventually(10, "the first message delivered", || async {
+        (settled(&gw.base, &destination).await? == 1).then_some(())
+    })
+    .await;
+
+    redis.down();
+    let texts: Vec<String> = (0..8).map(|n| format!("spooled #{n}")).collect();
+    for (n, text) in texts.iter().enumerate() {
+        let user = format!("user-{}", n % 2);
+        assert!(
+            send(&gw.base, &path, &user, text).await,
+            "acked while Redis is down"
+        );
+    }
+    gw.kill_9();
+    // Started again while Redis is still down: it cannot serve yet, and must not give up.
+    let log = dir.path().join("restart.log");
+    let gw = start().unready().logs_to(&log).spawn().await;
+    eventually(20, "the restarted replica waiting for Redis", || async {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("waiting for Redis").then_some(())
+    })
+    .await;
+    redis.up().await;
+    gw.ready().await;
+
+    let wanted = texts.len() + 1;
+    let got = eventually(20, "every acked message at the helpdesk", || async {
+        let got = received(&sink, &secret).await;
+        (got.len() >= wanted).then_some(got)
+    })
+    .await;
+    let records = eventually(10, "every delivery settled", || async {
+        deliveries(&gw.base, &destination)
+            .await
+            .filter(|items| items.iter().all(|d| d["status"] == "delivered"))
+    })
+    .await;
+    assert_eq!(records.len(), wanted, "one delivery per acked message");
+    let got_after = received(&sink, &secret).await;
+    assert_eq!(got_after.len(), wanted, "each message exactly once");
+    let spooled: Vec<&str> = got[1..].iter().map(|(_, _, t)| t.as_str()).collect();
+    let mut sorted = spooled.clone();
+    sorted.sort();
+    assert_eq!(sorted, texts.iter().map(String::as_str).collect::<Vec<_>>());
+    // Each conversation's messages in the order they were acked.
+    for user in ["user-0", "user-1"] {
+        let theirs: Vec<&str> = got
+            .iter()
+            .filter(|(_, u, t)| u == user && t != "before the outage")
+            .map(|(_, _, t)| t.as_str())
+            .collect();
+        let acked: Vec<&str> = texts
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| format!("user-{}", n % 2) == user)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(theirs, acked, "{user}");
+    }
+    // The webhook-ids are the ids of the events stored: one stored event per acked message.
+    let ids: HashSet<String> = got.iter().map(|(id, _, _)| id.clone()).collect();
+    let delivered_events: HashSet<String> = records
+        .iter()
+        .map(|d| d["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, delivered_events);
     drop(gw);
 }

@@ -109,8 +109,9 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// Connects (Redis must answer at start), opens the spool in `spool_dir` and starts the
-    /// task that drains it.
+    /// Opens the spool in `spool_dir`, connects, and starts the task that drains the spool.
+    /// Redis must answer at start, unless the spool holds acked webhooks (a replica restarted
+    /// while Redis was unreachable): then it waits for Redis, so they are not left behind.
     pub async fn open(
         settings: &RedisSettings,
         spool_dir: &Path,
@@ -122,9 +123,9 @@ impl RedisStore {
             .set_response_timeout(settings.timeout)
             .set_number_of_retries(1)
             .set_max_delay(1000);
-        let conn = ConnectionManager::new_with_config(client, config).await?;
         let spool = Spool::open(&spool_dir.join("redis-spool.db"))?;
         let pending = spool.len().await?;
+        let conn = connect(client, config, pending).await?;
         if pending > 0 {
             tracing::warn!(
                 webhooks = pending,
@@ -307,6 +308,33 @@ impl RedisStore {
                     return;
                 }
             }
+        }
+    }
+}
+
+/// Connects to Redis; while `spooled` webhooks wait in the spool, an unreachable Redis is
+/// waited for (retrying every second) instead of failing the start.
+async fn connect(
+    client: redis::Client,
+    config: ConnectionManagerConfig,
+    spooled: u64,
+) -> anyhow::Result<ConnectionManager> {
+    let mut told = false;
+    loop {
+        match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
+            Ok(conn) => return Ok(conn),
+            Err(e) if spooled > 0 && unreachable(&e) => {
+                if !told {
+                    tracing::warn!(
+                        webhooks = spooled,
+                        error = %e,
+                        "Redis is unreachable and the spool holds acked webhooks: waiting for Redis"
+                    );
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }
