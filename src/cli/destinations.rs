@@ -114,6 +114,17 @@ pub async fn run(target: &Target, c: &Client, cmd: DestinationCmd) -> Result<(),
             }
             v
         }
+        DestinationCmd::RotateCallbackSecret { id } => {
+            let v = c
+                .post(&path(&id, "/rotate-callback-secret"), json!({}))
+                .await?;
+            if !target.json {
+                let callback = v["callback_url"].as_str().unwrap_or_default();
+                println!("callback_url (paste it into the inbox now): {callback}");
+                return Ok(());
+            }
+            v
+        }
         DestinationCmd::Test { id } => {
             let v = c.post(&path(&id, "/test"), json!({})).await?;
             if target.json {

@@ -152,6 +152,8 @@ pub enum DestinationCmd {
     Enable { id: String },
     /// Send a signed test event now and show what the destination answered.
     Test { id: String },
+    /// A Chatwoot destination's new callback URL; the old one is refused at once.
+    RotateCallbackSecret { id: String },
 }
 
 /// A Chatwoot destination's settings (`destinations add --kind chatwoot`).
