@@ -146,6 +146,23 @@ pub fn callable(url: &reqwest::Url, allow_private: bool) -> bool {
     allow_private || !literal(url).is_some_and(forbidden)
 }
 
+/// Whether a URL holds a user name or password (`user:password@host`): refused in destination
+/// URLs, where it would be a credential stored and shown in clear.
+pub fn has_userinfo(url: &reqwest::Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// A URL as shown: a password stored before such URLs were refused is masked.
+pub fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Resolves names with the system resolver and keeps only addresses the gateway may call.
 #[derive(Debug, Default)]
 pub struct GuardedResolver;
@@ -197,6 +214,22 @@ pub fn client_builder(allow_private: bool) -> reqwest::ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_password_is_masked_when_shown() {
+        assert_eq!(
+            shown_url("https://ops:hunter2@helpdesk.example/in"),
+            "https://ops:****@helpdesk.example/in"
+        );
+        assert_eq!(
+            shown_url("https://helpdesk.example/in"),
+            "https://helpdesk.example/in"
+        );
+        let parse = |u: &str| reqwest::Url::parse(u).unwrap();
+        assert!(has_userinfo(&parse("https://ops@h.example/")));
+        assert!(has_userinfo(&parse("https://:pw@h.example/")));
+        assert!(!has_userinfo(&parse("https://h.example/a@b")));
+    }
 
     #[test]
     fn inward_addresses_are_forbidden_and_public_ones_are_not() {

@@ -88,6 +88,7 @@ codes! {
     InvalidGrace = "invalid_grace", Some(422), "`grace_seconds` must be a whole number from 0 to 604800 (7 days)";
     ChannelActive = "channel_active", Some(409), "an approved channel cannot be deleted; revoke it first";
     InvalidUrl = "invalid_url", Some(422), "the URL is missing or not an http(s) URL with a host";
+    UrlHasCredentials = "url_has_credentials", Some(422), "the URL holds a user name or password (`user:password@`); a webhook destination is authenticated by its signing secret, Chatwoot by its access token";
     UrlNotAllowed = "url_not_allowed", Some(422), "the URL points at a private or local address";
     InvalidEventTypes = "invalid_event_types", Some(422), "an event type pattern is malformed";
     UnknownChannel = "unknown_channel", Some(422), "a channel in `channels` does not exist";

@@ -153,7 +153,7 @@ impl DestinationView {
         DestinationView {
             id: d.id.clone(),
             kind: d.kind(),
-            url: d.url.clone(),
+            url: crate::egress::shown_url(&d.url),
             event_types: d.event_types.clone(),
             channels: d.channels.clone(),
             include_raw: d.include_raw,

@@ -156,6 +156,13 @@ fn base_url(value: &Value) -> ApiResult<String> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(bad("must not have a query or a fragment"));
     }
+    if crate::egress::has_userinfo(&parsed) {
+        return Err(ApiError::new(
+            Code::UrlHasCredentials,
+            "base_url must not hold a user name or password; api_access_token authenticates the calls",
+        )
+        .with("field", "base_url"));
+    }
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 

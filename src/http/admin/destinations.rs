@@ -136,6 +136,13 @@ fn valid_url(url: &str) -> ApiResult<String> {
         )
         .with("field", "url"));
     }
+    if crate::egress::has_userinfo(&parsed) {
+        return Err(ApiError::new(
+            Code::UrlHasCredentials,
+            "url must not hold a user name or password; the destination's signing secret authenticates its deliveries",
+        )
+        .with("field", "url"));
+    }
     Ok(parsed.to_string())
 }
 
@@ -188,7 +195,7 @@ fn new_secret() -> String {
     request_body = NewDestination,
     responses(
         (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = DestinationView),
-        (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`invalid_url`, `url_has_credentials`, `url_not_allowed`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -315,7 +322,7 @@ async fn show(
     request_body = DestinationUpdate,
     responses(
         (status = 200, description = "The changed destination; when this enabled it, `missed_while_disabled` says how many events arrived meanwhile and the replay that sends them", body = UpdatedDestination),
-        (status = 422, description = "`invalid_url`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`invalid_url`, `url_has_credentials`, `url_not_allowed`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]

@@ -389,3 +389,58 @@ async fn oversized_headers_are_431() {
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.200}");
     assert!(stored(&app, &channel).await.is_empty());
 }
+
+#[tokio::test]
+async fn destination_urls_with_a_user_or_password_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let before = problems(&app, "url_has_credentials", 422).await;
+    for url in [
+        "https://ops:hunter2-pass@helpdesk.example/in",
+        "https://ops@helpdesk.example/in",
+        "https://:hunter2-pass@helpdesk.example/in",
+    ] {
+        let (status, p) = app.post("/v1/destinations", json!({"url": url})).await;
+        assert_eq!(
+            (status, p["code"].as_str(), p["field"].as_str()),
+            (422, Some("url_has_credentials"), Some("url")),
+            "{url}: {p}"
+        );
+        assert!(!p.to_string().contains("hunter2"), "{p}");
+    }
+    let (status, p) = app
+        .post(
+            "/v1/destinations",
+            json!({"kind": "chatwoot", "base_url": "https://bot:hunter2-pass@cw.example.com",
+                   "account_id": 1, "inbox_id": 2, "api_access_token": "cw-token-123456789",
+                   "allow_unsigned_callbacks": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str(), p["field"].as_str()),
+        (422, Some("url_has_credentials"), Some("base_url")),
+        "{p}"
+    );
+    let (_, list) = app.get("/v1/destinations").await;
+    assert_eq!(list["items"], json!([]), "nothing stored");
+
+    let (id, _) = app
+        .destination("https://helpdesk.example/in", json!({}))
+        .await;
+    let (status, p) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/v1/destinations/{id}"),
+            Some(json!({"url": "https://ops:hunter2-pass@helpdesk.example/in"})),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (422, Some("url_has_credentials"))
+    );
+    let (_, shown) = app.get(&format!("/v1/destinations/{id}")).await;
+    assert_eq!(shown["url"], "https://helpdesk.example/in", "unchanged");
+    assert_eq!(
+        problems(&app, "url_has_credentials", 422).await,
+        before + 5.0
+    );
+}
