@@ -25,6 +25,7 @@ mod liveperson;
 mod observability;
 mod openapi;
 mod provider_kit;
+mod readmes;
 mod relay;
 mod retries;
 mod signatures;
