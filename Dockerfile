@@ -21,7 +21,7 @@ RUN apt-get update \
  && chown omnigate:omnigate /data
 WORKDIR /app
 COPY --from=build /src/target/release/omnigate /usr/local/bin/omnigate
-COPY config/default.toml /app/config/default.toml
+COPY config /app/config
 ENV OMNIGATE__SERVER__HOST=0.0.0.0 \
     OMNIGATE__SERVER__PORT=8080 \
     OMNIGATE__STORE__PATH=/data

@@ -246,6 +246,18 @@ fn default_level() -> String {
 
 impl ServerSettings {
     /// The base of generated webhook URLs, without a trailing slash.
+    /// Whether [`ServerSettings::public_base`] would be an unspecified address (`0.0.0.0`,
+    /// `::`): `server.public_url` is unset and the gateway listens on every interface, so a URL
+    /// built from it reaches nobody.
+    pub fn public_base_unreachable(&self) -> bool {
+        self.public_url.trim().is_empty()
+            && self
+                .host
+                .trim_matches(|c| c == '[' || c == ']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_unspecified())
+    }
+
     pub fn public_base(&self) -> String {
         if self.public_url.trim().is_empty() {
             format!("http://{}:{}", self.host, self.port)

@@ -90,6 +90,7 @@ codes! {
     InvalidUrl = "invalid_url", Some(422), "the URL is missing or not an http(s) URL with a host";
     UrlHasCredentials = "url_has_credentials", Some(422), "the URL holds a user name or password (`user:password@`); a webhook destination is authenticated by its signing secret, Chatwoot by its access token";
     UrlNotAllowed = "url_not_allowed", Some(422), "the URL points at a private or local address";
+    PublicUrlRequired = "public_url_required", Some(409), "`server.public_url` is unset and the gateway listens on an unspecified address (`0.0.0.0`, `::`), so the URL it would hand out reaches nobody; set `OMNIGATE__SERVER__PUBLIC_URL` and restart";
     InvalidEventTypes = "invalid_event_types", Some(422), "an event type pattern is malformed";
     UnknownChannel = "unknown_channel", Some(422), "a channel in `channels` does not exist";
     InvalidKind = "invalid_kind", Some(422), "the destination kind is not `webhook` or `chatwoot`";

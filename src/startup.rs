@@ -126,6 +126,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         // With port 0 the OS chose the port: webhook URLs must name the real one.
         settings.server.port = port;
+        if settings.server.public_base_unreachable() {
+            tracing::warn!(
+                host = %settings.server.host,
+                "server.public_url is unset and the gateway listens on an unspecified address: \
+                 it hands out no webhook or callback URL (they would be {}/..., which nobody can \
+                 reach); set OMNIGATE__SERVER__PUBLIC_URL to the address providers reach this \
+                 gateway at, e.g. https://omnigate.example.com, and restart",
+                settings.server.public_base()
+            );
+        }
         let settings = Arc::new(settings);
         let store = open_store(&settings).await?;
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;

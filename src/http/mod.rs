@@ -130,3 +130,23 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> A
 pub fn json(status: StatusCode, body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::build(status).json(body)
 }
+
+/// Refuses an operation that hands out a URL for someone else to call (a channel's webhook URL,
+/// a Chatwoot callback URL) while that URL would be on an unspecified address.
+pub fn urls_reachable(state: &AppState) -> ApiResult<()> {
+    let server = &state.settings.server;
+    if !server.public_base_unreachable() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Code::PublicUrlRequired,
+        format!(
+            "the gateway listens on {} and server.public_url is unset, so this URL would be {}/..., \
+             which no provider or helpdesk can reach; set server.public_url to the address they \
+             reach this gateway at (environment: OMNIGATE__SERVER__PUBLIC_URL=https://omnigate.example.com) \
+             and restart the gateway",
+            server.host,
+            server.public_base()
+        ),
+    ))
+}

@@ -272,3 +272,63 @@ async fn the_quick_start_script_ends_with_a_verified_event_at_the_sink() {
     assert!(text.contains("verified message.received evt_"), "{text}");
     assert!(text.contains("Hello from the quick start"), "{text}");
 }
+
+/// In a container the gateway listens on 0.0.0.0; without `server.public_url` a webhook URL
+/// would be `http://0.0.0.0:8080/hooks/...`. It says so at start and hands out no such URL.
+#[tokio::test]
+async fn no_webhook_url_on_an_unspecified_address_and_the_fix_is_named_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("gateway.log");
+    let gw = GatewayProcess::builder()
+        .data(&dir.path().join("data"))
+        .env("OMNIGATE__SERVER__HOST", "0.0.0.0")
+        .env("OMNIGATE__LOG__LEVEL", "info")
+        .logs_to(&log_path)
+        .spawn()
+        .await;
+    let app = gw.app();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let warned = lines_with(
+        &log,
+        &[
+            "WARN",
+            "server.public_url is unset",
+            "OMNIGATE__SERVER__PUBLIC_URL",
+        ],
+    );
+    assert_eq!(warned.len(), 1, "{log}");
+    let ch = app.create_naver_channel().await;
+    let id = ch["id"].as_str().unwrap();
+    let (status, problem) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("public_url_required"))
+    );
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("OMNIGATE__SERVER__PUBLIC_URL"), "{detail}");
+    assert!(detail.contains("http://0.0.0.0:"), "{detail}");
+    let (_, unchanged) = app.get(&format!("/v1/channels/{id}")).await;
+    assert_eq!(unchanged["state"], "unverified", "refused, nothing changed");
+
+    // With the public URL set, the same gateway hands out URLs on it.
+    let app = spawn_with(|s| {
+        s.server.host = "0.0.0.0".into();
+        s.server.public_url = "https://omnigate.example.com".into();
+    })
+    .await;
+    let ch = app.create_naver_channel().await;
+    let id = ch["id"].as_str().unwrap();
+    let (status, pending) = app
+        .post(&format!("/v1/channels/{id}/approval-request"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{pending}");
+    assert!(
+        pending["webhook_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://omnigate.example.com/hooks/"),
+        "{pending}"
+    );
+}

@@ -330,7 +330,7 @@ async fn transition(
     params(("id" = String, Path, description = "The channel's id")),
     responses(
         (status = 200, description = "`pending`, with the webhook URL(s) and the provider's extras (Naver: `brand_key`, `chat_url`)", body = ChannelView),
-        (status = 409, description = "`invalid_transition`: not allowed from the channel's state", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`invalid_transition`: not allowed from the channel's state; `public_url_required`: the webhook URL would be on an unspecified address", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -340,6 +340,7 @@ async fn request_approval(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    crate::http::urls_reachable(&state)?;
     transition(&state, &admin, &id, Transition::RequestApproval, None).await
 }
 
@@ -445,7 +446,7 @@ struct RotatedKey {
     responses(
         (status = 200, description = "The channel with its new webhook URL(s)", body = RotatedKey),
         (status = 400, description = "`invalid_json` (the body is optional)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: the channel is not `pending` or `approved`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the channel is not `pending` or `approved`; `public_url_required`: the webhook URL would be on an unspecified address", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_grace`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -457,6 +458,7 @@ async fn rotate_key(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
+    crate::http::urls_reachable(&state)?;
     let grace = match optional_json::<Rotation>(&body)?.grace_seconds {
         Some(s) if s > MAX_GRACE_SECONDS => {
             return Err(ApiError::new(

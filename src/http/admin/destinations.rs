@@ -195,7 +195,8 @@ fn new_secret() -> String {
     request_body = NewDestination,
     responses(
         (status = 201, description = "Registered; a webhook destination's `secret` is shown only here, a Chatwoot one has its `callback_url`", body = DestinationView),
-        (status = 422, description = "`invalid_url`, `url_has_credentials`, `url_not_allowed`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`invalid_url`, `url_has_credentials`, `url_not_allowed`, `invalid_event_types`, `unknown_channel`, `invalid_kind`, `field_not_applicable`, `invalid_base_url`, `invalid_account_id`, `invalid_inbox_id`, `invalid_api_access_token`, `invalid_inbox_secret`, `invalid_allow_unsigned_callbacks`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`public_url_required`: a Chatwoot callback URL would be on an unspecified address", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -240,6 +241,9 @@ async fn create(
         "base_url"
     };
     crate::http::middleware::guard::outbound_allowed(&state, &url, field).await?;
+    if chatwoot.is_some() {
+        crate::http::urls_reachable(&state)?;
+    }
     let now = Timestamp::now();
     let secret = new_secret();
     let is_webhook = chatwoot.is_none();
@@ -545,7 +549,7 @@ async fn replay(
     params(("id" = String, Path, description = "The destination's id")),
     responses(
         (status = 200, description = "The destination with its new `callback_url`", body = DestinationView),
-        (status = 409, description = "`callback_not_supported`: not a `chatwoot` destination", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`callback_not_supported`: not a `chatwoot` destination; `public_url_required`: the callback URL would be on an unspecified address", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
 )]
@@ -566,6 +570,7 @@ async fn rotate_callback_secret(
             "only a chatwoot destination has a callback URL",
         )
     })?;
+    crate::http::urls_reachable(&state)?;
     settings.callback_secret = crate::helpdesk::chatwoot::settings::new_callback_secret();
     let patch = DestinationPatch {
         chatwoot: Some(settings),
