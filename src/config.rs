@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::domain::secret::{ExposeSecret, SecretString};
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -128,7 +130,7 @@ pub struct ServerSettings {
     /// A bearer token `/metrics` asks for; empty: `/metrics` is open (bind the port to your
     /// monitoring only).
     #[serde(default)]
-    pub metrics_token: String,
+    pub metrics_token: SecretString,
     /// How long a client may take to send a request's head (408 after it).
     #[serde(
         default = "default_header_read_timeout",
@@ -186,13 +188,13 @@ pub struct StoreSettings {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AdminSettings {
     #[serde(default)]
-    pub token: String,
+    pub token: SecretString,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SecretSettings {
     #[serde(default)]
-    pub master_key: String,
+    pub master_key: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -357,10 +359,12 @@ impl Settings {
         if self.delivery.concurrency == 0 {
             return bad("delivery.concurrency must be at least 1");
         }
-        if self.store.kind == StoreKind::Redis && self.secrets.master_key.trim().is_empty() {
+        if self.store.kind == StoreKind::Redis
+            && self.secrets.master_key.expose_secret().trim().is_empty()
+        {
             return bad("the redis store needs secrets.master_key, the same on every replica");
         }
-        if let Some(weak) = weak_admin_token(self.admin.token.trim()) {
+        if let Some(weak) = weak_admin_token(self.admin.token.expose_secret().trim()) {
             return Err(config::ConfigError::Message(format!(
                 "admin.token (OMNIGATE__ADMIN__TOKEN) is too weak: {weak}"
             )));

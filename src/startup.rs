@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::config::{Settings, StoreKind};
 use crate::connectors::Registry;
 use crate::crypto::{token_hash, Cipher};
+use crate::domain::secret::ExposeSecret;
 use crate::files::write_private_file;
 use crate::forwarder::Forwarder;
 use crate::http::{self, AdminTokens, AppState};
@@ -36,8 +37,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
         StoreKind::Embedded => open_embedded(settings),
         StoreKind::Redis => {
             // Replicas share the Redis, so they must share the key (checked by the settings).
-            let cipher =
-                Cipher::load_or_create(&settings.secrets.master_key, &settings.store.path)?;
+            let cipher = Cipher::load_or_create(
+                settings.secrets.master_key.expose_secret(),
+                &settings.store.path,
+            )?;
             crate::files::create_private_dir(&settings.store.path)?;
             crate::files::private_database_files(&settings.store.path, &["redis-spool.db"])?;
             let store = RedisStore::open(&settings.redis, &settings.store.path, cipher)
@@ -59,7 +62,7 @@ fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             "the data directory is readable by other users; chmod 700 it"
         );
     }
-    let cipher = Cipher::load_or_create(&settings.secrets.master_key, dir)?;
+    let cipher = Cipher::load_or_create(settings.secrets.master_key.expose_secret(), dir)?;
     crate::files::private_database_files(dir, &["omnigate.db", "omnigate-index.db"])?;
     let store = EmbeddedStore::open(dir, settings.store.synchronous, cipher)
         .with_context(|| format!("opening the embedded store in {}", dir.display()))?;
@@ -71,7 +74,7 @@ fn open_embedded(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 /// first start generates a token, prints it once, keeps its hash in the store and the token
 /// itself in a 0600 file in the data directory.
 async fn bootstrap_admin(settings: &Settings, store: &dyn Store) -> anyhow::Result<AdminTokens> {
-    let configured = settings.admin.token.trim();
+    let configured = settings.admin.token.expose_secret().trim();
     let hash = (!configured.is_empty()).then(|| token_hash(configured));
     if let Some(weak) = crate::config::weak_admin_token(configured) {
         anyhow::bail!("admin.token (OMNIGATE__ADMIN__TOKEN) is too weak: {weak}");

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::secret::{Credentials, ExposeSecret};
 use super::time::Timestamp;
 use serde_json::{Map, Value};
 
@@ -94,7 +95,7 @@ pub struct Channel {
     pub id: String,
     pub provider: String,
     pub name: String,
-    pub credentials: Map<String, Value>,
+    pub credentials: Credentials,
     pub settings: Map<String, Value>,
     pub state: ChannelState,
     pub state_reason: Option<String>,
@@ -110,7 +111,10 @@ impl std::fmt::Debug for Channel {
             .field("id", &self.id)
             .field("provider", &self.provider)
             .field("name", &self.name)
-            .field("credentials", &self.credentials.keys().collect::<Vec<_>>())
+            .field(
+                "credentials",
+                &self.credentials.expose_secret().keys().collect::<Vec<_>>(),
+            )
             .field("state", &self.state)
             .finish_non_exhaustive()
     }
@@ -129,6 +133,7 @@ pub struct StateChange {
 #[cfg(test)]
 mod debug_tests {
     use super::*;
+    use crate::domain::secret::CredentialMap;
 
     #[test]
     fn debug_output_never_shows_credentials_or_the_webhook_key() {
@@ -138,7 +143,7 @@ mod debug_tests {
             id: "chn_1".into(),
             provider: "naver_talktalk".into(),
             name: "Shop".into(),
-            credentials,
+            credentials: CredentialMap::boxed(credentials),
             settings: Map::new(),
             state: ChannelState::Approved,
             state_reason: None,

@@ -4,4 +4,5 @@ pub mod channel;
 pub mod destination;
 pub mod envelope;
 pub mod reply;
+pub mod secret;
 pub mod time;

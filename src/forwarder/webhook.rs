@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use super::deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
+use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::store::DeliveryJob;
 
@@ -94,7 +95,7 @@ fn signed(
     body: String,
 ) -> Result<reqwest::RequestBuilder, AttemptError> {
     let timestamp = Timestamp::now().secs();
-    let signature = standardwebhooks::Webhook::new(&dest.secret)
+    let signature = standardwebhooks::Webhook::new(dest.secret.expose_secret())
         .and_then(|wh| wh.sign(event_id, timestamp, body.as_bytes()))
         .map_err(|e| AttemptError::new("signing_failed", e.to_string()))?;
     Ok(client

@@ -8,6 +8,7 @@ use utoipa::OpenApi;
 
 use super::views::{Health, Ready};
 use super::{json, ApiError, ApiResult, AppState};
+use crate::domain::secret::ExposeSecret;
 use crate::error::Code;
 use crate::error::Problem;
 
@@ -101,7 +102,7 @@ fn may_read_metrics(req: &HttpRequest, token: &str) -> bool {
 )]
 #[get("/metrics")]
 async fn metrics_text(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    if !may_read_metrics(&req, &state.settings.server.metrics_token) {
+    if !may_read_metrics(&req, state.settings.server.metrics_token.expose_secret()) {
         return Err(ApiError::new(
             Code::Unauthorized,
             "/metrics needs the bearer token set in server.metrics_token",

@@ -11,6 +11,7 @@ use crate::crypto::mask;
 use crate::domain::channel::{Channel, ChannelState, StateChange};
 use crate::domain::destination::Destination;
 use crate::domain::envelope::with_raw;
+use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::helpdesk::chatwoot::callback::Answer;
@@ -48,6 +49,7 @@ impl ChannelView {
         let secret_fields = connector.map(|c| c.secret_fields()).unwrap_or(&[]);
         let credentials = ch
             .credentials
+            .expose_secret()
             .iter()
             .map(|(k, v)| {
                 let shown = if secret_fields.contains(&k.as_str()) || connector.is_none() {
@@ -91,8 +93,9 @@ impl ChannelView {
                         .collect(),
                 );
             }
-            view.approval =
-                ApprovalView::new(connector.approval_extras(&ch.credentials, &ch.channel_key));
+            view.approval = ApprovalView::new(
+                connector.approval_extras(ch.credentials.expose_secret(), &ch.channel_key),
+            );
         }
         view
     }
@@ -167,12 +170,13 @@ impl DestinationView {
                 base_url: c.base_url.clone(),
                 account_id: c.account_id,
                 inbox_id: c.inbox_id,
-                api_access_token: mask(&c.api_access_token),
-                inbox_secret: c.inbox_secret.as_deref().map(mask),
+                api_access_token: mask(c.api_access_token.expose_secret()),
+                inbox_secret: c.inbox_secret.as_ref().map(|s| mask(s.expose_secret())),
                 allow_unsigned_callbacks: c.allow_unsigned_callbacks,
                 callback_url: format!(
                     "{public_base}/v1/helpdesks/chatwoot/hooks/{}/{}",
-                    d.id, c.callback_secret
+                    d.id,
+                    c.callback_secret.expose_secret()
                 ),
             }),
         }

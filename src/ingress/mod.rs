@@ -25,6 +25,7 @@ pub use source_ip::source_ip;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::error::ApiError;
 use crate::error::Code;
@@ -156,7 +157,7 @@ async fn ingest(
         received_at: Timestamp::now().secs(),
     };
     let ctx = ChannelContext {
-        credentials: &channel.credentials,
+        credentials: channel.credentials.expose_secret(),
         settings: &channel.settings,
     };
     if let Err(e) = connector.verify(&inbound, &ctx) {

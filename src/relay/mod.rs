@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::domain::channel::Channel;
 use crate::domain::envelope;
+use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::forwarder::RetrySchedule;
 use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
@@ -245,7 +246,7 @@ impl Relay {
             .api_base(&channel.provider, connector.default_api_base())
             .to_string();
         let ctx = ReplyContext {
-            credentials: &channel.credentials,
+            credentials: channel.credentials.expose_secret(),
             api_base: &api_base,
             recipient: &conversation.provider_ref,
         };

@@ -52,7 +52,7 @@ async fn admin_routes_refuse_missing_and_wrong_tokens_with_problem_json() {
 
 #[tokio::test]
 async fn a_generated_admin_token_is_kept_hashed_and_in_a_private_file() {
-    let app = spawn_with(|s| s.admin.token = String::new()).await;
+    let app = spawn_with(|s| s.admin.token = String::new().into()).await;
     let path = app.data.as_path().join("admin-token");
     let token = std::fs::read_to_string(&path).unwrap().trim().to_string();
     assert!(token.starts_with("ogt_"));

@@ -2,6 +2,7 @@
 //! lost its lease can no longer write, and no secret is kept in clear under any key.
 
 use omnigate::domain::channel::Transition;
+use omnigate::domain::secret::ExposeSecret;
 use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AttemptRecord, AttemptResult, Channels, DeliveryQuery, DeliveryQueue, Destinations, EventLog,
@@ -121,7 +122,10 @@ async fn secrets_are_sealed_in_redis() {
     }
     // And they open again with the key every replica shares.
     let back = s.get_destination(&dst.id).await.unwrap().unwrap();
-    assert_eq!(back.secret, "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx");
+    assert_eq!(
+        back.secret.expose_secret(),
+        "whsec_dGhlLXNpZ25pbmctc2VjcmV0LXZhbHVlLTAx"
+    );
     crate::harness::forget_prefix(&settings.key_prefix);
 }
 

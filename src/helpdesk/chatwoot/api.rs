@@ -7,6 +7,8 @@ use std::time::Duration;
 use reqwest::header::RETRY_AFTER;
 use serde_json::Value;
 
+use crate::domain::secret::ExposeSecret;
+
 use crate::domain::destination::ChatwootSettings;
 use crate::forwarder::AttemptError;
 
@@ -72,7 +74,10 @@ impl Api<'_> {
     async fn send(&self, what: &str, req: reqwest::RequestBuilder) -> CallResult<Value> {
         let mut req = req
             .timeout(self.timeout)
-            .header("api_access_token", &self.settings.api_access_token)
+            .header(
+                "api_access_token",
+                self.settings.api_access_token.expose_secret(),
+            )
             .header("accept", "application/json");
         if let Some(id) = self.request_id {
             req = req.header("x-request-id", id);

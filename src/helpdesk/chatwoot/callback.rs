@@ -15,6 +15,7 @@ use super::{writeback, LINK_CALLBACK, LINK_CONVERSATION, LINK_MESSAGE, LINK_REPL
 use crate::connectors::Registry;
 use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::domain::reply::ReplyOrigin;
+use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::relay::{self, Enqueued, Refusal, Reply};
 use crate::store::{Store, StoreError};
@@ -90,7 +91,7 @@ pub async fn destination(
     let expected = dest
         .chatwoot
         .as_ref()
-        .map(|c| c.callback_secret.as_bytes())
+        .map(|c| c.callback_secret.expose_secret().as_bytes())
         .filter(|s| !s.is_empty())
         .ok_or(CallbackError::NotFound)?;
     if bool::from(expected.ct_eq(secret.as_bytes())) {
@@ -106,7 +107,11 @@ pub async fn destination(
 pub async fn give_callback_secrets(store: &dyn Store) -> Result<usize, StoreError> {
     let mut given = 0;
     for d in store.list_destinations().await? {
-        let Some(settings) = d.chatwoot.as_ref().filter(|c| c.callback_secret.is_empty()) else {
+        let Some(settings) = d
+            .chatwoot
+            .as_ref()
+            .filter(|c| c.callback_secret.expose_secret().is_empty())
+        else {
             continue;
         };
         let mut settings = settings.clone();
@@ -141,7 +146,10 @@ fn verify(
         None => return Err(CallbackError::MissingSecret),
     };
     let mut credentials = Map::new();
-    credentials.insert("webhook_secret".into(), Value::String(secret.clone()));
+    credentials.insert(
+        "webhook_secret".into(),
+        Value::String(secret.expose_secret().to_string()),
+    );
     let settings = Map::new();
     let inbound = InboundRequest {
         topic: None,

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::destination::ChatwootSettings;
+use crate::domain::secret::SecretString;
 use crate::error::Code;
 use crate::error::{ApiError, ApiResult};
 
@@ -12,8 +13,8 @@ use crate::error::{ApiError, ApiResult};
 const MAX_SECRET_LEN: usize = 512;
 
 /// A fresh unguessable callback secret (256 bits, URL-safe).
-pub fn new_callback_secret() -> String {
-    crate::ids::webhook_key()
+pub fn new_callback_secret() -> SecretString {
+    SecretString::from(crate::ids::webhook_key())
 }
 
 /// The Chatwoot fields of a create or update body, unparsed.
@@ -70,7 +71,8 @@ impl ChatwootFields {
             api_access_token: secret(
                 required(&self.api_access_token, "api_access_token")?,
                 "api_access_token",
-            )?,
+            )?
+            .into(),
             inbox_secret: self.inbox_secret_value()?,
             allow_unsigned_callbacks: allow_unsigned,
             callback_secret: new_callback_secret(),
@@ -104,7 +106,7 @@ impl ChatwootFields {
             }
         }
         if let Some(v) = &self.api_access_token {
-            s.api_access_token = secret(v, "api_access_token")?;
+            s.api_access_token = secret(v, "api_access_token")?.into();
         }
         if self.inbox_secret.is_some() {
             s.inbox_secret = self.inbox_secret_value()?;
@@ -116,10 +118,10 @@ impl ChatwootFields {
         Ok(s)
     }
 
-    fn inbox_secret_value(&self) -> ApiResult<Option<String>> {
+    fn inbox_secret_value(&self) -> ApiResult<Option<SecretString>> {
         match &self.inbox_secret {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => secret(v, "inbox_secret").map(Some),
+            Some(v) => secret(v, "inbox_secret").map(|s| Some(s.into())),
         }
     }
 }

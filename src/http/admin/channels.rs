@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::channel::{Channel, ChannelState, Transition};
+use crate::domain::secret::{CredentialMap, ExposeSecret};
 use crate::domain::time::Timestamp;
 use crate::error::Code;
 use crate::error::Problem;
@@ -148,7 +149,7 @@ async fn create(
         id: crate::ids::channel_id(),
         provider: connector.provider().to_string(),
         name,
-        credentials: body.credentials,
+        credentials: CredentialMap::boxed(body.credentials),
         settings: body.settings,
         state: ChannelState::Unverified,
         state_reason: None,
@@ -228,7 +229,7 @@ async fn update(
     let connector = connector_for(&state, &current.provider)?;
     let name = body.name.as_deref().map(valid_name).transpose()?;
     let credentials = body.credentials.map(|changes| {
-        let mut merged = current.credentials.clone();
+        let mut merged = current.credentials.expose_secret().to_map();
         for (k, v) in changes {
             if v.is_null() {
                 merged.remove(&k);
@@ -236,14 +237,16 @@ async fn update(
                 merged.insert(k, v);
             }
         }
-        merged
+        CredentialMap::boxed(merged)
     });
+    let next = credentials.as_ref().unwrap_or(&current.credentials);
     check_config(
         connector,
-        credentials.as_ref().unwrap_or(&current.credentials),
+        next.expose_secret(),
         body.settings.as_ref().unwrap_or(&current.settings),
     )?;
     if let Some(credentials) = &credentials {
+        let credentials = credentials.expose_secret();
         crate::http::middleware::guard::credentials_allowed(&state, connector, credentials).await?;
     }
     let patch = ChannelPatch {

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::time::Timestamp;
 use crate::error::Code;
 use crate::error::Problem;
@@ -245,7 +246,7 @@ async fn create(
         crate::http::urls_reachable(&state)?;
     }
     let now = Timestamp::now();
-    let secret = new_secret();
+    let secret = SecretString::from(new_secret());
     let is_webhook = chatwoot.is_none();
     let dest = Destination {
         chatwoot,
@@ -265,7 +266,7 @@ async fn create(
     let mut view = DestinationView::new(&stored, &state.settings.server.public_base());
     if is_webhook {
         // Shown once: it is stored encrypted and never returned again.
-        view.secret = Some(secret);
+        view.secret = Some(secret.expose_secret().to_string());
     }
     Ok(json(StatusCode::CREATED, view))
 }

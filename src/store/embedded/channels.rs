@@ -11,9 +11,11 @@ use crate::store::{ChannelPatch, StoreError};
 use super::{events, EmbeddedStore};
 use crate::domain::channel::Transition;
 use crate::domain::envelope;
+use crate::domain::secret::{CredentialMap, Credentials, ExposeSecret};
 use crate::domain::time::Timestamp;
 use crate::store::{plan_transition, Channels, NewEvent, PlannedTransition, StoreResult};
 use async_trait::async_trait;
+use std::ops::Deref;
 
 const COLUMNS: &str = "id, provider, name, credentials, settings, state, state_reason, \
                        webhook_key, channel_key, created_ms, updated_ms";
@@ -34,7 +36,7 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<Res<Channel>> {
             id: id.clone(),
             provider: row.get(1)?,
             name: row.get(2)?,
-            credentials,
+            credentials: CredentialMap::boxed(credentials),
             settings,
             state,
             state_reason: row.get(6)?,
@@ -112,8 +114,9 @@ pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Channel>> {
     Ok(out)
 }
 
-fn seal_credentials(cipher: &Cipher, credentials: &Map<String, Value>) -> Res<Vec<u8>> {
-    let plain = serde_json::to_vec(credentials).map_err(|e| anyhow::anyhow!(e))?;
+fn seal_credentials(cipher: &Cipher, credentials: &Credentials) -> Res<Vec<u8>> {
+    let plain =
+        serde_json::to_vec(credentials.expose_secret().deref()).map_err(|e| anyhow::anyhow!(e))?;
     Ok(cipher.seal(&plain)?)
 }
 

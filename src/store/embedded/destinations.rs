@@ -9,6 +9,7 @@ use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::writer::WriterCtx;
 use super::EmbeddedStore;
+use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::time::Timestamp;
 use crate::store::Destinations;
 use async_trait::async_trait;
@@ -40,7 +41,7 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
     let types: String = row.get(3)?;
     let channels: String = row.get(4)?;
     let secret = match cipher.open(&sealed).map(String::from_utf8) {
-        Ok(Ok(s)) => s,
+        Ok(Ok(s)) => SecretString::from(s),
         _ => {
             return Ok(Err(StoreError::Internal(anyhow::anyhow!(
                 "destination {id}: signing secret unreadable (wrong master key?)"
@@ -145,7 +146,7 @@ pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> Res<()> 
         params![
             d.id,
             d.url,
-            cipher.seal(d.secret.as_bytes())?,
+            cipher.seal(d.secret.expose_secret().as_bytes())?,
             serde_json::to_string(&d.event_types).map_err(|e| anyhow::anyhow!(e))?,
             serde_json::to_string(&d.channels).map_err(|e| anyhow::anyhow!(e))?,
             d.include_raw,

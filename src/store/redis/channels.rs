@@ -12,9 +12,11 @@ use crate::store::{
 };
 
 use super::{int, required, required_int, text, unreachable, Fields, RedisStore};
+use crate::domain::secret::{CredentialMap, Credentials, ExposeSecret};
 use crate::domain::time::Timestamp;
 use crate::store::Channels;
 use async_trait::async_trait;
+use std::ops::Deref;
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
     let id = required(f, "channel", "id")?;
@@ -32,7 +34,7 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
     Ok(Channel {
         provider: required(f, "channel", "provider")?,
         name: text(f, "name").unwrap_or_default(),
-        credentials,
+        credentials: CredentialMap::boxed(credentials),
         settings,
         state,
         state_reason: text(f, "state_reason"),
@@ -44,8 +46,9 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
     })
 }
 
-fn seal_credentials(st: &RedisStore, credentials: &Map<String, Value>) -> StoreResult<String> {
-    let plain = serde_json::to_vec(credentials).map_err(|e| anyhow::anyhow!(e))?;
+fn seal_credentials(st: &RedisStore, credentials: &Credentials) -> StoreResult<String> {
+    let plain =
+        serde_json::to_vec(credentials.expose_secret().deref()).map_err(|e| anyhow::anyhow!(e))?;
     Ok(B64.encode(st.cipher.seal(&plain)?))
 }
 

@@ -9,6 +9,7 @@ use crate::domain::destination::{ChatwootSettings, Destination};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::{required, required_int, text, Fields, RedisStore};
+use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::time::Timestamp;
 use crate::store::Destinations;
 use async_trait::async_trait;
@@ -44,7 +45,7 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
     };
     Ok(Destination {
         url: required(f, "destination", "url")?,
-        secret,
+        secret: SecretString::from(secret),
         event_types: json_list(text(f, "event_types")),
         channels: json_list(text(f, "channels")),
         include_raw: text(f, "include_raw").as_deref() == Some("1"),
@@ -83,7 +84,10 @@ fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str,
     let mut fields = vec![
         ("id", d.id.clone()),
         ("url", d.url.clone()),
-        ("secret", B64.encode(st.cipher.seal(d.secret.as_bytes())?)),
+        (
+            "secret",
+            B64.encode(st.cipher.seal(d.secret.expose_secret().as_bytes())?),
+        ),
         ("event_types", json(&d.event_types)?),
         ("channels", json(&d.channels)?),
         ("include_raw", if d.include_raw { "1" } else { "0" }.into()),

@@ -59,7 +59,7 @@ pub fn plan_transition(
 #[derive(Debug, Clone, Default)]
 pub struct ChannelPatch {
     pub name: Option<String>,
-    pub credentials: Option<serde_json::Map<String, Value>>,
+    pub credentials: Option<crate::domain::secret::Credentials>,
     pub settings: Option<serde_json::Map<String, Value>>,
 }
 

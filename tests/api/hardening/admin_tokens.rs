@@ -81,7 +81,7 @@ fn admins(list: &Value) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_last_admin_token_cannot_be_deleted_and_a_generated_one_can_be_retired() {
-    let app = spawn_with(|s| s.admin.token = String::new()).await;
+    let app = spawn_with(|s| s.admin.token = String::new().into()).await;
     let generated = std::fs::read_to_string(app.data.join("admin-token")).unwrap();
     let generated = generated.trim();
     let call = |token: &str, method: reqwest::Method, path: &str| {

@@ -1,6 +1,7 @@
 //! Chatwoot destinations stored before callback secrets existed get one at start.
 
 use omnigate::domain::destination::ChatwootSettings;
+use omnigate::domain::secret::{ExposeSecret, SecretString};
 use omnigate::helpdesk::chatwoot::callback::give_callback_secrets;
 
 use super::{destination, S};
@@ -14,16 +15,30 @@ pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S
         api_access_token: "token".into(),
         inbox_secret: None,
         allow_unsigned_callbacks: true,
-        callback_secret: String::new(),
+        callback_secret: SecretString::default(),
     });
     let old = s.create_destination(old).await.unwrap();
     let webhook = s.create_destination(destination(&["*"])).await.unwrap();
 
     assert_eq!(give_callback_secrets(s.as_ref()).await.unwrap(), 1);
     let given = s.get_destination(&old.id).await.unwrap().unwrap();
-    let secret = given.chatwoot.as_ref().unwrap().callback_secret.clone();
+    let secret = given
+        .chatwoot
+        .as_ref()
+        .unwrap()
+        .callback_secret
+        .expose_secret()
+        .to_string();
     assert!(secret.len() >= 43, "an unguessable secret: {secret}");
-    assert_eq!(given.chatwoot.as_ref().unwrap().api_access_token, "token");
+    assert_eq!(
+        given
+            .chatwoot
+            .as_ref()
+            .unwrap()
+            .api_access_token
+            .expose_secret(),
+        "token"
+    );
     assert!(s
         .get_destination(&webhook.id)
         .await
@@ -38,5 +53,8 @@ pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S
         "once given, a secret stays"
     );
     let again = s.get_destination(&old.id).await.unwrap().unwrap();
-    assert_eq!(again.chatwoot.unwrap().callback_secret, secret);
+    assert_eq!(
+        again.chatwoot.unwrap().callback_secret.expose_secret(),
+        secret
+    );
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use omnigate::domain::channel::{Channel, ChannelState, Transition};
 use omnigate::domain::destination::Destination;
 use omnigate::domain::reply::ReplyOrigin;
+use omnigate::domain::secret::{CredentialMap, ExposeSecret};
 use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AppendOutcome, AttemptRecord, AttemptResult, DeliveryQuery, DeliveryStatus, DestinationPatch,
@@ -50,10 +51,12 @@ fn channel() -> Channel {
         id: omnigate::ids::channel_id(),
         provider: "naver_talktalk".into(),
         name: "Shop".into(),
-        credentials: json!({"authorization": "s3cret-token"})
-            .as_object()
-            .unwrap()
-            .clone(),
+        credentials: CredentialMap::boxed(
+            json!({"authorization": "s3cret-token"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ),
         settings: json!({"partner": "p"}).as_object().unwrap().clone(),
         state: ChannelState::Unverified,
         state_reason: None,
@@ -244,7 +247,10 @@ pub async fn held_events_are_released_in_order_on_approval(s: S) {
         .unwrap()
         .expect("found by key");
     assert_eq!(by_key.id, ch.id);
-    assert_eq!(by_key.credentials["authorization"], "s3cret-token");
+    assert_eq!(
+        by_key.credentials.expose_secret()["authorization"],
+        "s3cret-token"
+    );
 }
 
 pub async fn a_lane_delivers_in_event_order_and_is_leased_to_one_worker(s: S) {
@@ -768,7 +774,10 @@ pub async fn channels_follow_their_state_machine(s: S) {
         .await
         .unwrap();
     assert_eq!(updated.name, "Renamed");
-    assert_eq!(updated.credentials["authorization"], "s3cret-token");
+    assert_eq!(
+        updated.credentials.expose_secret()["authorization"],
+        "s3cret-token"
+    );
     let listed: Vec<String> = s
         .list_channels()
         .await
