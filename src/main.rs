@@ -37,8 +37,7 @@ enum Command {
     Serve,
     /// Create or upgrade the data directory's schema, then exit.
     Migrate,
-    /// A local helpdesk to try against: verifies each delivery's signature with a
-    /// destination's secret and prints the event.
+    /// A local helpdesk to try against: verifies each delivery's signature, prints the event.
     Sink(cli::sink::SinkArgs),
     #[command(flatten)]
     Client(ClientCmd),

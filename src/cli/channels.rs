@@ -135,11 +135,16 @@ pub async fn run(target: &Target, c: &Client, cmd: ChannelCmd) -> Result<(), Exi
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect();
-            c.post(
-                "/v1/channels",
-                json!({"provider": provider, "name": name, "credentials": creds}),
-            )
-            .await?
+            let v = c
+                .post(
+                    "/v1/channels",
+                    json!({"provider": provider, "name": name, "credentials": creds}),
+                )
+                .await?;
+            for warning in v["warnings"].as_array().into_iter().flatten() {
+                eprintln!("warning: {}", warning.as_str().unwrap_or_default());
+            }
+            v
         }
         ChannelCmd::List => c.get("/v1/channels").await?,
         ChannelCmd::Show { id } => {

@@ -867,3 +867,30 @@ async fn every_api_operation_is_reachable_from_the_cli() {
         assert_eq!(out.status.code(), Some(0), "omnigate {command} --help");
     }
 }
+
+/// The README shows `omnigate --help`'s list of commands as it is.
+#[test]
+fn the_readme_lists_the_commands_of_omnigate_help() {
+    let out = Command::new(env!("CARGO_BIN_EXE_omnigate"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(commands.len() > 10, "{help}");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let shown: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| *l != "Commands:")
+        .take_while(|l| *l != "```")
+        .collect();
+    assert_eq!(
+        shown, commands,
+        "paste `omnigate --help`'s commands into README.md"
+    );
+}

@@ -332,3 +332,43 @@ async fn no_webhook_url_on_an_unspecified_address_and_the_fix_is_named_at_start(
         "{pending}"
     );
 }
+
+/// A second channel for the same provider account is registered, with a warning naming the
+/// first (one of the two would receive nothing); other accounts and retired channels are not.
+#[tokio::test]
+async fn a_second_channel_for_the_same_account_is_warned_about() {
+    let app = spawn_app().await;
+    let first = app.create_naver_channel().await;
+    assert!(first.get("warnings").is_none(), "{first}");
+    let first_id = first["id"].as_str().unwrap();
+    let creds = |account: &str| {
+        json!({"provider": "naver_talktalk", "name": "Shop again",
+               "credentials": {"account_id": account, "send_api_key": "ct_another_key_0123456789"}})
+    };
+    let (status, second) = app.post("/v1/channels", creds("wc8b1i")).await;
+    assert_eq!(status, 201, "registered anyway: {second}");
+    let warnings = second["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{second}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.contains(first_id) && warning.contains("same naver_talktalk account"),
+        "{warning}"
+    );
+    let (_, other) = app.post("/v1/channels", creds("otheraccount")).await;
+    assert!(other.get("warnings").is_none(), "{other}");
+
+    // Retired channels do not count.
+    for ch in [first_id, second["id"].as_str().unwrap()] {
+        app.post(&format!("/v1/channels/{ch}/approval-request"), json!({}))
+            .await;
+        let (status, _) = app
+            .post(
+                &format!("/v1/channels/{ch}/reject"),
+                json!({"reason": "duplicate"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (_, third) = app.post("/v1/channels", creds("wc8b1i")).await;
+    assert!(third.get("warnings").is_none(), "{third}");
+}

@@ -91,6 +91,36 @@ pub const README_TABLE_START: &str =
     "<!-- credentials: generated from the connector's declaration, do not edit -->";
 pub const README_TABLE_END: &str = "<!-- end of credentials -->";
 
+/// Whether two channels' credentials name the same provider account: their required plain
+/// fields (account ids, the installation's address) are equal, or, for a provider whose
+/// credentials are all secrets, their required secrets are. Values compare as text, so
+/// `7` and `"7"` are the same account.
+pub fn same_account(
+    fields: &[CredentialField],
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> bool {
+    let plain: Vec<&CredentialField> = fields
+        .iter()
+        .filter(|f| f.required && !f.is_secret())
+        .collect();
+    let identity: Vec<&CredentialField> = if plain.is_empty() {
+        fields.iter().filter(|f| f.required).collect()
+    } else {
+        plain
+    };
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => Some(s.trim().trim_end_matches('/').to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    !identity.is_empty()
+        && identity.iter().all(|f| {
+            let (x, y) = (text(a.get(f.name)), text(b.get(f.name)));
+            x.is_some() && x == y
+        })
+}
+
 /// The outbound URLs among `credentials`, as (field name, URL), for the SSRF check.
 pub fn outbound_urls<'c>(
     fields: &[CredentialField],
@@ -210,6 +240,35 @@ mod tests {
             outbound_urls(FIELDS, &creds),
             [("base_url", "https://chat.example.com")]
         );
+    }
+
+    #[test]
+    fn the_same_account_is_told_by_the_plain_fields_or_else_the_secrets() {
+        let a = map(json!({"base_url": "https://chat.example.com/", "token": "t1"}));
+        let b = map(json!({"base_url": "https://chat.example.com", "token": "t2"}));
+        let c = map(json!({"base_url": "https://other.example.com", "token": "t1"}));
+        assert!(
+            same_account(FIELDS, &a, &b),
+            "another token, the same installation"
+        );
+        assert!(!same_account(FIELDS, &a, &c));
+        let secrets_only = &FIELDS[1..];
+        assert!(same_account(secrets_only, &a, &c), "the same secret");
+        assert!(!same_account(secrets_only, &a, &b));
+        let numbers = [CredentialField {
+            name: "account_id",
+            required: true,
+            kind: FieldKind::Text,
+            help: "",
+            where_to_find: "",
+            example: "7",
+        }];
+        assert!(same_account(
+            &numbers,
+            &map(json!({"account_id": 7})),
+            &map(json!({"account_id": "7"}))
+        ));
+        assert!(!same_account(&numbers, &map(json!({})), &map(json!({}))));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
+use omnigate_connector_core::credentials::same_account;
 use omnigate_connector_core::Connector;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -127,7 +128,7 @@ async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
     operation_id = "createChannel",
     request_body = NewChannel,
     responses(
-        (status = 201, description = "Registered, `state: unverified`", body = ChannelView),
+        (status = 201, description = "Registered, `state: unverified`; `warnings` when another channel is for the same provider account", body = CreatedChannel),
         (status = 422, description = "`unknown_provider`, `invalid_name`, `invalid_credentials`, `invalid_settings`, `invalid_body`", body = Problem, content_type = "application/problem+json")
     ),
     security(("admin" = []))
@@ -158,9 +159,56 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
+    let duplicates: Vec<String> = state
+        .store
+        .list_channels()
+        .await?
+        .into_iter()
+        .filter(|c| c.provider == channel.provider)
+        // A rejected or revoked channel takes nothing: only live ones compete for the account.
+        .filter(|c| !matches!(c.state, ChannelState::Rejected | ChannelState::Revoked))
+        .filter(|c| {
+            same_account(
+                connector.credential_fields(),
+                &c.credentials,
+                &channel.credentials,
+            )
+        })
+        .map(|c| c.id)
+        .collect();
     let stored = state.store.create_channel(channel).await?;
     tracing::info!(channel = %stored.id, provider = %stored.provider, "channel registered");
-    Ok(json(StatusCode::CREATED, view(&state, &stored)))
+    let warnings = duplicates
+        .iter()
+        .map(|other| {
+            tracing::warn!(channel = %stored.id, other = %other, "a channel for the same provider account already exists");
+            format!(
+                "channel {other} is for the same {} account; a provider usually posts to one \
+                 webhook URL per account, so one of the two will receive nothing: revoke or \
+                 delete the one you no longer use",
+                stored.provider
+            )
+        })
+        .collect();
+    Ok(json(
+        StatusCode::CREATED,
+        CreatedChannel {
+            channel: view(&state, &stored),
+            warnings,
+        },
+    ))
+}
+
+/// A new channel, and what the operator should know about it.
+#[derive(Serialize, ToSchema)]
+struct CreatedChannel {
+    #[serde(flatten)]
+    channel: ChannelView,
+    /// Present when there is something to check, e.g. another channel for the same provider
+    /// account (it is registered anyway).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    warnings: Vec<String>,
 }
 
 /// List channels
