@@ -4,8 +4,11 @@
 //! metadata endpoint. Unless `security.allow_private_destinations` is set, such URLs are refused
 //! when they are registered, and every outbound client resolves names through
 //! [`GuardedResolver`], which drops those addresses at connect time too (a name that resolved to
-//! a public address when it was registered may not point inward later). Redirects are never
-//! followed, so a public URL cannot bounce a request inward either.
+//! a public address when it was registered may not point inward later). Address literals are
+//! not resolved, so [`GuardLayer`] checks the address every new connection reached and refuses
+//! it before a request is written on it: a destination registered while private destinations
+//! were allowed is not called once they are not. Redirects are never followed, so a public URL
+//! cannot bounce a request inward either.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -103,6 +106,18 @@ pub fn literal_is_private(url: &str) -> bool {
 #[error("{0}")]
 pub struct Refused(pub String);
 
+/// The refusal behind a failed outbound call, when the egress guard refused its connection.
+pub fn refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(r) = c.downcast_ref::<Refused>() {
+            return Some(r);
+        }
+        cause = c.source();
+    }
+    None
+}
+
 /// How long a registration waits for DNS.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -176,10 +191,10 @@ impl Resolve for GuardedResolver {
             let allowed: Vec<SocketAddr> =
                 found.into_iter().filter(|a| !forbidden(a.ip())).collect();
             if allowed.is_empty() {
-                let refused = std::io::Error::new(
-                    std::io::ErrorKind::PermissionDenied,
-                    format!("{host} resolves only to private or reserved addresses (refused)"),
-                );
+                let refused = Refused(format!(
+                    "{host} resolves only to private or reserved addresses (refused: \
+                     security.allow_private_destinations is off)"
+                ));
                 return Err(Box::new(refused) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
@@ -187,8 +202,70 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// Refuses a new outbound connection whose peer is an address [`forbidden`] names, before
+/// anything is written on it: the check that covers address literals, which no resolver sees.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GuardLayer;
+
+impl<S> tower_layer::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard(inner)
+    }
+}
+
+/// The connector service [`GuardLayer`] wraps.
+#[derive(Debug, Clone)]
+pub struct Guard<S>(S);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, Req> tower_service::Service<Req> for Guard<S>
+where
+    S: tower_service::Service<Req>,
+    S::Response: hyper_util::client::legacy::connect::Connection,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.0.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Req) -> Self::Future {
+        let connecting = self.0.call(req);
+        Box::pin(async move {
+            let conn = connecting.await.map_err(Into::into)?;
+            match peer(&conn) {
+                Some(ip) if forbidden(ip) => Err(Box::new(Refused(format!(
+                    "{ip} is a loopback, private, link-local or reserved address (refused: \
+                     security.allow_private_destinations is off)"
+                ))) as BoxError),
+                _ => Ok(conn),
+            }
+        })
+    }
+}
+
+/// The address a connection reached, as its connector recorded it.
+fn peer(conn: &impl hyper_util::client::legacy::connect::Connection) -> Option<IpAddr> {
+    let mut extensions = http::Extensions::new();
+    conn.connected().get_extras(&mut extensions);
+    extensions
+        .get::<hyper_util::client::legacy::connect::HttpInfo>()
+        .map(|info| info.remote_addr().ip())
+}
+
 /// A client builder for every outbound call: no redirects, the gateway's user agent, and the
-/// guarded resolver unless private destinations are allowed.
+/// guarded resolver and connection guard unless private destinations are allowed.
 /// The gateway's one outbound client, shared by the forwarder, the relay and helpdesk calls:
 /// one connection pool with keep-alive, TLS roots parsed once, no redirects, inward addresses
 /// refused at connect time. It has no overall timeout: each caller sets its own per request
@@ -207,7 +284,9 @@ pub fn client_builder(allow_private: bool) -> reqwest::ClientBuilder {
     if allow_private {
         builder
     } else {
-        builder.dns_resolver(Arc::new(GuardedResolver))
+        builder
+            .dns_resolver(Arc::new(GuardedResolver))
+            .connector_layer(GuardLayer)
     }
 }
 
@@ -295,6 +374,63 @@ mod tests {
         assert!(check_url("https://93.184.216.34/in", false).await.is_ok());
         assert!(literal_is_private("http://10.0.0.1"));
         assert!(!literal_is_private("https://api.crisp.chat"));
+    }
+
+    #[tokio::test]
+    async fn the_guarded_client_writes_nothing_to_an_inward_address_literal() {
+        use tokio::io::AsyncReadExt;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // What the listener read on each connection before it was closed.
+        let read = tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..2 {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                let _ = conn.read_to_end(&mut got).await;
+            }
+            got
+        });
+        let guarded = client(false).unwrap();
+        for url in [
+            format!("http://127.0.0.1:{port}/in"),
+            format!("http://2130706433:{port}/in"),
+        ] {
+            let err = guarded
+                .post(&url)
+                .body("secret")
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+                .unwrap_err();
+            let why = refusal(&err).map(ToString::to_string).unwrap_or_default();
+            assert!(
+                why.contains("127.0.0.1 is a loopback, private, link-local or reserved address"),
+                "{err:?}"
+            );
+        }
+        let got = tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .expect("the refused connections are closed")
+            .unwrap();
+        assert!(got.is_empty(), "nothing was written: {got:?}");
+    }
+
+    #[test]
+    fn attachment_links_at_inward_literals_are_not_callable_unless_allowed() {
+        for link in [
+            "http://127.0.0.1:8080/a.png",
+            "http://10.20.30.40/private.png",
+            "http://169.254.169.254/latest/meta-data/metadata.png",
+            "http://[::1]/a.png",
+        ] {
+            let url = reqwest::Url::parse(link).unwrap();
+            assert!(!callable(&url, false), "{link}");
+            assert!(callable(&url, true), "{link} when allowed");
+        }
+        // Names are left to the resolver, which checks them on every connection.
+        let named = reqwest::Url::parse("https://cdn.example.com/a.png").unwrap();
+        assert!(callable(&named, false));
     }
 
     #[tokio::test]

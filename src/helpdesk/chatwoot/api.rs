@@ -93,13 +93,12 @@ impl Api<'_> {
                 } else {
                     "request_failed"
                 };
+                let why = crate::egress::refusal(&e)
+                    .map_or_else(|| "Chatwoot could not be reached".into(), |r| r.to_string());
                 return Err(CallError::Retryable {
                     status: None,
                     retry_after: None,
-                    error: AttemptError::new(
-                        code,
-                        format!("{what}: Chatwoot could not be reached"),
-                    ),
+                    error: AttemptError::new(code, format!("{what}: {why}")),
                 });
             }
         };

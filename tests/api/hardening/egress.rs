@@ -1,6 +1,7 @@
 //! Outbound safety: with `security.allow_private_destinations` off (the default), URLs that
-//! reach loopback, private, link-local or metadata addresses are refused when registered, and a
-//! provider API base pointing inward stops the gateway from starting.
+//! reach loopback, private, link-local or metadata addresses are refused when registered and
+//! are not called when delivering, and a provider API base pointing inward stops the gateway
+//! from starting.
 
 use serde_json::json;
 
@@ -104,13 +105,19 @@ async fn a_provider_api_base_pointing_inward_is_a_configuration_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("providers.crisp.api_base"));
 }
 
+/// Destinations registered while private destinations were allowed, at a loopback address
+/// literal (a webhook and a Chatwoot inbox), are not called once the gateway serves with them
+/// forbidden: each delivery records why, and nothing reaches either one, nor the inward
+/// attachment links of the message.
 #[tokio::test]
-async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetched() {
+async fn destinations_registered_while_private_ones_were_allowed_are_not_called_once_they_are_not()
+{
     use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
 
     use crate::fake_chatwoot::{FakeChatwoot, ACCESS_TOKEN, ACCOUNT, INBOX};
 
     let chatwoot = FakeChatwoot::start().await;
+    let webhook = helpdesk_ok().await;
     // Listens on loopback: any request it sees is an attachment fetched from an inward address.
     let trap = MockServer::start().await;
     Mock::given(any())
@@ -119,13 +126,13 @@ async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetc
         .await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    // The fake Chatwoot listens on loopback too, so its destination is registered while private
-    // destinations are allowed; the gateway then serves with them forbidden.
-    let gw = GatewayProcess::builder()
-        .data(dir.path())
-        .port(port)
-        .spawn()
-        .await;
+    let prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
+    let gateway = || {
+        on_suite_engine(GatewayProcess::builder(), &prefix)
+            .data(dir.path())
+            .port(port)
+    };
+    let gw = gateway().spawn().await;
     let (status, d) = gw
         .app()
         .post(
@@ -136,39 +143,46 @@ async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetc
         )
         .await;
     assert_eq!(status, 201, "{d}");
+    let inbox = d["id"].as_str().unwrap().to_string();
+    let (hooked, _) = gw
+        .app()
+        .destination(
+            &format!("{}/in", webhook.uri()),
+            json!({"event_types": ["message.received"]}),
+        )
+        .await;
     let (_, hook) = gw.app().approved_naver_channel().await;
     assert!(gw.terminate().await.success());
-    let _gw = GatewayProcess::builder()
-        .data(dir.path())
-        .port(port)
+    let gw = gateway()
         .env("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "false")
         .spawn()
         .await;
+    let app = gw.app();
 
-    let links = [
-        format!("{}/loopback.png", trap.uri()),
-        "http://10.20.30.40/private.png".to_string(),
-        "http://169.254.169.254/latest/meta-data/metadata.png".to_string(),
-    ];
-    for link in &links {
-        let body = naver("send", "u1", json!({"imageContent": {"imageUrl": link}}));
-        assert_eq!(post_hook(&hook, body).await.status(), 200);
+    let link = format!("{}/loopback.png", trap.uri());
+    let body = naver("send", "u1", json!({"imageContent": {"imageUrl": link}}));
+    assert_eq!(post_hook(&hook, body).await.status(), 200);
+    for dst in [&hooked, &inbox] {
+        let tried = eventually(20, "an attempt on record", || async {
+            app.deliveries(&format!("destination={dst}"))
+                .await
+                .into_iter()
+                .find(|d| d["event_type"] == "message.received" && d["attempts"] == 1)
+        })
+        .await;
+        assert_ne!(tried["status"], "delivered", "{tried}");
+        let error = tried["last_error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("127.0.0.1 is a loopback, private, link-local or reserved address")
+                && error.contains("security.allow_private_destinations"),
+            "{tried}"
+        );
     }
-    let messages = eventually(20, "three Chatwoot messages", || async {
-        let m = chatwoot.with(|s| s.messages.clone());
-        (m.len() >= links.len()).then_some(m)
-    })
-    .await;
-    assert_eq!(messages.len(), links.len());
-    for ((_, m), link) in messages.iter().zip(&links) {
-        assert!(m.get("attachments").is_none(), "not attached: {m}");
-        let text = m["content"].as_str().unwrap_or_default();
-        assert!(text.contains(link.as_str()), "posted as a link: {m}");
-    }
+    assert_eq!(webhook.received_requests().await.unwrap().len(), 0);
+    assert_eq!(chatwoot.server.received_requests().await.unwrap().len(), 0);
     assert_eq!(
         trap.received_requests().await.unwrap().len(),
         0,
         "the loopback address was never fetched"
     );
-    chatwoot.assert_nothing_refused();
 }

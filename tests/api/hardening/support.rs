@@ -8,22 +8,30 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::*;
+use crate::process::GatewayBuilder;
 
 /// A gateway process of the test's own, with `env` on top of the defaults, on the engine the
 /// suite runs on: its `/metrics` counts only this test's traffic, so counts can be exact.
 pub async fn own_gateway(env: &[(&str, &str)]) -> (GatewayProcess, TestApp) {
-    let mut builder = GatewayProcess::builder();
-    if std::env::var("OMNIGATE_TEST_STORE").as_deref() == Ok("redis") {
-        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-        let prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
-        builder = builder.redis(&url, &prefix);
-    }
+    let prefix = format!("ogtest:{}", uuid::Uuid::new_v4().simple());
+    let mut builder = on_suite_engine(GatewayProcess::builder(), &prefix);
     for (k, v) in env {
         builder = builder.env(k, *v);
     }
     let gw = builder.spawn().await;
     let app = gw.app();
     (gw, app)
+}
+
+/// `builder` on the engine the suite runs on (on Redis, under `prefix`: the same prefix for a
+/// restart of the same gateway).
+pub fn on_suite_engine(builder: GatewayBuilder, prefix: &str) -> GatewayBuilder {
+    if std::env::var("OMNIGATE_TEST_STORE").as_deref() == Ok("redis") {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        builder.redis(&url, prefix)
+    } else {
+        builder
+    }
 }
 
 /// The number of `code` problems answered with `status` so far, by the gateway at `app`.
