@@ -7,6 +7,7 @@ pub mod connectors;
 pub mod crypto;
 pub mod domain;
 pub mod egress;
+pub mod enrich;
 pub mod error;
 pub mod files;
 pub mod forwarder;

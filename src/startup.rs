@@ -169,17 +169,27 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout.as_secs())
         .run();
+        // One rate limiter per channel, shared by replies and enrichment calls.
+        let limiters = crate::relay::Limiters::default();
+        let enricher = crate::enrich::Enricher::new(
+            store.clone(),
+            settings.clone(),
+            client.clone(),
+            limiters.clone(),
+        );
         let forwarder = Forwarder::new(
             store.clone(),
             client.clone(),
             &settings.delivery,
             settings.security.allow_private_destinations,
+            enricher,
         );
         let relay = Relay::new(
             store.clone(),
             Registry::default(),
             settings.clone(),
             client,
+            limiters,
             relay_wake,
         );
         tracing::info!(%address, port, "omnigate listening");

@@ -92,22 +92,26 @@ impl Destination {
 }
 
 /// The filter rule: the type matches `*`, itself, or its family (`message.*`); the channel
-/// list is empty or names the event's channel.
+/// list is empty or names the event's channel. An event still awaiting enrichment has no type
+/// yet: every type filter takes it, so that it keeps its place in its conversation's lanes,
+/// and the forwarder skips it where the filled-in type is not wanted.
 pub fn matches(
     event_types: &[String],
     channels: &[String],
     event_type: &str,
     channel_id: Option<&str>,
 ) -> bool {
-    let type_ok = event_types.iter().any(|f| {
-        f == "*"
-            || f == event_type
-            || f.strip_suffix(".*").is_some_and(|family| {
-                event_type
-                    .strip_prefix(family)
-                    .is_some_and(|rest| rest.starts_with('.'))
-            })
-    });
+    let pending = event_type == super::envelope::PENDING_ENRICHMENT;
+    let type_ok = pending
+        || event_types.iter().any(|f| {
+            f == "*"
+                || f == event_type
+                || f.strip_suffix(".*").is_some_and(|family| {
+                    event_type
+                        .strip_prefix(family)
+                        .is_some_and(|rest| rest.starts_with('.'))
+                })
+        });
     let channel_ok =
         channels.is_empty() || channel_id.is_some_and(|c| channels.iter().any(|x| x == c));
     type_ok && channel_ok

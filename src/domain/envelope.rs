@@ -7,6 +7,12 @@ use serde_json::{json, Value};
 use super::channel::{Channel, StateChange};
 use super::time::Timestamp;
 
+/// The stored type of an event awaiting enrichment (a thin event whose connector declared what
+/// to fetch for it): its real type is known once the provider has answered. Never forwarded:
+/// the forwarder fills the event in first. Every destination filter takes it (see
+/// [`super::destination::matches`]).
+pub const PENDING_ENRICHMENT: &str = "enrichment.pending";
+
 fn channel_json(channel: &Channel) -> Value {
     json!({"id": channel.id, "provider": channel.provider, "name": channel.name})
 }

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::deliverer::{self, AttemptReport, DeliveryContext, Outcome};
+use super::deliverer::{self, AttemptError, AttemptReport, DeliveryContext, Outcome};
 use super::{record_metrics, Forwarder, RetrySchedule};
+use crate::domain::destination::Destination;
 use crate::domain::time::Timestamp;
+use crate::enrich::{self, Filled};
 use crate::store::{AttemptRecord, AttemptResult, DeliveryJob, Lane};
 
 /// What the forwarder does with an attempt's outcome.
@@ -102,7 +104,22 @@ impl Forwarder {
             if job.next_attempt_at > Timestamp::now() {
                 break;
             }
-            let report = deliverer.deliver(&ctx, &dest, &job).await;
+            let job = match self.filled_in(job).await {
+                Ok(job) => job,
+                Err(wait) => match self.store.record_attempt(wait.record(lane)).await {
+                    // Only this lane waits: the worker lets it go until the retry is due.
+                    Ok(_) => return,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot record a wait on enrichment");
+                        break;
+                    }
+                },
+            };
+            let report = if wanted(&dest, &job.envelope) {
+                deliverer.deliver(&ctx, &dest, &job).await
+            } else {
+                skipped_by_filter()
+            };
             tracing::debug!(
                 delivery = %job.delivery_id,
                 destination = %dest.id,
@@ -133,6 +150,81 @@ impl Forwarder {
         if let Err(e) = self.store.settle_lane(lane).await {
             tracing::warn!(error = %e, "cannot hand a lane back");
         }
+    }
+}
+
+/// A delivery waiting on its event's enrichment: due again after `delay`, with the reason as
+/// its last error. No attempt at the destination was made, so no status code.
+struct EnrichmentWait {
+    delivery_id: String,
+    delay: Duration,
+    error: String,
+}
+
+impl EnrichmentWait {
+    fn record(self, lane: &Lane) -> AttemptRecord {
+        AttemptRecord {
+            lane: lane.clone(),
+            delivery_id: self.delivery_id,
+            result: AttemptResult::Retry {
+                at: Timestamp::now() + self.delay,
+            },
+            status_code: None,
+            error: Some(self.error),
+            duration_ms: 0,
+            hold_until: None,
+            disable_destination: None,
+        }
+    }
+}
+
+impl Forwarder {
+    /// The job with its event filled in when it was awaiting enrichment (see [`crate::enrich`]).
+    async fn filled_in(&self, mut job: DeliveryJob) -> Result<DeliveryJob, EnrichmentWait> {
+        if !enrich::envelope::is_pending(&job.envelope) {
+            return Ok(job);
+        }
+        match self
+            .enricher
+            .fill_in(&job.event_id, &job.envelope, job.attempts)
+            .await
+        {
+            Filled::Ready(envelope) => {
+                job.envelope = envelope;
+                Ok(job)
+            }
+            Filled::Later {
+                delay,
+                code,
+                message,
+            } => Err(EnrichmentWait {
+                delivery_id: job.delivery_id,
+                delay,
+                error: format!("{code}: {message}"),
+            }),
+        }
+    }
+}
+
+/// Whether the destination's filters take the event as it is now: an event queued while its
+/// type was not known yet (awaiting enrichment) may turn out to be one it does not want.
+fn wanted(dest: &Destination, envelope: &serde_json::Value) -> bool {
+    let event_type = envelope.get("type").and_then(|t| t.as_str());
+    let channel = envelope
+        .pointer("/data/channel/id")
+        .and_then(|c| c.as_str());
+    event_type.map_or(true, |t| dest.wants(t, channel))
+}
+
+fn skipped_by_filter() -> AttemptReport {
+    AttemptReport {
+        outcome: Outcome::Delivered,
+        status_code: None,
+        error: Some(AttemptError::new(
+            "skipped",
+            "the filled-in event's type is not one the destination takes",
+        )),
+        duration: Duration::ZERO,
     }
 }
 
@@ -175,7 +267,6 @@ fn log_outcome(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forwarder::AttemptError;
 
     fn policy() -> LanePolicy {
         LanePolicy {

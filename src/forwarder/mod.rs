@@ -39,6 +39,8 @@ pub struct Forwarder {
     /// arrived after the worker's last look), so the worker hands it back when it stops.
     in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
     allow_private: bool,
+    /// Fills in thin events before they go out.
+    enricher: crate::enrich::Enricher,
 }
 
 /// `omnigate_deliveries_total{kind, outcome}` with the outcome named like the delivery's status
@@ -69,6 +71,7 @@ impl Forwarder {
         client: reqwest::Client,
         settings: &DeliverySettings,
         allow_private: bool,
+        enricher: crate::enrich::Enricher,
     ) -> Forwarder {
         Forwarder {
             store,
@@ -85,6 +88,7 @@ impl Forwarder {
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
             allow_private,
+            enricher,
         }
     }
 

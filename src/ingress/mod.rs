@@ -15,7 +15,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderMap;
 use actix_web::web;
 use omnigate_connector_core::{
-    ChannelContext, EventType, InboundRequest, NormalizedEvent, REQUEST_URL_HEADER,
+    ChannelContext, Connector, EventType, InboundRequest, NormalizedEvent, REQUEST_URL_HEADER,
 };
 
 pub use body::{headers_of, read_body};
@@ -174,7 +174,7 @@ async fn ingest(
         Some(Cow::Borrowed(_)) => Some(Arc::new(body)),
         Some(Cow::Owned(redacted)) => Some(Arc::new(redacted)),
     };
-    let events = to_new_events(&channel, normalized, raw, hook.request_id);
+    let events = to_new_events(&channel, connector, normalized, raw, hook.request_id);
     let count = events.len();
     let outcomes = ingress
         .store
@@ -207,6 +207,7 @@ async fn ingest(
 
 fn to_new_events(
     channel: &Channel,
+    connector: &dyn Connector,
     normalized: Vec<NormalizedEvent>,
     raw: Option<Arc<Vec<u8>>>,
     request_id: Option<String>,
@@ -220,16 +221,24 @@ fn to_new_events(
                 .conversation_ref
                 .as_deref()
                 .map(|r| crate::ids::conversation_id(&channel.id, r));
+            let mut envelope = envelope::provider_event(
+                &id,
+                received_at,
+                channel,
+                conversation_id.as_deref(),
+                &ev,
+            );
+            // A thin event is stored as it came and filled in by the forwarder (crate::enrich).
+            let event_type = if connector.needs_enrichment(&ev) {
+                crate::enrich::envelope::mark_pending(&mut envelope);
+                envelope::PENDING_ENRICHMENT
+            } else {
+                ev.event_type.as_str()
+            };
             NewEvent {
-                envelope: envelope::provider_event(
-                    &id,
-                    received_at,
-                    channel,
-                    conversation_id.as_deref(),
-                    &ev,
-                ),
+                envelope,
                 id,
-                event_type: ev.event_type.as_str().to_string(),
+                event_type: event_type.to_string(),
                 conversation_id,
                 conversation_ref: ev.conversation_ref,
                 dedup_key: ev.dedup_key,

@@ -2,6 +2,7 @@
 //! per channel within the provider's rate limit, retrying only temporary failures, and records
 //! every outcome as a `message.delivered` / `message.failed` event for the helpdesk.
 
+pub mod call;
 mod enqueue;
 mod limits;
 
@@ -24,9 +25,6 @@ use crate::store::{MessageProgress, NewEvent, RelayedMessage, Store};
 pub use enqueue::{admit, enqueue, may_reply, target, Admitted, Enqueued, Refusal, Reply, Target};
 pub use limits::Limiters;
 
-/// The largest provider answer read; the rest is ignored.
-const MAX_ANSWER: usize = 64 * 1024;
-
 #[derive(Clone)]
 pub struct Relay {
     store: Arc<dyn Store>,
@@ -44,6 +42,7 @@ impl Relay {
         registry: Registry,
         settings: Arc<Settings>,
         client: reqwest::Client,
+        limiters: Limiters,
         wake: Arc<Notify>,
     ) -> Relay {
         // A provider's Retry-After is not read (its answer is the connector's to interpret), so
@@ -59,7 +58,7 @@ impl Relay {
             settings,
             client,
             schedule,
-            limiters: Limiters::default(),
+            limiters,
             wake,
         }
     }
@@ -299,40 +298,20 @@ impl Relay {
         call: omnigate_connector_core::ProviderCall,
         request_id: Option<&str>,
     ) -> CallOutcome {
-        let mut req = self
-            .client
-            .post(&call.url)
-            .timeout(self.settings.relay.request_timeout)
-            .body(call.body);
-        for (k, v) in &call.headers {
-            req = req.header(k, v);
-        }
-        // The id of the helpdesk request that queued the reply, for tracing it end to end.
-        if let Some(id) = request_id {
-            req = req.header("x-request-id", id);
-        }
-        let mut rate_limited = false;
         let started = std::time::Instant::now();
-        let outcome = match req.send().await {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                rate_limited = status == 429;
-                let mut body = Vec::new();
-                while let Ok(Some(chunk)) = resp.chunk().await {
-                    body.extend_from_slice(&chunk);
-                    if body.len() >= MAX_ANSWER {
-                        break;
-                    }
-                }
-                connector.interpret_reply(step, status, &body)
-            }
+        let answer = call::send(
+            &self.client,
+            call,
+            self.settings.relay.request_timeout,
+            request_id,
+        )
+        .await;
+        let rate_limited = matches!(answer, Ok((429, _)));
+        let outcome = match answer {
+            Ok((status, body)) => connector.interpret_reply(step, status, &body),
             Err(e) => CallOutcome::Retryable {
-                code: if e.is_timeout() {
-                    "timeout".into()
-                } else {
-                    "connect_failed".into()
-                },
-                message: format!("the provider could not be reached: {e}"),
+                code: e.code.into(),
+                message: e.message,
             },
         };
         let label = match &outcome {

@@ -53,6 +53,8 @@ conformance!(
     a_rotated_key_works_for_its_grace_period_only,
     events_held_before_a_rejection_are_never_forwarded,
     chatwoot_destinations_stored_without_a_callback_secret_get_one,
+    a_pending_event_goes_to_every_filter_in_its_place_and_is_filled_in_once,
+    a_held_pending_event_is_released_to_every_filter,
 );
 
 mod redis_only;

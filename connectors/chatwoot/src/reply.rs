@@ -67,6 +67,7 @@ pub fn next_call(
         "content_type": "text",
     });
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/api/v1/accounts/{account}/conversations/{}/messages",
             base.trim_end_matches('/'),

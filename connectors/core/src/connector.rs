@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use crate::credentials::{self, CredentialField};
+use crate::enrich::{EnrichContext, Enrichment};
 use crate::event::{Content, NormalizedEvent};
 use crate::reply::{CallOutcome, Capabilities, ProviderCall, ReplyContext, ReplyError};
 
@@ -261,6 +262,34 @@ pub trait Connector: Send + Sync + 'static {
     /// stated (`providers.<id>.api_base` in the configuration only overrides it).
     fn default_api_base(&self) -> &'static str {
         ""
+    }
+
+    /// Whether `event` is thin: it names what the helpdesk needs (a message's text, a
+    /// contact's name) without carrying it, so the gateway fills it in through
+    /// [`Connector::enrichment_call`] before forwarding it. The default: no event is thin.
+    fn needs_enrichment(&self, event: &NormalizedEvent) -> bool {
+        let _ = event;
+        false
+    }
+
+    /// The provider call that fills in a thin `event`; a refusal when it cannot be built (the
+    /// channel lacks the credential, the ids are unusable), forwarded as the reason.
+    fn enrichment_call(
+        &self,
+        ctx: &EnrichContext<'_>,
+        event: &NormalizedEvent,
+    ) -> Result<ProviderCall, Enrichment> {
+        let _ = (ctx, event);
+        Err(Enrichment::refused(
+            "not_supported",
+            format!("{} events are never thin", self.provider()),
+        ))
+    }
+
+    /// Reads the answer to [`Connector::enrichment_call`] into the event.
+    fn read_enrichment(&self, event: &NormalizedEvent, status: u16, body: &[u8]) -> Enrichment {
+        let _ = (event, body);
+        Enrichment::from_status(status, self.provider())
     }
 
     /// Checks a reply's `content` against the provider's rules and limits before anything is

@@ -6,6 +6,7 @@
 pub mod allowlist;
 pub mod connector;
 pub mod credentials;
+pub mod enrich;
 pub mod event;
 pub mod fields;
 pub mod outbound;
@@ -19,6 +20,9 @@ pub use connector::{
     VerifyError, REQUEST_URL_HEADER,
 };
 pub use credentials::{CredentialField, FieldKind};
+pub use enrich::{EnrichContext, Enrichment};
 pub use event::{Contact, Content, Direction, EventType, Message, NormalizedEvent, ProviderEvent};
 pub use outbound::{Button, Card, OutboundContent, QuickReply};
-pub use reply::{CallOutcome, Capabilities, ProviderCall, RateLimit, ReplyContext, ReplyError};
+pub use reply::{
+    CallOutcome, Capabilities, Method, ProviderCall, RateLimit, ReplyContext, ReplyError,
+};

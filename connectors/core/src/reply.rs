@@ -59,9 +59,26 @@ pub struct ReplyContext<'a> {
     pub recipient: &'a str,
 }
 
-/// One HTTP call to the provider.
+/// The HTTP method of a provider call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// One HTTP call to the provider: a reply's send, or a thin event's fetch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderCall {
+    pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,

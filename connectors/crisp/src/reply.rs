@@ -66,6 +66,7 @@ pub fn next_call(
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{identifier}:{key}"));
     let body = json!({"type": "text", "content": text, "from": "operator", "origin": "chat"});
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/v1/website/{website}/conversation/{session}/message",
             ctx.api_base.trim_end_matches('/')

@@ -12,21 +12,22 @@
 //! | `conversation.propertyChange` `status` `OPEN` / `CLOSED` | `conversation.opened` / `conversation.closed` |
 //! | `conversation.propertyChange` `assignedTo` | `conversation.handover` |
 //! | `conversation.propertyChange` `isArchived` `true`, `conversation.deletion`, `conversation.privacyDeletion` | `conversation.closed` |
-//! | `conversation.newMessage` (ids only) | `provider.unrecognized` with `detail.thin: true` |
+//! | `conversation.newMessage` (ids only) | filled in before forwarding: `message.received` / `message.echo` |
 //! | anything else | `provider.unrecognized` |
 //!
 //! Conversations are keyed by the thread id. Replies are text, posted to the thread through
 //! the Conversations API. See README.md.
 
 mod config;
+mod enrich;
 mod normalize;
 mod reply;
 mod verify;
 
 use omnigate_connector_core::{
     CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
-    InboundRequest, NormalizedEvent, ProviderCall, RateLimit, ReplyContext, ReplyError,
-    SignedRequest, VerifyError,
+    EnrichContext, Enrichment, InboundRequest, NormalizedEvent, ProviderCall, RateLimit,
+    ReplyContext, ReplyError, SignedRequest, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -118,5 +119,21 @@ impl Connector for HubSpot {
 
     fn interpret_reply(&self, _step: usize, status: u16, body: &[u8]) -> CallOutcome {
         reply::interpret(status, body)
+    }
+
+    fn needs_enrichment(&self, event: &NormalizedEvent) -> bool {
+        enrich::is_thin(event)
+    }
+
+    fn enrichment_call(
+        &self,
+        ctx: &EnrichContext<'_>,
+        event: &NormalizedEvent,
+    ) -> Result<ProviderCall, Enrichment> {
+        enrich::call(ctx, event)
+    }
+
+    fn read_enrichment(&self, event: &NormalizedEvent, status: u16, body: &[u8]) -> Enrichment {
+        enrich::read(event, status, body)
     }
 }

@@ -67,6 +67,7 @@ pub fn next_call(
         "attachments": [],
     });
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/conversations/v3/conversations/threads/{thread}/messages",
             ctx.api_base.trim_end_matches('/')

@@ -86,6 +86,7 @@ pub fn next_call(
         "message": {"type": "TEXT", "text": text, "timestamp": now.as_secs()},
     });
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/webhooks/{provider}/{token}",
             ctx.api_base.trim_end_matches('/')

@@ -40,6 +40,7 @@ pub fn next_call(
         "event": {"type": "message", "text": text, "visibility": "all"},
     });
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/v3.6/agent/action/send_event",
             ctx.api_base.trim_end_matches('/')

@@ -63,6 +63,7 @@ pub fn next_call(
         body.insert(AGENT_ID.into(), Value::String(agent));
     }
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/v2/conversations/{conversation}/messages",
             ctx.api_base.trim_end_matches('/')

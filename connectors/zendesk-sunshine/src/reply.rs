@@ -180,6 +180,7 @@ pub fn next_call(
     ));
     let (path, body) = request(&parsed);
     Ok(Some(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!(
             "{}/v2/apps/{}/conversations/{}/{path}",
             ctx.api_base.trim_end_matches('/'),

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::fail::Res;
 use crate::domain::channel::ChannelState;
+use crate::domain::envelope::PENDING_ENRICHMENT;
 use crate::store::{AppendOutcome, EventQuery, NewEvent, StoreError, StoredEvent};
 
 use super::destinations::enabled_filters;
@@ -308,6 +309,36 @@ pub fn release_held(ctx: &mut WriterCtx, channel_id: &str) -> Res<usize> {
     Ok(held.len())
 }
 
+/// Fills in an event awaiting enrichment, and the type its queued deliveries show (found by
+/// its lanes' index: an event's deliveries all share its lane and sequence number).
+pub fn complete_enrichment(
+    ctx: &mut WriterCtx,
+    id: &str,
+    event_type: &str,
+    envelope: &str,
+) -> Res<bool> {
+    let found: Option<(i64, String, Option<String>, Option<String>)> = ctx
+        .conn
+        .prepare_cached("SELECT seq, type, channel_id, conversation_id FROM events WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let (seq, current, channel, conversation) = found.ok_or(StoreError::NotFound)?;
+    if current != PENDING_ENRICHMENT {
+        return Ok(false);
+    }
+    ctx.conn
+        .prepare_cached("UPDATE events SET type = ?2, envelope = ?3 WHERE seq = ?1")?
+        .execute(params![seq, event_type, envelope])?;
+    let lane = lane_of(channel.as_deref(), conversation.as_deref());
+    ctx.conn
+        .prepare_cached(
+            "UPDATE deliveries SET event_type = ?3 WHERE destination_id IN \
+             (SELECT id FROM destinations) AND lane = ?1 AND event_seq = ?2 AND queued = 1",
+        )?
+        .execute(params![lane, seq, event_type])?;
+    Ok(true)
+}
+
 const COLUMNS: &str = "seq, id, channel_id, conversation_id, type, envelope, raw";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
@@ -341,7 +372,16 @@ pub fn list(conn: &Connection, q: &EventQuery) -> Res<Vec<StoredEvent>> {
     };
     let indexed = super::index::watermark(conn);
     let mut found = if indexed > after {
-        by_key(conn, &key, q, after, indexed, limit)?
+        let mut found = by_key(conn, &key, q, after, indexed, limit)?;
+        // An event indexed while it awaited enrichment is under the pending type's key; it
+        // has its real type since (checked against the filter by `by_key`).
+        let pending = format!("typ:{PENDING_ENRICHMENT}");
+        if key.starts_with("typ:") && key != pending {
+            found.extend(by_key(conn, &pending, q, after, indexed, limit)?);
+            found.sort_by_key(|e| e.seq);
+            found.truncate(limit.max(0) as usize);
+        }
+        found
     } else {
         Vec::new()
     };
@@ -425,5 +465,17 @@ impl EventLog for EmbeddedStore {
     async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
         let id = id.to_string();
         self.read(move |conn, _| get(conn, &id)).await
+    }
+
+    async fn complete_enrichment(
+        &self,
+        id: &str,
+        event_type: &str,
+        envelope: Value,
+    ) -> StoreResult<bool> {
+        let (id, event_type) = (id.to_string(), event_type.to_string());
+        let envelope = envelope.to_string();
+        self.write(move |ctx, _| complete_enrichment(ctx, &id, &event_type, &envelope))
+            .await
     }
 }

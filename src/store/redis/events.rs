@@ -176,4 +176,25 @@ impl EventLog for RedisStore {
     async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
         get(self, id).await
     }
+
+    async fn complete_enrichment(
+        &self,
+        id: &str,
+        event_type: &str,
+        envelope: Value,
+    ) -> StoreResult<bool> {
+        let r = self
+            .scripts
+            .complete_enrichment
+            .arg(self.keys.prefix())
+            .arg(id)
+            .arg(event_type)
+            .arg(envelope.to_string())
+            .invoke_async::<i64>(&mut self.conn())
+            .await;
+        match self.ok(r)? {
+            -1 => Err(StoreError::NotFound),
+            n => Ok(n == 1),
+        }
+    }
 }

@@ -27,6 +27,7 @@ pub struct Scripts {
     pub queue_message: Script,
     pub claim_messages: Script,
     pub record_message: Script,
+    pub complete_enrichment: Script,
 }
 
 impl Scripts {
@@ -48,6 +49,7 @@ impl Scripts {
             queue_message: script(include_str!("lua/queue_message.lua")),
             claim_messages: script(include_str!("lua/claim_messages.lua")),
             record_message: script(include_str!("lua/record_message.lua")),
+            complete_enrichment: script(include_str!("lua/complete_enrichment.lua")),
         }
     }
 }

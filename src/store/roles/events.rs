@@ -65,4 +65,16 @@ pub trait EventLog: Send + Sync {
     ) -> StoreResult<Vec<AppendOutcome>>;
     async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>>;
     async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>>;
+    /// Replaces a stored event awaiting enrichment (type [`PENDING_ENRICHMENT`]) by its
+    /// filled-in version: its type and envelope, and the type its queued deliveries show.
+    /// `Ok(false)` when it was filled in already (the first one counts); `NotFound` when there
+    /// is no such event.
+    ///
+    /// [`PENDING_ENRICHMENT`]: crate::domain::envelope::PENDING_ENRICHMENT
+    async fn complete_enrichment(
+        &self,
+        id: &str,
+        event_type: &str,
+        envelope: Value,
+    ) -> StoreResult<bool>;
 }

@@ -14,9 +14,11 @@ use omnigate::store::{
 use serde_json::json;
 
 mod callback_secrets;
+mod enrichment;
 mod races;
 mod webhook_keys;
 pub use callback_secrets::*;
+pub use enrichment::*;
 pub use races::*;
 pub use webhook_keys::*;
 

@@ -142,6 +142,7 @@ fn call(ctx: &ReplyContext<'_>, path: &str, body: &Value) -> Result<ProviderCall
             ReplyError::new("channel_misconfigured", "the channel has no send_api_key")
         })?;
     Ok(ProviderCall {
+        method: omnigate_connector_core::Method::Post,
         url: format!("{}{path}", ctx.api_base.trim_end_matches('/')),
         headers: vec![
             (

@@ -11,12 +11,16 @@ local function dest_of(lk)
   return string.match(lk, '^([^|]*)|')
 end
 
--- Whether a destination's filters take an event (mirrors domain::destination::matches).
+-- Whether a destination's filters take an event (mirrors domain::destination::matches): an
+-- event awaiting enrichment has no type yet, and every type filter takes it.
 local function wants(types_json, channels_json, event_type, channel_id)
   local types = cjson.decode(types_json or '[]')
   local chans = cjson.decode(channels_json or '[]')
-  local type_ok = false
+  local type_ok = event_type == 'enrichment.pending'
   for _, f in ipairs(types) do
+    if type_ok then
+      break
+    end
     if f == '*' or f == event_type then
       type_ok = true
       break
