@@ -170,8 +170,8 @@ async fn create(
         .filter(|c| {
             same_account(
                 connector.credential_fields(),
-                &c.credentials,
-                &channel.credentials,
+                c.credentials.expose_secret(),
+                channel.credentials.expose_secret(),
             )
         })
         .map(|c| c.id)
