@@ -48,25 +48,7 @@ async fn every_connector_readme_runs_as_written_and_its_try_it_lands_an_event() 
         let markdown = std::fs::read_to_string(&readme).unwrap();
         let blocks = runnable_blocks(&markdown);
         assert_eq!(blocks.len(), 2, "{}: set-up and try-it", readme.display());
-        let script = format!("{PRELUDE}{}", blocks.concat());
-        let mut cmd = Command::new("bash");
-        cmd.arg("-c")
-            .arg(&script)
-            .current_dir(root)
-            .env("OMNIGATE_URL", &app.base)
-            .env("OMNIGATE_TOKEN", TOKEN)
-            .env("OMNIGATE_BIN", env!("CARGO_BIN_EXE_omnigate"));
-        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}:\n{stdout}\n{}",
-            readme.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = run(&app, &readme, &blocks).await;
         // The try-it's last command lists the mapped event: a header and one row at least.
         let listed = stdout
             .lines()
@@ -105,6 +87,48 @@ async fn every_connector_readme_runs_as_written_and_its_try_it_lands_an_event() 
             "{provider}: {types:?}"
         );
     }
+}
+
+/// Runs `blocks` in the quick start's shell against `app`; its stdout.
+async fn run(app: &TestApp, what: &Path, blocks: &[String]) -> String {
+    let script = format!("{PRELUDE}{}", blocks.concat());
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(&script)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("OMNIGATE_URL", &app.base)
+        .env("OMNIGATE_TOKEN", TOKEN)
+        .env("OMNIGATE_BIN", env!("CARGO_BIN_EXE_omnigate"));
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}:\n{stdout}\n{}",
+        what.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The main README's API walk-through captures every id it uses and runs as written.
+#[tokio::test]
+async fn the_readme_curl_walk_through_runs_as_written() {
+    let app = spawn_app().await;
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let blocks = runnable_blocks(&std::fs::read_to_string(&readme).unwrap());
+    assert_eq!(blocks.len(), 1);
+    let stdout = run(&app, &readme, &blocks).await;
+    assert!(
+        stdout.contains("\"text\":\"hello world\""),
+        "the event is listed: {stdout}"
+    );
+    assert!(
+        stdout.contains("\"queued\":1,"),
+        "the replay queued the message: {stdout}"
+    );
 }
 
 #[test]
