@@ -146,7 +146,7 @@ pub async fn run(target: &Target, c: &Client, cmd: ChannelCmd) -> Result<(), Exi
             }
             v
         }
-        ChannelCmd::List => c.get("/v1/channels").await?,
+        ChannelCmd::List => c.get_all("/v1/channels").await?,
         ChannelCmd::Show { id } => {
             let v = c.get(&path(&id, "")).await?;
             if target.json {

@@ -91,6 +91,26 @@ impl Client {
         self.call(reqwest::Method::GET, path, None).await
     }
 
+    /// Every item of a paged listing (`{items, next}`), following `next` to the last page;
+    /// answered as one `{items}`.
+    pub async fn get_all(&self, path: &str) -> Result<Value, ExitCode> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut url = format!("{path}?limit=500");
+            if let Some(a) = &after {
+                url.push_str(&format!("&after={}", q(a)));
+            }
+            let page = self.get(&url).await?;
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next"].as_str() {
+                Some(next) if Some(next) != after.as_deref() => after = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        Ok(serde_json::json!({ "items": items }))
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Result<Value, ExitCode> {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }

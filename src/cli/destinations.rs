@@ -61,7 +61,7 @@ pub async fn run(target: &Target, c: &Client, cmd: DestinationCmd) -> Result<(),
             }
             v
         }
-        DestinationCmd::List => c.get("/v1/destinations").await?,
+        DestinationCmd::List => c.get_all("/v1/destinations").await?,
         DestinationCmd::Show { id } => {
             let v = c.get(&path(&id, "")).await?;
             if !target.json {

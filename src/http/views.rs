@@ -186,11 +186,15 @@ impl DestinationView {
 #[derive(Serialize, ToSchema)]
 pub struct ChannelList {
     pub items: Vec<ChannelView>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct DestinationList {
     pub items: Vec<DestinationView>,
+    /// The cursor for `after`; `null` on the last page.
+    pub next: Option<String>,
 }
 
 /// What a provider adds to a channel once approval was requested, at the channel's top level.

@@ -387,3 +387,61 @@ async fn a_rotated_webhook_key_keeps_the_old_url_for_its_grace_period() {
         "refusals changed nothing"
     );
 }
+
+#[tokio::test]
+async fn channels_and_destinations_are_listed_in_pages() {
+    let app = spawn_app().await;
+    let mut channels = Vec::new();
+    let mut destinations = Vec::new();
+    for n in 0..3 {
+        channels.push(
+            app.create_naver_channel().await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        let (id, _) = app
+            .destination(&format!("https://helpdesk.example/in/{n}"), json!({}))
+            .await;
+        destinations.push(id);
+    }
+    for (path, ids) in [
+        ("/v1/channels", &channels),
+        ("/v1/destinations", &destinations),
+    ] {
+        let ids_of = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (status, first) = app.get(&format!("{path}?limit=2")).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(ids_of(&first), ids[..2].to_vec());
+        assert_eq!(first["next"], ids[1].as_str());
+        let (status, rest) = app.get(&format!("{path}?limit=2&after={}", ids[1])).await;
+        assert_eq!(status, 200, "{rest}");
+        assert_eq!(ids_of(&rest), ids[2..].to_vec());
+        assert_eq!(rest["next"], Value::Null, "the last page");
+        let (_, all) = app.get(path).await;
+        assert_eq!(ids_of(&all), ids.to_vec(), "up to 50 by default");
+        assert_eq!(all["next"], Value::Null);
+
+        let (status, p) = app.get(&format!("{path}?after=nope_123")).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("invalid_cursor")),
+            "{p}"
+        );
+        for bad in ["limit=0", "limit=501", "limit=x", "colour=red"] {
+            let (status, p) = app.get(&format!("{path}?{bad}")).await;
+            assert_eq!(
+                (status, p["code"].as_str()),
+                (400, Some("invalid_query")),
+                "{bad}: {p}"
+            );
+        }
+    }
+}

@@ -55,6 +55,7 @@ conformance!(
     chatwoot_destinations_stored_without_a_callback_secret_get_one,
     a_pending_event_goes_to_every_filter_in_its_place_and_is_filled_in_once,
     a_held_pending_event_is_released_to_every_filter,
+    channels_and_destinations_are_listed_in_pages,
 );
 
 mod redis_only;

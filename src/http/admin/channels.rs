@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
+use super::paging::{self, PageQuery};
 use crate::domain::channel::{Channel, ChannelState, Transition};
 use crate::domain::secret::{CredentialMap, ExposeSecret};
 use crate::domain::time::Timestamp;
@@ -215,21 +216,28 @@ struct CreatedChannel {
 #[utoipa::path(
     tag = "channels",
     operation_id = "listChannels",
+    params(PageQuery),
     responses(
-        (status = 200, description = "Every channel", body = ChannelList),
+        (status = 200, description = "A page of channels, oldest first", body = ChannelList),
+        (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin" = []))
 )]
 #[get("/v1/channels")]
-async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let items = state
+async fn list(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = q.limit()?;
+    let page = state
         .store
-        .list_channels()
-        .await?
-        .iter()
-        .map(|c| view(&state, c))
-        .collect();
-    Ok(json(StatusCode::OK, ChannelList { items }))
+        .list_channels_page(q.after(), limit)
+        .await
+        .map_err(paging::cursor_error)?;
+    let next = paging::next(&page, limit, |c| &c.id);
+    let items = page.iter().map(|c| view(&state, c)).collect();
+    Ok(json(StatusCode::OK, ChannelList { items, next }))
 }
 
 /// Show a channel

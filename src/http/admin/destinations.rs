@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
+use super::paging::{self, PageQuery};
 use crate::domain::destination::{validate_event_type_filter, Destination};
 use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::time::Timestamp;
@@ -275,21 +276,31 @@ async fn create(
 #[utoipa::path(
     tag = "destinations",
     operation_id = "listDestinations",
+    params(PageQuery),
     responses(
-        (status = 200, description = "Every destination (never a secret)", body = DestinationList),
+        (status = 200, description = "A page of destinations, oldest first (never a secret)", body = DestinationList),
+        (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("admin" = []))
 )]
 #[get("/v1/destinations")]
-async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let items = state
+async fn list(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = q.limit()?;
+    let page = state
         .store
-        .list_destinations()
-        .await?
+        .list_destinations_page(q.after(), limit)
+        .await
+        .map_err(paging::cursor_error)?;
+    let next = paging::next(&page, limit, |d| &d.id);
+    let items = page
         .iter()
         .map(|d| DestinationView::new(d, &state.settings.server.public_base()))
         .collect();
-    Ok(json(StatusCode::OK, DestinationList { items }))
+    Ok(json(StatusCode::OK, DestinationList { items, next }))
 }
 
 /// Show a destination

@@ -5,4 +5,5 @@ pub mod deliveries;
 pub mod destination_test;
 pub mod destinations;
 pub mod events;
+pub mod paging;
 pub mod tokens;

@@ -101,6 +101,26 @@ pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Destination>> {
     Ok(out)
 }
 
+pub fn page(
+    conn: &Connection,
+    cipher: &Cipher,
+    after: Option<&str>,
+    limit: usize,
+) -> Res<Vec<Destination>> {
+    let (ms, rowid) = super::channels::page_start(conn, "destinations", after)?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM destinations WHERE (created_ms, rowid) > (?1, ?2) \
+         ORDER BY created_ms, rowid LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![ms, rowid, limit as i64], |r| from_row(r, cipher))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
 /// The enabled destinations' filters, from the writer's cache.
 pub fn enabled_filters(ctx: &mut WriterCtx) -> Res<&[DestFilter]> {
     if ctx.destinations.is_none() {
@@ -298,6 +318,15 @@ impl Destinations for EmbeddedStore {
 
     async fn list_destinations(&self) -> StoreResult<Vec<Destination>> {
         self.read(list).await
+    }
+
+    async fn list_destinations_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<Destination>> {
+        self.read(move |conn, cipher| page(conn, cipher, after.as_deref(), limit))
+            .await
     }
 
     async fn update_destination(

@@ -134,6 +134,34 @@ pub async fn list(st: &RedisStore) -> StoreResult<Vec<Channel>> {
         .collect()
 }
 
+/// Up to `limit` ids of the listing `zset` (scored by listing order) after `after`.
+pub async fn page_ids(
+    st: &RedisStore,
+    zset: String,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<String>> {
+    let Some(after) = after else {
+        return st.ok(st.conn().zrange(zset, 0, limit as isize - 1).await);
+    };
+    let score: Option<i64> = st.ok(st.conn().zscore(&zset, after).await)?;
+    let score = score.ok_or(StoreError::NotFound)?;
+    st.ok(st
+        .conn()
+        .zrangebyscore_limit(zset, format!("({score}"), "+inf", 0, limit as isize)
+        .await)
+}
+
+pub async fn page(st: &RedisStore, after: Option<&str>, limit: usize) -> StoreResult<Vec<Channel>> {
+    let ids = page_ids(st, st.keys.channels(), after, limit).await?;
+    let keys = ids.iter().map(|id| st.keys.channel(id)).collect();
+    st.hgetall_many(keys)
+        .await?
+        .iter()
+        .map(|f| from_fields(st, f))
+        .collect()
+}
+
 pub async fn update(st: &RedisStore, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
     let mut fields = vec![("updated_ms", Timestamp::now().millis().to_string())];
     if let Some(name) = patch.name {
@@ -388,6 +416,14 @@ impl Channels for RedisStore {
 
     async fn list_channels(&self) -> StoreResult<Vec<Channel>> {
         list(self).await
+    }
+
+    async fn list_channels_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<Channel>> {
+        page(self, after.as_deref(), limit).await
     }
 
     async fn rotate_webhook_key(

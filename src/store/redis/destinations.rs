@@ -78,6 +78,20 @@ pub async fn list(st: &RedisStore) -> StoreResult<Vec<Destination>> {
         .collect()
 }
 
+pub async fn page(
+    st: &RedisStore,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<Destination>> {
+    let ids = super::channels::page_ids(st, st.keys.destinations(), after, limit).await?;
+    let keys = ids.iter().map(|id| st.keys.destination(id)).collect();
+    st.hgetall_many(keys)
+        .await?
+        .iter()
+        .map(|f| from_fields(st, f))
+        .collect()
+}
+
 /// Every field of a destination as written (times aside).
 fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str, String)>> {
     let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
@@ -189,6 +203,14 @@ impl Destinations for RedisStore {
 
     async fn list_destinations(&self) -> StoreResult<Vec<Destination>> {
         list(self).await
+    }
+
+    async fn list_destinations_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<Destination>> {
+        page(self, after.as_deref(), limit).await
     }
 
     async fn update_destination(

@@ -83,6 +83,13 @@ pub trait Channels: Send + Sync {
         previous_until: Timestamp,
     ) -> StoreResult<Channel>;
     async fn list_channels(&self) -> StoreResult<Vec<Channel>>;
+    /// Up to `limit` channels in listing order, after the channel `after` (`NotFound` when
+    /// there is no such channel).
+    async fn list_channels_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<Channel>>;
     async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel>;
     /// Deletes a channel that is not approved; its stored events stay.
     async fn delete_channel(&self, id: &str) -> StoreResult<()>;

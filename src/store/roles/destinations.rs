@@ -55,6 +55,13 @@ pub trait Destinations: Send + Sync {
     async fn create_destination(&self, destination: Destination) -> StoreResult<Destination>;
     async fn get_destination(&self, id: &str) -> StoreResult<Option<Destination>>;
     async fn list_destinations(&self) -> StoreResult<Vec<Destination>>;
+    /// Up to `limit` destinations in listing order, after the destination `after` (`NotFound`
+    /// when there is no such destination).
+    async fn list_destinations_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<Vec<Destination>>;
     async fn update_destination(
         &self,
         id: &str,

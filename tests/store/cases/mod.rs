@@ -15,10 +15,12 @@ use serde_json::json;
 
 mod callback_secrets;
 mod enrichment;
+mod listing_pages;
 mod races;
 mod webhook_keys;
 pub use callback_secrets::*;
 pub use enrichment::*;
+pub use listing_pages::*;
 pub use races::*;
 pub use webhook_keys::*;
 
