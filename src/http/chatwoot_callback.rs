@@ -39,6 +39,9 @@ impl From<CallbackError> for ApiError {
                 "this destination has no inbox_secret to verify callbacks with",
             ),
             CallbackError::InvalidJson(detail) => ApiError::new(Code::InvalidJson, detail),
+            CallbackError::RateLimited(wait) => {
+                super::middleware::guard::callback_rate_limited(wait)
+            }
             CallbackError::Store(e) => e.into(),
         }
     }
@@ -58,7 +61,8 @@ impl From<CallbackError> for ApiError {
         (status = 400, description = "`invalid_json`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`signature_missing`, `signature_invalid`, `timestamp_out_of_window`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such Chatwoot destination, or not its callback secret", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json")
+        (status = 413, description = "`body_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: this destination's verified callbacks are over `security.webhook_rate_per_second` (refused ones are not counted)", body = Problem, content_type = "application/problem+json")
     ),
     security(())
 )]
@@ -86,6 +90,7 @@ async fn callback(
         relay_wake: &state.relay_wake,
         client: &state.helpdesk_client,
         timeout: state.settings.delivery.request_timeout,
+        admit: &|destination| state.limits.admit_callback(destination),
     };
     let received = Callback {
         headers: &headers,

@@ -29,6 +29,10 @@ pub struct Services<'a> {
     pub client: &'a reqwest::Client,
     /// Each call back into Chatwoot's time limit.
     pub timeout: Duration,
+    /// Counts a verified callback against its destination's rate (`Err`: seconds to wait).
+    /// Only callbacks that passed verification are counted, so junk cannot use a real
+    /// helpdesk's budget up.
+    pub admit: &'a (dyn Fn(&str) -> Result<(), u64> + Sync),
 }
 
 /// One callback as received.
@@ -71,6 +75,9 @@ pub enum CallbackError {
     Unverified(VerifyError),
     #[error("{0}")]
     InvalidJson(String),
+    /// Verified, but over the destination's callback rate: retry after this many seconds.
+    #[error("over the callback rate")]
+    RateLimited(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -181,6 +188,7 @@ pub async fn handle(
         return Err(CallbackError::NotFound);
     };
     let signed = verify(callback.headers, callback.body, settings)?;
+    (svc.admit)(&dest.id).map_err(CallbackError::RateLimited)?;
     let parsed: Value = serde_json::from_slice(callback.body)
         .map_err(|e| CallbackError::InvalidJson(e.to_string()))?;
     let delivery = callback.delivery.as_deref();

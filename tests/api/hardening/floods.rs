@@ -97,7 +97,7 @@ async fn a_flooding_api_token_gets_429_and_other_tokens_keep_working() {
 }
 
 #[tokio::test]
-async fn a_flooded_helpdesk_callback_url_gets_429() {
+async fn junk_never_spends_a_callback_url_s_rate_and_verified_floods_get_429() {
     let app = spawn_with(|s| {
         s.security.webhook_rate_per_second = 1;
         s.security.webhook_burst = 2;
@@ -107,25 +107,60 @@ async fn a_flooded_helpdesk_callback_url_gets_429() {
         .post(
             "/v1/destinations",
             json!({"kind": "chatwoot", "base_url": "http://127.0.0.1:9", "account_id": 1,
-                   "inbox_id": 1, "api_access_token": "t", "inbox_secret": "s"}),
+                   "inbox_id": 1, "api_access_token": "t", "inbox_secret": "s3cret"}),
         )
         .await;
     assert_eq!(status, 201, "{d}");
     let callback = d["callback_url"].as_str().unwrap().to_string();
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
-        let resp = reqwest::Client::new()
+    let wrong_secret = format!("{}x", callback);
+    let client = reqwest::Client::new();
+    let signed = |sig_secret: &'static str| {
+        let ts = chrono::Utc::now().timestamp().to_string();
+        let sig = omnigate_chatwoot::signature(sig_secret, &ts, b"{}");
+        client
             .post(&callback)
+            .header("content-type", "application/json")
+            .header("X-Chatwoot-Timestamp", ts)
+            .header("X-Chatwoot-Signature", sig)
             .body("{}")
-            .send()
-            .await
-            .unwrap();
-        statuses.push(resp.status().as_u16());
+    };
+    // A flood of junk: unsigned, forged, and to a wrong callback secret. None of it is counted.
+    let mut junk = Vec::new();
+    for _ in 0..10 {
+        junk.push(
+            client
+                .post(&callback)
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+        junk.push(signed("forged").send().await.unwrap().status().as_u16());
+        junk.push(
+            client
+                .post(&wrong_secret)
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
     }
-    assert_eq!(
-        &statuses[..2],
-        [401, 401],
-        "unsigned callbacks within the burst"
-    );
-    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    assert_eq!(junk, [401, 401, 404].repeat(10));
+    // Real callbacks still get through: the burst is theirs whole.
+    for n in 0..2 {
+        let resp = signed("s3cret").send().await.unwrap();
+        assert_eq!(resp.status(), 200, "verified callback {n}");
+    }
+    // Verified callbacks are what counts: a flood of them is refused.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(signed("s3cret").send().await.unwrap().status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let resp = client.post(&callback).body("{}").send().await.unwrap();
+    assert_eq!(resp.status(), 401, "junk is answered as junk, not as 429");
 }
