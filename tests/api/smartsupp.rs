@@ -1,7 +1,8 @@
 //! Smartsupp through the running gateway: webhooks signed with the client secret in (forged and
 //! missing signatures refused, a redelivery stored once), agent messages out as echoes (the
-//! echo of a relayed reply marked as omnigate's), and replies posted to the conversation
-//! messages API with the API token.
+//! echo of a relayed reply marked as omnigate's), a contact named by id only read from the
+//! contacts API before the event is forwarded, and replies posted to the conversation messages
+//! API with the API token.
 
 use omnigate::config::ProviderSettings;
 use serde_json::{json, Value};
@@ -164,5 +165,79 @@ async fn a_reply_over_the_limit_is_refused_before_anything_is_queued() {
         (status, p["code"].as_str()),
         (422, Some("text_too_long")),
         "{p}"
+    );
+}
+
+/// A gateway whose Smartsupp API is `smartsupp`.
+async fn gateway_with(smartsupp: &MockServer) -> TestApp {
+    let base = smartsupp.uri();
+    spawn_with(move |s| {
+        s.providers
+            .insert("smartsupp".into(), ProviderSettings { api_base: base });
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_contact_named_by_id_only_is_read_with_the_token_before_the_event_goes_on() {
+    let smartsupp = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/contacts/ct_51Rk8Wd"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": "ct_51Rk8Wd", "name": "Petra Holub", "email": "petra@example.com"}),
+        ))
+        .mount(&smartsupp)
+        .await;
+    let app = gateway_with(&smartsupp).await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(&helpdesk.uri(), json!({"event_types": ["conversation.*"]}))
+        .await;
+    let (_, hook) = channel(&app).await;
+    let body = fixture("conversation-opened.json");
+    assert_eq!(post_signed(&hook, &body, SECRET).await.status(), 200);
+    let got = wait_received(&helpdesk, &secret, 1).await;
+    assert_eq!(types(&got), ["conversation.opened"]);
+    let data = &got[0]["data"];
+    assert_eq!(data["contact"]["provider_ref"], "ct_51Rk8Wd");
+    assert_eq!(data["contact"]["name"], "Petra Holub");
+    assert_eq!(data["contact"]["email"], "petra@example.com");
+    assert_eq!(
+        data["provider_event"]["detail"]["enrichment"]["status"],
+        "enriched"
+    );
+    let reads = smartsupp.received_requests().await.unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(
+        reads[0].headers.get("authorization").unwrap(),
+        &format!("Bearer {TOKEN_VALUE}")
+    );
+}
+
+#[tokio::test]
+async fn a_contact_smartsupp_no_longer_has_leaves_the_event_with_its_id_and_the_reason() {
+    let smartsupp = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/contacts/ct_51Rk8Wd"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&smartsupp)
+        .await;
+    let app = gateway_with(&smartsupp).await;
+    let helpdesk = helpdesk_ok().await;
+    let (_, secret) = app
+        .destination(&helpdesk.uri(), json!({"event_types": ["conversation.*"]}))
+        .await;
+    let (_, hook) = channel(&app).await;
+    let body = fixture("conversation-opened.json");
+    assert_eq!(post_signed(&hook, &body, SECRET).await.status(), 200);
+    let got = wait_received(&helpdesk, &secret, 1).await;
+    assert_eq!(types(&got), ["conversation.opened"]);
+    let data = &got[0]["data"];
+    assert_eq!(data["contact"]["provider_ref"], "ct_51Rk8Wd");
+    assert_eq!(data["contact"]["name"], Value::Null);
+    assert_eq!(
+        data["provider_event"]["detail"]["enrichment"],
+        json!({"status": "failed", "code": "not_found",
+               "reason": "Smartsupp no longer has it (HTTP 404)"})
     );
 }

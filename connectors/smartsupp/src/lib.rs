@@ -22,14 +22,15 @@
 //! the conversation messages API with the API token. See the crate's README.md.
 
 mod config;
+mod enrich;
 mod normalize;
 mod reply;
 mod verify;
 
 use omnigate_connector_core::{
     CallOutcome, Capabilities, ChannelContext, ConfigError, Connector, CredentialField,
-    InboundRequest, NormalizedEvent, ProviderCall, ReplyContext, ReplyError, SignedRequest,
-    VerifyError,
+    EnrichContext, Enrichment, InboundRequest, NormalizedEvent, ProviderCall, ReplyContext,
+    ReplyError, SignedRequest, VerifyError,
 };
 use serde_json::{Map, Value};
 
@@ -101,6 +102,22 @@ impl Connector for Smartsupp {
 
     fn default_api_base(&self) -> &'static str {
         "https://api.smartsupp.com"
+    }
+
+    fn needs_enrichment(&self, event: &NormalizedEvent) -> bool {
+        enrich::is_thin(event)
+    }
+
+    fn enrichment_call(
+        &self,
+        ctx: &EnrichContext<'_>,
+        event: &NormalizedEvent,
+    ) -> Result<ProviderCall, Enrichment> {
+        enrich::call(ctx, event)
+    }
+
+    fn read_enrichment(&self, event: &NormalizedEvent, status: u16, body: &[u8]) -> Enrichment {
+        enrich::read(event, status, body)
     }
 
     fn validate_reply(&self, content: &Value) -> Result<(), ReplyError> {

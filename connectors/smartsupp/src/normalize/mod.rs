@@ -5,7 +5,8 @@
 //! becomes `provider.unrecognized` (the gateway keeps the raw body). Conversations are keyed by
 //! `data.conversation.id` (or the message's `conversation_id`). Smartsupp documents the envelope
 //! and the event names; the `data` shapes follow a production integration (see the README), so
-//! they are read tolerantly. Events that carry only a contact id are forwarded with that id.
+//! they are read tolerantly. A contact's message or a new conversation that names its contact by
+//! id only is marked `detail.thin`: the gateway reads the contact before forwarding it.
 
 mod conversation;
 mod messages;
@@ -90,11 +91,16 @@ pub fn normalize(body: &[u8]) -> NormalizedEvent {
     }
 }
 
+/// The contact id the event names (Smartsupp's key for a contact).
+fn contact_id(env: &Envelope<'_>) -> Option<String> {
+    id(env.conversation.get("contact_id"))
+        .or_else(|| env.message.and_then(|m| id(m.get("contact_id"))))
+}
+
 /// The visitor of the conversation, as far as the event tells: the contact id (Smartsupp's
 /// key for them), and the author name of a contact message.
 pub fn visitor(env: &Envelope<'_>) -> Option<Contact> {
-    let contact_id = id(env.conversation.get("contact_id"))
-        .or_else(|| env.message.and_then(|m| id(m.get("contact_id"))));
+    let contact_id = contact_id(env);
     let visitor_id = id(env.conversation.get("visitor_id"));
     let provider_ref = contact_id.or(visitor_id)?;
     Some(Contact {
@@ -109,9 +115,22 @@ pub fn event(
     event_type: EventType,
     contact: Option<Contact>,
     message: Option<Message>,
-    detail: Map<String, Value>,
+    mut detail: Map<String, Value>,
     id: Option<String>,
 ) -> NormalizedEvent {
+    // A contact's message or a new conversation that names the contact by id only: the
+    // gateway reads the contact (crate::enrich) before forwarding it.
+    let named_by_id = contact.as_ref().is_some_and(|c| {
+        c.name.is_none() && c.provider_ref.is_some() && c.provider_ref == contact_id(env)
+    });
+    if named_by_id
+        && matches!(
+            event_type,
+            EventType::MessageReceived | EventType::ConversationOpened
+        )
+    {
+        detail.insert("thin".into(), Value::Bool(true));
+    }
     let dedup_key = match &id {
         Some(id) => Some(format!("{}:{id}", env.event)),
         None => env.timestamp.as_ref().map(|ts| {
