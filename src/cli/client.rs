@@ -91,13 +91,13 @@ impl Client {
         self.call(reqwest::Method::GET, path, None).await
     }
 
-    /// Every item of a paged listing (`{items, next}`), following `next` to the last page;
-    /// answered as one `{items}`.
+    /// Every item of a paged listing (`{items, next}`), [`LIST_PAGE`] at a time, following
+    /// `next` to the last page; answered as one `{items}`.
     pub async fn get_all(&self, path: &str) -> Result<Value, ExitCode> {
         let mut items = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let mut url = format!("{path}?limit=500");
+            let mut url = format!("{path}?limit={LIST_PAGE}");
             if let Some(a) = &after {
                 url.push_str(&format!("&after={}", q(a)));
             }
@@ -123,6 +123,9 @@ impl Client {
         self.call(reqwest::Method::DELETE, path, None).await
     }
 }
+
+/// Items asked for per page when a command lists everything.
+pub const LIST_PAGE: usize = 100;
 
 /// Percent-encodes a query value.
 pub fn q(value: &str) -> String {
