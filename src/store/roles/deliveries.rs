@@ -45,6 +45,8 @@ impl DeliveryStatus {
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
+    /// The event's type; `enrichment.pending` while a thin event waits to be filled in from
+    /// the provider's API (see the README's "Thin events").
     pub event_type: String,
     pub destination_id: String,
     pub conversation_id: Option<String>,
