@@ -36,6 +36,11 @@ pub struct SecuritySettings {
     /// Lets destinations, Chatwoot base URLs and provider API bases reach loopback, private,
     /// link-local and metadata addresses. Off: those are refused (server-side request forgery).
     pub allow_private_destinations: bool,
+    /// Inward addresses that may be called while `allow_private_destinations` is off: a
+    /// helpdesk on the internal network, without opening every private address. Entries are an
+    /// address with a port (`10.0.0.5:443`, `[fd00::5]:8443`) or a network on any port
+    /// (`10.0.0.0/24`). In the environment, a comma-separated list.
+    pub private_destination_allowlist: Vec<String>,
     /// Sustained webhooks per second per webhook key; 0 turns the limit off.
     pub webhook_rate_per_second: u32,
     /// Webhooks one key may send at once above the sustained rate.
@@ -59,6 +64,7 @@ impl Default for SecuritySettings {
     fn default() -> Self {
         SecuritySettings {
             allow_private_destinations: false,
+            private_destination_allowlist: Vec::new(),
             webhook_rate_per_second: 200,
             webhook_burst: 1000,
             api_rate_per_second: 100,
@@ -301,6 +307,7 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("delivery.retry_schedule")
                     .with_list_parse_key("relay.retry_schedule")
+                    .with_list_parse_key("security.private_destination_allowlist")
                     .try_parsing(true),
             )
             .build()?
@@ -380,9 +387,17 @@ impl Settings {
         if self.security.max_header_bytes == 0 {
             return bad("security.max_header_bytes must be at least 1");
         }
+        for entry in &self.security.private_destination_allowlist {
+            if let Err(e) = entry.parse::<crate::egress::Allowed>() {
+                return Err(config::ConfigError::Message(format!(
+                    "security.private_destination_allowlist: {e}"
+                )));
+            }
+        }
         if !self.security.allow_private_destinations {
+            let egress = crate::egress::Egress::from_settings(&self.security);
             for (provider, p) in &self.providers {
-                if crate::egress::literal_is_private(p.api_base.trim()) {
+                if crate::egress::literal_refused(p.api_base.trim(), &egress) {
                     return Err(config::ConfigError::Message(format!(
                         "providers.{provider}.api_base is a private address; set \
                          security.allow_private_destinations = true to allow it"
@@ -481,6 +496,18 @@ mod tests {
         let unknown = Settings::unknown_env_vars();
         // A loopback API base is refused until private destinations are allowed.
         let refused = Settings::load(Path::new("config"));
+        // ... unless the allowlist names it (a comma-separated list in the environment).
+        std::env::set_var(
+            "OMNIGATE__SECURITY__PRIVATE_DESTINATION_ALLOWLIST",
+            "10.1.0.0/16,127.0.0.1:9",
+        );
+        let allowlisted = Settings::load(Path::new("config"));
+        std::env::set_var(
+            "OMNIGATE__SECURITY__PRIVATE_DESTINATION_ALLOWLIST",
+            "helpdesk.internal:443",
+        );
+        let misnamed = Settings::load(Path::new("config"));
+        std::env::remove_var("OMNIGATE__SECURITY__PRIVATE_DESTINATION_ALLOWLIST");
         std::env::set_var("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "true");
         let loaded = Settings::load(Path::new("config"));
         for key in [
@@ -498,6 +525,15 @@ mod tests {
         assert!(refused
             .to_string()
             .contains("providers.naver_talktalk.api_base"));
+        let allowlisted = allowlisted.expect("an allowlisted API base loads");
+        assert_eq!(
+            allowlisted.security.private_destination_allowlist,
+            vec!["10.1.0.0/16".to_string(), "127.0.0.1:9".to_string()]
+        );
+        let misnamed = misnamed.expect_err("an allowlist entry must be an address or a network");
+        assert!(misnamed
+            .to_string()
+            .contains("security.private_destination_allowlist: \"helpdesk.internal:443\""));
         let s = loaded.expect("loads");
         assert!(s.security.allow_private_destinations);
         assert_eq!(

@@ -2,7 +2,8 @@
 //! Chatwoot base URLs, attachment links), so without a check it could be made to reach its own
 //! network (server-side request forgery): loopback, private ranges, link-local and the cloud
 //! metadata endpoint. Unless `security.allow_private_destinations` is set, such URLs are refused
-//! when they are registered, and every outbound client resolves names through
+//! when they are registered (except the addresses `security.private_destination_allowlist`
+//! names: [`Egress`]), and every outbound client resolves names through
 //! [`GuardedResolver`], which drops those addresses at connect time too (a name that resolved to
 //! a public address when it was registered may not point inward later). Address literals are
 //! not resolved, so [`GuardLayer`] checks the address every new connection reached and refuses
@@ -15,6 +16,119 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+/// What outbound calls may reach: every address when `security.allow_private_destinations` is
+/// on; otherwise public addresses, plus the inward ones `security.private_destination_allowlist`
+/// names (a helpdesk on the internal network: `10.0.0.5:443` one address and port,
+/// `10.0.0.0/24` a whole network on any port). Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Egress {
+    open: bool,
+    allowed: Arc<[Allowed]>,
+}
+
+/// One entry of `security.private_destination_allowlist`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    /// An address and port: `10.0.0.5:443`, `[fd00::5]:8443`.
+    Socket(SocketAddr),
+    /// A network on any port: `10.0.0.0/24`, or one address as `10.0.0.5/32`.
+    Net(ipnet::IpNet),
+}
+
+impl std::str::FromStr for Allowed {
+    type Err = String;
+
+    fn from_str(entry: &str) -> Result<Allowed, String> {
+        let entry = entry.trim();
+        if let Ok(socket) = entry.parse::<SocketAddr>() {
+            return Ok(Allowed::Socket(socket));
+        }
+        if let Ok(net) = entry.parse::<ipnet::IpNet>() {
+            return Ok(Allowed::Net(net.trunc()));
+        }
+        Err(format!(
+            "{entry:?} is neither an address with a port (10.0.0.5:443, [fd00::5]:443) nor a \
+             network (10.0.0.0/24, 10.0.0.5/32)"
+        ))
+    }
+}
+
+impl Allowed {
+    fn admits(&self, addr: SocketAddr) -> bool {
+        match self {
+            Allowed::Socket(s) => same_ip(s.ip(), addr.ip()) && s.port() == addr.port(),
+            Allowed::Net(n) => n.contains(&canonical(addr.ip())),
+        }
+    }
+
+    /// Whether some port of `ip` is admitted: what a resolver, which knows no port, can tell.
+    fn admits_some_port(&self, ip: IpAddr) -> bool {
+        match self {
+            Allowed::Socket(s) => same_ip(s.ip(), ip),
+            Allowed::Net(n) => n.contains(&canonical(ip)),
+        }
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it is.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn same_ip(a: IpAddr, b: IpAddr) -> bool {
+    canonical(a) == canonical(b)
+}
+
+impl Egress {
+    /// Every address may be called (`security.allow_private_destinations = true`).
+    pub fn open() -> Egress {
+        Egress {
+            open: true,
+            allowed: Arc::new([]),
+        }
+    }
+
+    /// Public addresses only, plus `allowed`.
+    pub fn guarded(allowed: Vec<Allowed>) -> Egress {
+        Egress {
+            open: false,
+            allowed: allowed.into(),
+        }
+    }
+
+    /// The rules `[security]` sets; entries of the allowlist were checked when the settings
+    /// were loaded.
+    pub fn from_settings(security: &crate::config::SecuritySettings) -> Egress {
+        if security.allow_private_destinations {
+            return Egress::open();
+        }
+        Egress::guarded(
+            security
+                .private_destination_allowlist
+                .iter()
+                .filter_map(|e| e.parse().ok())
+                .collect(),
+        )
+    }
+
+    /// Whether every address may be called.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Whether a connection to `addr` may be made.
+    pub fn permits(&self, addr: SocketAddr) -> bool {
+        self.open || !forbidden(addr.ip()) || self.allowed.iter().any(|a| a.admits(addr))
+    }
+
+    fn permits_some_port(&self, ip: IpAddr) -> bool {
+        self.open || !forbidden(ip) || self.allowed.iter().any(|a| a.admits_some_port(ip))
+    }
+}
 
 /// Whether an address is one the gateway must not call by default.
 pub fn forbidden(ip: IpAddr) -> bool {
@@ -93,12 +207,12 @@ fn literal(url: &reqwest::Url) -> Option<IpAddr> {
         .ok()
 }
 
-/// Whether `url` names a forbidden address literally (no DNS): for configuration checks.
-pub fn literal_is_private(url: &str) -> bool {
+/// Whether `url` names an address literally (no DNS) that `egress` refuses: for configuration
+/// checks.
+pub fn literal_refused(url: &str, egress: &Egress) -> bool {
     reqwest::Url::parse(url)
         .ok()
-        .and_then(|u| literal(&u))
-        .is_some_and(forbidden)
+        .is_some_and(|u| !callable(&u, egress))
 }
 
 /// Why a URL may not be called.
@@ -124,14 +238,15 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Checks a URL an API caller registers: an address literal is checked as it is; a name is
 /// resolved and refused if any of its addresses is forbidden. A name that does not resolve
 /// now is accepted (the resolver checks it again on every connection).
-pub async fn check_url(url: &str, allow_private: bool) -> Result<(), Refused> {
-    if allow_private {
+pub async fn check_url(url: &str, egress: &Egress) -> Result<(), Refused> {
+    if egress.is_open() {
         return Ok(());
     }
     let parsed = reqwest::Url::parse(url).map_err(|e| Refused(format!("{url}: {e}")))?;
     let host = parsed.host_str().unwrap_or_default().to_string();
+    let port = parsed.port_or_known_default().unwrap_or(443);
     if let Some(ip) = literal(&parsed) {
-        return if forbidden(ip) {
+        return if !egress.permits(SocketAddr::new(ip, port)) {
             Err(Refused(format!(
                 "{host} is a loopback, private, link-local or reserved address"
             )))
@@ -139,13 +254,12 @@ pub async fn check_url(url: &str, allow_private: bool) -> Result<(), Refused> {
             Ok(())
         };
     }
-    let port = parsed.port_or_known_default().unwrap_or(443);
     let lookup = tokio::net::lookup_host((host.as_str(), port));
     let Ok(Ok(addrs)) = tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await else {
         return Ok(());
     };
     for addr in addrs {
-        if forbidden(addr.ip()) {
+        if !egress.permits(addr) {
             return Err(Refused(format!(
                 "{host} resolves to {}, a loopback, private, link-local or reserved address",
                 addr.ip()
@@ -157,8 +271,9 @@ pub async fn check_url(url: &str, allow_private: bool) -> Result<(), Refused> {
 
 /// Checks a URL at call time without DNS (the resolver covers names): for URLs that arrive in
 /// provider payloads, such as attachment links.
-pub fn callable(url: &reqwest::Url, allow_private: bool) -> bool {
-    allow_private || !literal(url).is_some_and(forbidden)
+pub fn callable(url: &reqwest::Url, egress: &Egress) -> bool {
+    let port = url.port_or_known_default().unwrap_or(443);
+    !literal(url).is_some_and(|ip| !egress.permits(SocketAddr::new(ip, port)))
 }
 
 /// Whether a URL holds a user name or password (`user:password@host`): refused in destination
@@ -179,17 +294,22 @@ pub fn shown_url(url: &str) -> String {
 }
 
 /// Resolves names with the system resolver and keeps only addresses the gateway may call.
+/// An allowlisted address passes here whatever its port; the connection guard then checks the
+/// port the call used.
 #[derive(Debug, Default)]
-pub struct GuardedResolver;
+pub struct GuardedResolver(Egress);
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
+        let egress = self.0.clone();
         Box::pin(async move {
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> =
-                found.into_iter().filter(|a| !forbidden(a.ip())).collect();
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| egress.permits_some_port(a.ip()))
+                .collect();
             if allowed.is_empty() {
                 let refused = Refused(format!(
                     "{host} resolves only to private or reserved addresses (refused: \
@@ -204,20 +324,20 @@ impl Resolve for GuardedResolver {
 
 /// Refuses a new outbound connection whose peer is an address [`forbidden`] names, before
 /// anything is written on it: the check that covers address literals, which no resolver sees.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GuardLayer;
+#[derive(Debug, Clone, Default)]
+pub struct GuardLayer(Egress);
 
 impl<S> tower_layer::Layer<S> for GuardLayer {
     type Service = Guard<S>;
 
     fn layer(&self, inner: S) -> Guard<S> {
-        Guard(inner)
+        Guard(inner, self.0.clone())
     }
 }
 
 /// The connector service [`GuardLayer`] wraps.
 #[derive(Debug, Clone)]
-pub struct Guard<S>(S);
+pub struct Guard<S>(S, Egress);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -242,12 +362,15 @@ where
 
     fn call(&mut self, req: Req) -> Self::Future {
         let connecting = self.0.call(req);
+        let egress = self.1.clone();
         Box::pin(async move {
             let conn = connecting.await.map_err(Into::into)?;
             match peer(&conn) {
-                Some(ip) if forbidden(ip) => Err(Box::new(Refused(format!(
-                    "{ip} is a loopback, private, link-local or reserved address (refused: \
-                     security.allow_private_destinations is off)"
+                Some(addr) if !egress.permits(addr) => Err(Box::new(Refused(format!(
+                    "{} is a loopback, private, link-local or reserved address (refused: \
+                     security.allow_private_destinations is off and \
+                     security.private_destination_allowlist does not name {addr})",
+                    addr.ip()
                 ))) as BoxError),
                 _ => Ok(conn),
             }
@@ -256,12 +379,12 @@ where
 }
 
 /// The address a connection reached, as its connector recorded it.
-fn peer(conn: &impl hyper_util::client::legacy::connect::Connection) -> Option<IpAddr> {
+fn peer(conn: &impl hyper_util::client::legacy::connect::Connection) -> Option<SocketAddr> {
     let mut extensions = http::Extensions::new();
     conn.connected().get_extras(&mut extensions);
     extensions
         .get::<hyper_util::client::legacy::connect::HttpInfo>()
-        .map(|info| info.remote_addr().ip())
+        .map(|info| info.remote_addr())
 }
 
 /// A client builder for every outbound call: no redirects, the gateway's user agent, and the
@@ -270,23 +393,23 @@ fn peer(conn: &impl hyper_util::client::legacy::connect::Connection) -> Option<I
 /// one connection pool with keep-alive, TLS roots parsed once, no redirects, inward addresses
 /// refused at connect time. It has no overall timeout: each caller sets its own per request
 /// (`delivery.request_timeout`, `relay.request_timeout`).
-pub fn client(allow_private: bool) -> anyhow::Result<reqwest::Client> {
-    Ok(client_builder(allow_private)
+pub fn client(egress: &Egress) -> anyhow::Result<reqwest::Client> {
+    Ok(client_builder(egress)
         .connect_timeout(std::time::Duration::from_secs(5))
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()?)
 }
 
-pub fn client_builder(allow_private: bool) -> reqwest::ClientBuilder {
+pub fn client_builder(egress: &Egress) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("omnigate/", env!("CARGO_PKG_VERSION")));
-    if allow_private {
+    if egress.is_open() {
         builder
     } else {
         builder
-            .dns_resolver(Arc::new(GuardedResolver))
-            .connector_layer(GuardLayer)
+            .dns_resolver(Arc::new(GuardedResolver(egress.clone())))
+            .connector_layer(GuardLayer(egress.clone()))
     }
 }
 
@@ -368,12 +491,24 @@ mod tests {
             "http://[64:ff9b::10.0.0.1]/",
             "http://[2002:a9fe:a9fe::]/latest/meta-data",
         ] {
-            assert!(check_url(bad, false).await.is_err(), "{bad}");
-            assert!(check_url(bad, true).await.is_ok(), "{bad} when allowed");
+            assert!(
+                check_url(bad, &Egress::guarded(vec![])).await.is_err(),
+                "{bad}"
+            );
+            assert!(
+                check_url(bad, &Egress::open()).await.is_ok(),
+                "{bad} when allowed"
+            );
         }
-        assert!(check_url("https://93.184.216.34/in", false).await.is_ok());
-        assert!(literal_is_private("http://10.0.0.1"));
-        assert!(!literal_is_private("https://api.crisp.chat"));
+        assert!(
+            check_url("https://93.184.216.34/in", &Egress::guarded(vec![]))
+                .await
+                .is_ok()
+        );
+        let guarded = Egress::guarded(vec!["10.0.0.2/32".parse().unwrap()]);
+        assert!(literal_refused("http://10.0.0.1", &guarded));
+        assert!(!literal_refused("http://10.0.0.2", &guarded));
+        assert!(!literal_refused("https://api.crisp.chat", &guarded));
     }
 
     #[tokio::test]
@@ -391,7 +526,7 @@ mod tests {
             }
             got
         });
-        let guarded = client(false).unwrap();
+        let guarded = client(&Egress::guarded(vec![])).unwrap();
         for url in [
             format!("http://127.0.0.1:{port}/in"),
             format!("http://2130706433:{port}/in"),
@@ -417,6 +552,69 @@ mod tests {
     }
 
     #[test]
+    fn the_allowlist_admits_exactly_the_addresses_it_names() {
+        let egress = Egress::guarded(vec![
+            "10.0.0.5:443".parse().unwrap(),
+            "192.168.7.0/24".parse().unwrap(),
+            "[fd00::5]:8443".parse().unwrap(),
+        ]);
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert!(egress.permits(at("10.0.0.5:443")));
+        assert!(
+            !egress.permits(at("10.0.0.5:80")),
+            "another port of an address+port entry"
+        );
+        assert!(!egress.permits(at("10.0.0.6:443")));
+        assert!(
+            egress.permits(at("192.168.7.200:9000")),
+            "any port inside a network entry"
+        );
+        assert!(!egress.permits(at("192.168.8.1:9000")));
+        assert!(egress.permits(at("[fd00::5]:8443")));
+        assert!(
+            egress.permits(at("[::ffff:10.0.0.5]:443")),
+            "the IPv4-mapped form"
+        );
+        assert!(!egress.permits(at("169.254.169.254:80")));
+        assert!(
+            egress.permits(at("93.184.216.34:443")),
+            "public addresses as always"
+        );
+        let link = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert!(callable(&link("https://10.0.0.5/a.png"), &egress));
+        assert!(
+            !callable(&link("http://10.0.0.5/a.png"), &egress),
+            "port 80"
+        );
+        assert!(!callable(&link("http://127.0.0.1:8080/a.png"), &egress));
+    }
+
+    #[test]
+    fn allowlist_entries_that_are_neither_address_nor_network_are_refused() {
+        for bad in ["10.0.0.5", "helpdesk.internal:443", "10.0.0.0/33", ""] {
+            let err = bad.parse::<Allowed>().unwrap_err();
+            assert!(
+                err.contains("neither an address with a port"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(
+            "10.0.0.77/24".parse::<Allowed>(),
+            Ok(Allowed::Net("10.0.0.0/24".parse().unwrap()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_registered_url_on_an_allowlisted_address_passes_and_its_neighbours_do_not() {
+        let egress = Egress::guarded(vec!["127.0.0.1:4000".parse().unwrap()]);
+        assert!(check_url("http://127.0.0.1:4000/in", &egress).await.is_ok());
+        assert!(check_url("http://127.0.0.1:4001/in", &egress)
+            .await
+            .is_err());
+        assert!(check_url("http://10.0.0.1:4000/in", &egress).await.is_err());
+    }
+
+    #[test]
     fn attachment_links_at_inward_literals_are_not_callable_unless_allowed() {
         for link in [
             "http://127.0.0.1:8080/a.png",
@@ -425,12 +623,12 @@ mod tests {
             "http://[::1]/a.png",
         ] {
             let url = reqwest::Url::parse(link).unwrap();
-            assert!(!callable(&url, false), "{link}");
-            assert!(callable(&url, true), "{link} when allowed");
+            assert!(!callable(&url, &Egress::guarded(vec![])), "{link}");
+            assert!(callable(&url, &Egress::open()), "{link} when allowed");
         }
         // Names are left to the resolver, which checks them on every connection.
         let named = reqwest::Url::parse("https://cdn.example.com/a.png").unwrap();
-        assert!(callable(&named, false));
+        assert!(callable(&named, &Egress::guarded(vec![])));
     }
 
     #[tokio::test]
@@ -438,7 +636,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
-        let guarded = client_builder(false).build().unwrap();
+        let guarded = client_builder(&Egress::guarded(vec![])).build().unwrap();
         let err = guarded
             .get(format!("http://localhost:{port}/"))
             .send()
@@ -448,7 +646,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(!accepted.is_finished(), "no connection was made");
         // With private destinations allowed, the same call connects.
-        let open = client_builder(true).build().unwrap();
+        let open = client_builder(&Egress::open()).build().unwrap();
         let _ = open
             .get(format!("http://localhost:{port}/"))
             .timeout(Duration::from_millis(300))

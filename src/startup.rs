@@ -144,7 +144,8 @@ impl Application {
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
         crate::helpdesk::chatwoot::callback::give_callback_secrets(store.as_ref()).await?;
         let relay_wake = Arc::new(tokio::sync::Notify::new());
-        let client = crate::egress::client(settings.security.allow_private_destinations)?;
+        let egress = crate::egress::Egress::from_settings(&settings.security);
+        let client = crate::egress::client(&egress)?;
         let state = web::Data::new(AppState {
             store: store.clone(),
             settings: settings.clone(),
@@ -181,7 +182,7 @@ impl Application {
             store.clone(),
             client.clone(),
             &settings.delivery,
-            settings.security.allow_private_destinations,
+            egress,
             enricher,
         );
         let relay = Relay::new(

@@ -64,8 +64,8 @@ pub struct DeliveryContext<'a> {
     pub store: &'a dyn Store,
     /// `delivery.request_timeout`, applied to each outbound request.
     pub timeout: Duration,
-    /// `security.allow_private_destinations` (see [`crate::egress`]).
-    pub allow_private: bool,
+    /// What outbound calls may reach (see [`crate::egress`]).
+    pub egress: &'a crate::egress::Egress,
 }
 
 /// One destination kind's way of making a delivery.

@@ -87,7 +87,7 @@ impl Forwarder {
             client: &self.client,
             store: self.store.as_ref(),
             timeout: self.timeout,
-            allow_private: self.allow_private,
+            egress: &self.egress,
         };
         loop {
             if *stop.borrow() {

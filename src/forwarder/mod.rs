@@ -38,7 +38,7 @@ pub struct Forwarder {
     /// Lanes a worker holds now; `true` once the lane was claimed again meanwhile (a new event
     /// arrived after the worker's last look), so the worker hands it back when it stops.
     in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
-    allow_private: bool,
+    egress: crate::egress::Egress,
     /// Fills in thin events before they go out.
     enricher: crate::enrich::Enricher,
 }
@@ -64,13 +64,13 @@ fn record_metrics(kind: &'static str, result: &AttemptResult, report: &AttemptRe
 }
 
 impl Forwarder {
-    /// `client`: the gateway's outbound client ([`crate::egress::client`]); `allow_private`:
-    /// `security.allow_private_destinations` (see [`crate::egress`]).
+    /// `client`: the gateway's outbound client ([`crate::egress::client`]); `egress`: what it
+    /// may reach (see [`crate::egress`]).
     pub fn new(
         store: Arc<dyn Store>,
         client: reqwest::Client,
         settings: &DeliverySettings,
-        allow_private: bool,
+        egress: crate::egress::Egress,
         enricher: crate::enrich::Enricher,
     ) -> Forwarder {
         Forwarder {
@@ -87,7 +87,7 @@ impl Forwarder {
             },
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
-            allow_private,
+            egress,
             enricher,
         }
     }

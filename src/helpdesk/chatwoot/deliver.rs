@@ -33,8 +33,8 @@ pub struct Delivery<'a> {
     pub api: Api<'a>,
     pub store: &'a dyn Store,
     pub destination_id: &'a str,
-    /// `security.allow_private_destinations`: attachment links may name inward addresses.
-    pub allow_private: bool,
+    /// What outbound calls may reach: attachment links naming inward addresses are refused.
+    pub egress: &'a crate::egress::Egress,
 }
 
 fn store_error(e: StoreError) -> CallError {
@@ -274,7 +274,7 @@ impl Delivery<'_> {
         // The link comes from a provider payload: an inward address is never fetched (names are
         // checked by the client's resolver).
         if !matches!(parsed.scheme(), "http" | "https")
-            || !crate::egress::callable(&parsed, self.allow_private)
+            || !crate::egress::callable(&parsed, self.egress)
         {
             return None;
         }

@@ -43,7 +43,7 @@ impl Deliverer for Chatwoot {
             },
             store: ctx.store,
             destination_id: &dest.id,
-            allow_private: ctx.allow_private,
+            egress: ctx.egress,
         };
         let (outcome, status_code, error) = match delivery.run(job).await {
             Ok(Written::Done) => (Outcome::Delivered, None, None),

@@ -187,14 +187,15 @@ pub async fn guard<B: MessageBody + 'static>(
 /// Refuses a URL an API caller registers when it points inward (see [`crate::egress`]):
 /// 422 `url_not_allowed` naming the field.
 pub async fn outbound_allowed(state: &AppState, url: &str, field: &str) -> Result<(), ApiError> {
-    let allow = state.settings.security.allow_private_destinations;
-    crate::egress::check_url(url, allow).await.map_err(|e| {
+    let egress = crate::egress::Egress::from_settings(&state.settings.security);
+    crate::egress::check_url(url, &egress).await.map_err(|e| {
         ApiError::new(
             Code::UrlNotAllowed,
             format!(
                 "{field}: {e}; to allow it, set security.allow_private_destinations = true \
                  (environment: OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS=true, or run with \
-                 OMNIGATE_ENV=dev) and restart the gateway"
+                 OMNIGATE_ENV=dev), or name the address in \
+                 security.private_destination_allowlist, and restart the gateway"
             ),
         )
         .with("field", field.to_string())

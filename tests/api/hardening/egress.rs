@@ -186,3 +186,79 @@ async fn destinations_registered_while_private_ones_were_allowed_are_not_called_
         "the loopback address was never fetched"
     );
 }
+
+/// A Chatwoot inbox on the internal network, named in `security.private_destination_allowlist`
+/// while private destinations are forbidden: it is written to, and the attachment links of
+/// messages that point at loopback, a private range and the metadata address are posted as
+/// links, never fetched.
+#[tokio::test]
+async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetched() {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+
+    use crate::fake_chatwoot::{FakeChatwoot, ACCESS_TOKEN, ACCOUNT, INBOX};
+
+    let chatwoot = FakeChatwoot::start().await;
+    // Listens on loopback too: any request it sees is an attachment fetched from an inward
+    // address.
+    let trap = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![0x89, b'P', b'N', b'G']))
+        .mount(&trap)
+        .await;
+    let inbox_address = chatwoot.uri().trim_start_matches("http://").to_string();
+    let app = spawn_with(|s| {
+        s.security.allow_private_destinations = false;
+        s.security.private_destination_allowlist = vec![inbox_address];
+    })
+    .await;
+    let (status, d) = app
+        .post(
+            "/v1/destinations",
+            json!({"kind": "chatwoot", "base_url": chatwoot.uri(), "account_id": ACCOUNT,
+                   "inbox_id": INBOX, "api_access_token": ACCESS_TOKEN,
+                   "inbox_secret": "cw-inbox-secret-Xk29vLq8Rt5Yp3Nw"}),
+        )
+        .await;
+    assert_eq!(status, 201, "the allowlisted inbox is accepted: {d}");
+    // The trap's own address is not on the allowlist: it may not be a destination either.
+    let body = counted(&app, 422, "url_not_allowed", || {
+        app.http
+            .post(format!("{}/v1/destinations", app.base))
+            .bearer_auth(TOKEN)
+            .json(&json!({"url": format!("{}/in", trap.uri())}))
+            .send()
+    })
+    .await;
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("security.private_destination_allowlist"));
+    let (_, hook) = app.approved_naver_channel().await;
+
+    let links = [
+        format!("{}/loopback.png", trap.uri()),
+        "http://10.20.30.40/private.png".to_string(),
+        "http://169.254.169.254/latest/meta-data/metadata.png".to_string(),
+    ];
+    for link in &links {
+        let body = naver("send", "u1", json!({"imageContent": {"imageUrl": link}}));
+        assert_eq!(post_hook(&hook, body).await.status(), 200);
+    }
+    let messages = eventually(20, "three Chatwoot messages", || async {
+        let m = chatwoot.with(|s| s.messages.clone());
+        (m.len() >= links.len()).then_some(m)
+    })
+    .await;
+    assert_eq!(messages.len(), links.len(), "one message per webhook");
+    for ((_, m), link) in messages.iter().zip(&links) {
+        assert!(m.get("attachments").is_none(), "not attached: {m}");
+        let text = m["content"].as_str().unwrap_or_default();
+        assert!(text.contains(link.as_str()), "posted as a link: {m}");
+    }
+    assert_eq!(
+        trap.received_requests().await.unwrap().len(),
+        0,
+        "the loopback address was never fetched"
+    );
+    chatwoot.assert_nothing_refused();
+}
