@@ -206,10 +206,14 @@ async fn attachment_links_at_inward_addresses_are_posted_as_links_and_never_fetc
         .mount(&trap)
         .await;
     let inbox_address = chatwoot.uri().trim_start_matches("http://").to_string();
-    let app = spawn_with(|s| {
-        s.security.allow_private_destinations = false;
-        s.security.private_destination_allowlist = vec![inbox_address];
-    })
+    // A process of its own, configured through the environment as an operator would.
+    let (_gw, app) = own_gateway(&[
+        ("OMNIGATE__SECURITY__ALLOW_PRIVATE_DESTINATIONS", "false"),
+        (
+            "OMNIGATE__SECURITY__PRIVATE_DESTINATION_ALLOWLIST",
+            &inbox_address,
+        ),
+    ])
     .await;
     let (status, d) = app
         .post(
