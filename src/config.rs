@@ -217,6 +217,34 @@ pub struct DeliverySettings {
     /// replicas, how soon another one takes over the conversations of a replica that died.
     #[serde(default = "default_lease_margin", with = "humantime_serde_compat")]
     pub lease_margin: Duration,
+    /// The most conversations of one destination delivered at once; unset: an eighth of
+    /// `concurrency` (at least 1), so that destinations that hang hold at most that many
+    /// workers each and the others keep theirs.
+    #[serde(default)]
+    pub per_destination_concurrency: Option<usize>,
+    /// Timeouts or connection failures in a row after which a destination's circuit breaker
+    /// opens: nothing is sent to it for `breaker_cooldown`, then one conversation probes it.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    #[serde(default = "default_breaker_cooldown", with = "humantime_serde_compat")]
+    pub breaker_cooldown: Duration,
+}
+
+impl DeliverySettings {
+    /// `per_destination_concurrency`, or its default.
+    pub fn per_destination(&self) -> usize {
+        self.per_destination_concurrency
+            .unwrap_or(self.concurrency / 8)
+            .clamp(1, self.concurrency.max(1))
+    }
+}
+
+fn default_breaker_failures() -> u32 {
+    5
+}
+
+fn default_breaker_cooldown() -> Duration {
+    Duration::from_secs(30)
 }
 
 fn default_lease_margin() -> Duration {
@@ -365,6 +393,13 @@ impl Settings {
         }
         if self.delivery.concurrency == 0 {
             return bad("delivery.concurrency must be at least 1");
+        }
+        if self.delivery.per_destination_concurrency == Some(0)
+            || self.delivery.breaker_failures == 0
+        {
+            return bad(
+                "delivery.per_destination_concurrency and delivery.breaker_failures must be at least 1",
+            );
         }
         if self.store.kind == StoreKind::Redis
             && self.secrets.master_key.expose_secret().trim().is_empty()

@@ -116,7 +116,13 @@ impl Forwarder {
                 },
             };
             let report = if wanted(&dest, &job.envelope) {
-                deliverer.deliver(&ctx, &dest, &job).await
+                let report = deliverer.deliver(&ctx, &dest, &job).await;
+                let health = super::Health::of(&report);
+                let turn = self
+                    .shares
+                    .record(&dest.id, health, std::time::Instant::now());
+                log_turn(&dest.id, turn, self.shares.cooldown());
+                report
             } else {
                 skipped_by_filter()
             };
@@ -225,6 +231,25 @@ fn skipped_by_filter() -> AttemptReport {
             "the filled-in event's type is not one the destination takes",
         )),
         duration: Duration::ZERO,
+    }
+}
+
+/// A destination's breaker opening is a warning, told once until it closes again.
+fn log_turn(destination: &str, turn: Option<super::Turn>, cooldown: Duration) {
+    match turn {
+        Some(super::Turn::Opened) => tracing::warn!(
+            destination,
+            cooldown_s = cooldown.as_secs(),
+            "destination unreachable (timeouts or connection failures in a row): circuit breaker \
+             open; its deliveries wait, then one conversation probes it"
+        ),
+        Some(super::Turn::Closed) => {
+            tracing::info!(
+                destination,
+                "destination answers again: circuit breaker closed"
+            )
+        }
+        None => {}
     }
 }
 

@@ -5,11 +5,12 @@
 pub mod deliverer;
 mod lane;
 mod schedule;
+mod share;
 pub mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
@@ -21,11 +22,15 @@ use crate::store::{AttemptResult, Lane, Store};
 pub use deliverer::{AttemptError, AttemptReport, Deliverer, DeliveryContext, Outcome};
 pub use lane::LanePolicy;
 pub use schedule::RetrySchedule;
+pub use share::{Health, Shares, Turn};
 
 /// The longest the dispatcher sleeps without looking at the clock-driven retries.
 const MAX_IDLE: Duration = Duration::from_secs(1);
 /// Lanes claimed per store round trip.
 const CLAIM_BATCH: usize = 256;
+/// The longest the dispatcher waits, while due lanes were passed over (their destination at its
+/// share or its breaker open), for a worker to finish before it looks again.
+const PASSED_OVER_WAIT: Duration = Duration::from_millis(100);
 
 #[derive(Clone)]
 pub struct Forwarder {
@@ -39,6 +44,8 @@ pub struct Forwarder {
     /// arrived after the worker's last look), so the worker hands it back when it stops.
     in_flight: Arc<Mutex<HashMap<Lane, bool>>>,
     egress: crate::egress::Egress,
+    /// Each destination's share of the workers and its circuit breaker.
+    shares: Arc<Shares>,
     /// Fills in thin events before they go out.
     enricher: crate::enrich::Enricher,
 }
@@ -88,6 +95,11 @@ impl Forwarder {
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
             egress,
+            shares: Arc::new(Shares::new(
+                settings.per_destination(),
+                settings.breaker_failures,
+                settings.breaker_cooldown,
+            )),
             enricher,
         }
     }
@@ -109,9 +121,10 @@ impl Forwarder {
             } else {
                 let now = Timestamp::now();
                 let lease_until = now + self.policy.lease;
+                let share = self.shares.lane_share(Instant::now());
                 match self
                     .store
-                    .claim_lanes(now, free.min(CLAIM_BATCH), lease_until)
+                    .claim_lanes(now, free.min(CLAIM_BATCH), lease_until, &share)
                     .await
                 {
                     Ok(lanes) => lanes,
@@ -148,8 +161,10 @@ impl Forwarder {
                 };
                 let this = self.clone();
                 let stop = shutdown.clone();
+                self.shares.started(&lane.destination_id);
                 workers.spawn(async move {
                     this.work_lane(&lane, stop).await;
+                    this.shares.finished(&lane.destination_id);
                     let claimed_again = this
                         .in_flight
                         .lock()
@@ -173,9 +188,16 @@ impl Forwarder {
                     .min(Duration::from_millis(1_000)),
                 _ => MAX_IDLE,
             };
+            // Something is due but was not claimed: every worker is busy, or its destination
+            // is at its share or its breaker is open. A finishing worker wakes the dispatcher.
+            let idle = if idle.is_zero() {
+                PASSED_OVER_WAIT
+            } else {
+                idle.max(Duration::from_millis(5))
+            };
             tokio::select! {
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(idle.max(Duration::from_millis(5))) => {}
+                _ = tokio::time::sleep(idle) => {}
                 _ = shutdown.changed() => {}
             }
         }

@@ -6,7 +6,7 @@ use omnigate::domain::secret::ExposeSecret;
 use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AttemptRecord, AttemptResult, Channels, DeliveryQuery, DeliveryQueue, Destinations, EventLog,
-    Store, StoreError,
+    LaneShare, Store, StoreError,
 };
 use serde_json::{json, Value};
 
@@ -44,12 +44,15 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
         .collect();
     a.append(&ch.id, events).await.unwrap();
 
-    let lanes = a.claim_lanes(now(), 10, now() + ms(300)).await.unwrap();
+    let lanes = a
+        .claim_lanes(now(), 10, now() + ms(300), &LaneShare::unlimited())
+        .await
+        .unwrap();
     assert_eq!(lanes.len(), 1);
     let lane = lanes[0].clone();
     assert_eq!(lane.destination_id, dst.id);
     assert!(
-        b.claim_lanes(now(), 10, now() + ms(60_000))
+        b.claim_lanes(now(), 10, now() + ms(60_000), &LaneShare::unlimited())
             .await
             .unwrap()
             .is_empty(),
@@ -58,7 +61,10 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
     let head_a = a.lane_head(&lane).await.unwrap().unwrap();
     // A stalls past its lease; B takes the lane over.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let taken = b.claim_lanes(now(), 10, now() + ms(60_000)).await.unwrap();
+    let taken = b
+        .claim_lanes(now(), 10, now() + ms(60_000), &LaneShare::unlimited())
+        .await
+        .unwrap();
     assert_eq!(taken, vec![lane.clone()]);
     let late = a
         .record_attempt(AttemptRecord {
@@ -75,7 +81,7 @@ async fn a_lane_taken_over_after_its_lease_fences_out_the_old_worker() {
     assert!(matches!(late, Err(StoreError::LeaseLost)), "{late:?}");
     a.settle_lane(&lane).await.unwrap();
     assert!(
-        a.claim_lanes(now(), 10, now() + ms(60_000))
+        a.claim_lanes(now(), 10, now() + ms(60_000), &LaneShare::unlimited())
             .await
             .unwrap()
             .is_empty(),

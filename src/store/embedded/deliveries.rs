@@ -2,13 +2,15 @@
 //! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
 //! Heads are read by index in event order, never by sorting the backlog.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::fail::Res;
 use crate::store::{
     AttemptRecord, AttemptResult, Delivery, DeliveryJob, DeliveryQuery, DeliveryStatus, Lane,
-    StoreError,
+    LaneShare, StoreError,
 };
 
 use super::destinations;
@@ -155,27 +157,41 @@ pub fn replay(
     Ok(n)
 }
 
+/// The most due lanes one claim looks at (lanes of destinations without room are passed over),
+/// as the Redis engine's claim does.
+const MAX_CLAIM_SCAN: i64 = 10_000;
+
 pub fn claim_lanes(
     ctx: &mut WriterCtx,
     now: i64,
     limit: usize,
     lease_until: i64,
+    share: &LaneShare,
 ) -> Res<Vec<Lane>> {
-    let lanes: Vec<Lane> = {
+    let mut lanes: Vec<Lane> = Vec::new();
+    {
         let mut stmt = ctx.conn.prepare_cached(
             "SELECT l.destination_id, l.lane FROM lanes l \
              JOIN destinations d ON d.id = l.destination_id \
              WHERE l.next_attempt_ms <= ?1 AND d.enabled = 1 \
              ORDER BY l.next_attempt_ms LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![now, limit as i64], |r| {
-            Ok(Lane {
-                destination_id: r.get(0)?,
+        let mut rows = stmt.query(params![now, MAX_CLAIM_SCAN])?;
+        let mut taken: HashMap<String, usize> = HashMap::new();
+        while lanes.len() < limit {
+            let Some(r) = rows.next()? else { break };
+            let destination_id: String = r.get(0)?;
+            let n = taken.entry(destination_id.clone()).or_default();
+            if *n >= share.room(&destination_id) {
+                continue;
+            }
+            *n += 1;
+            lanes.push(Lane {
+                destination_id,
                 lane: r.get(1)?,
-            })
-        })?;
-        rows.collect::<Result<_, _>>()?
-    };
+            });
+        }
+    }
     let mut hold = ctx.conn.prepare_cached(
         "UPDATE lanes SET next_attempt_ms = ?3 WHERE destination_id = ?1 AND lane = ?2",
     )?;
@@ -357,9 +373,11 @@ impl DeliveryQueue for EmbeddedStore {
         now: Timestamp,
         limit: usize,
         lease_until: Timestamp,
+        share: &LaneShare,
     ) -> StoreResult<Vec<Lane>> {
         let (now_ms, lease_until_ms) = (now.millis(), lease_until.millis());
-        self.write_relaxed(move |ctx| claim_lanes(ctx, now_ms, limit, lease_until_ms))
+        let share = share.clone();
+        self.write_relaxed(move |ctx| claim_lanes(ctx, now_ms, limit, lease_until_ms, &share))
             .await
     }
 

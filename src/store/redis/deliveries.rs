@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::store::{
     AttemptRecord, AttemptResult, Delivery, DeliveryJob, DeliveryQuery, DeliveryStatus, Lane,
-    StoreResult,
+    LaneShare, StoreResult,
 };
 
 use super::keys;
@@ -216,14 +216,19 @@ impl DeliveryQueue for RedisStore {
         now: Timestamp,
         limit: usize,
         lease_until: Timestamp,
+        share: &LaneShare,
     ) -> StoreResult<Vec<Lane>> {
-        let r = self
-            .scripts
-            .claim_lanes
+        let mut invocation = self.scripts.claim_lanes.prepare_invoke();
+        invocation
             .arg(self.keys.prefix())
             .arg(now.millis())
             .arg(limit)
             .arg(lease_until.millis())
+            .arg(share.per_destination);
+        for (destination, busy) in &share.busy {
+            invocation.arg(destination).arg(busy);
+        }
+        let r = invocation
             .invoke_async::<Vec<String>>(&mut self.conn())
             .await;
         let flat = self.ok(r)?;

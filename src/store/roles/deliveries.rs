@@ -76,6 +76,31 @@ pub struct Lane {
     pub lane: String,
 }
 
+/// How many lanes of each destination one claim may take, so that no destination holds more
+/// than its share of the workers: `per_destination` less what it has `busy` already (a
+/// destination whose room is 0 is skipped, its lanes stay due).
+#[derive(Debug, Clone)]
+pub struct LaneShare {
+    pub per_destination: usize,
+    pub busy: std::collections::HashMap<String, usize>,
+}
+
+impl LaneShare {
+    /// No per-destination limit.
+    pub fn unlimited() -> LaneShare {
+        LaneShare {
+            per_destination: usize::MAX,
+            busy: Default::default(),
+        }
+    }
+
+    /// How many more lanes of `destination` may be claimed.
+    pub fn room(&self, destination: &str) -> usize {
+        let busy = self.busy.get(destination).copied().unwrap_or(0);
+        self.per_destination.saturating_sub(busy)
+    }
+}
+
 /// The first queued delivery of a lane, with what is needed to send it.
 #[derive(Debug, Clone)]
 pub struct DeliveryJob {
@@ -136,12 +161,14 @@ pub trait DeliveryQueue: Send + Sync {
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64>;
-    /// Leases up to `limit` lanes due by `now` until `lease_until`.
+    /// Leases up to `limit` lanes due by `now` until `lease_until`, earliest due first, each
+    /// destination's within its `share` (the rest stay due).
     async fn claim_lanes(
         &self,
         now: Timestamp,
         limit: usize,
         lease_until: Timestamp,
+        share: &LaneShare,
     ) -> StoreResult<Vec<Lane>>;
     async fn lane_head(&self, lane: &Lane) -> StoreResult<Option<DeliveryJob>>;
     /// Records an attempt; returns when the lane's next delivery is due (`None`: lane empty).

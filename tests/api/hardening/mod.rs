@@ -5,6 +5,7 @@ mod admin_tokens;
 mod catalogue;
 mod crash;
 mod egress;
+mod fair_share;
 mod faults;
 mod floods;
 mod relay_faults;

@@ -9,7 +9,8 @@ use omnigate::domain::secret::{CredentialMap, ExposeSecret};
 use omnigate::domain::time::Timestamp;
 use omnigate::store::{
     AppendOutcome, AttemptRecord, AttemptResult, DeliveryQuery, DeliveryStatus, DestinationPatch,
-    EventQuery, Lane, MessageProgress, MessageStatus, NewEvent, RelayedMessage, Store, StoreError,
+    EventQuery, Lane, LaneShare, MessageProgress, MessageStatus, NewEvent, RelayedMessage, Store,
+    StoreError,
 };
 use serde_json::json;
 
@@ -122,7 +123,7 @@ async fn message_destination(s: &S) -> Destination {
 
 /// Claims every due lane of `destination`.
 async fn claim(s: &S, at: Timestamp, destination: &str) -> Vec<Lane> {
-    s.claim_lanes(at, 100, at + ms(60_000))
+    s.claim_lanes(at, 100, at + ms(60_000), &LaneShare::unlimited())
         .await
         .unwrap()
         .into_iter()
@@ -294,6 +295,33 @@ pub async fn a_lane_delivers_in_event_order_and_is_leased_to_one_worker(s: S) {
     assert!(delivered
         .iter()
         .all(|d| d.delivered_at.is_some() && d.attempts == 1));
+}
+
+pub async fn a_claim_takes_each_destinations_lanes_within_its_share(s: S) {
+    let ch = approved_channel(&s).await;
+    let busy = message_destination(&s).await;
+    let idle = message_destination(&s).await;
+    let batch = (1..=4)
+        .map(|n| event(&format!("cnv_{n}"), n, None))
+        .collect();
+    s.append(&ch.id, batch).await.unwrap();
+    let share = LaneShare {
+        per_destination: 3,
+        busy: [(busy.id.clone(), 2)].into_iter().collect(),
+    };
+    let claimed = s
+        .claim_lanes(now(), 100, now() + ms(60_000), &share)
+        .await
+        .unwrap();
+    let of = |d: &str| claimed.iter().filter(|l| l.destination_id == d).count();
+    assert_eq!(of(&busy.id), 1, "room for one more beside its two busy");
+    assert_eq!(of(&idle.id), 3, "the share, not every due lane");
+    let rest = s
+        .claim_lanes(now(), 100, now() + ms(60_000), &LaneShare::unlimited())
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 4, "the lanes passed over stayed due: {rest:?}");
+    assert!(rest.iter().all(|l| !claimed.contains(l)));
 }
 
 pub async fn retries_wait_for_their_time(s: S) {
