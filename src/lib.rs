@@ -15,6 +15,7 @@ pub mod helpdesk;
 pub mod http;
 pub mod ids;
 pub mod ingress;
+pub mod kinds;
 pub mod relay;
 pub mod startup;
 pub mod store;

@@ -33,19 +33,10 @@ pub async fn run(target: &Target, c: &Client, cmd: DestinationCmd) -> Result<(),
                 body["kind"] = json!(kind);
             }
             // Only the flags given are sent, so the gateway names a missing or misplaced field.
-            let fields = [
-                ("url", json!(url.or(url_flag))),
-                ("base_url", json!(chatwoot.base_url)),
-                ("account_id", json!(chatwoot.account_id)),
-                ("inbox_id", json!(chatwoot.inbox_id)),
-                ("api_access_token", json!(chatwoot.api_access_token)),
-                ("inbox_secret", json!(chatwoot.inbox_secret)),
-                (
-                    "allow_unsigned_callbacks",
-                    json!(chatwoot.allow_unsigned_callbacks.then_some(true)),
-                ),
-            ];
-            for (key, value) in fields.into_iter().filter(|(_, v)| !v.is_null()) {
+            if let Some(url) = url.or(url_flag) {
+                body["url"] = json!(url);
+            }
+            for (key, value) in chatwoot.body_fields() {
                 body[key] = value;
             }
             let v = c.post("/v1/destinations", body).await?;

@@ -109,10 +109,11 @@ pub enum DestinationCmd {
         )]
         url_flag: Option<String>,
         /// `webhook` (the default) or `chatwoot`.
-        #[arg(long, value_parser = ["webhook", "chatwoot"])]
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::kinds::names()))]
         kind: Option<String>,
+        /// Each kind's own flags, one line per kind that has some.
         #[command(flatten)]
-        chatwoot: Box<ChatwootArgs>,
+        chatwoot: Box<crate::helpdesk::chatwoot::cli::ChatwootArgs>,
         /// Event types (repeatable): `*`, `message.received`, `message.*`, ...
         #[arg(long = "event-type", default_value = "*")]
         event_types: Vec<String>,
@@ -154,28 +155,6 @@ pub enum DestinationCmd {
     Test { id: String },
     /// A Chatwoot destination's new callback URL; the old one is refused at once.
     RotateCallbackSecret { id: String },
-}
-
-/// A Chatwoot destination's settings (`destinations add --kind chatwoot`).
-#[derive(Args, Debug)]
-pub struct ChatwootArgs {
-    /// Chatwoot's base URL, e.g. https://chatwoot.example.com.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    #[arg(long)]
-    pub account_id: Option<u64>,
-    /// The API-channel inbox's id.
-    #[arg(long)]
-    pub inbox_id: Option<u64>,
-    /// A Chatwoot user's access token (better in the environment than on the command line).
-    #[arg(long, env = "CHATWOOT_API_ACCESS_TOKEN", hide_env_values = true)]
-    pub api_access_token: Option<String>,
-    /// The inbox's webhook secret, which signs its callbacks (Chatwoot 4.13+).
-    #[arg(long, env = "CHATWOOT_INBOX_SECRET", hide_env_values = true)]
-    pub inbox_secret: Option<String>,
-    /// Accept unsigned callbacks (Chatwoot before 4.13; keep the callback URL private).
-    #[arg(long)]
-    pub allow_unsigned_callbacks: bool,
 }
 
 #[derive(Subcommand, Debug)]

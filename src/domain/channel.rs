@@ -130,6 +130,60 @@ pub struct StateChange {
     pub reason: Option<String>,
 }
 
+/// A transition the channel's state does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegalTransition {
+    pub from: &'static str,
+    pub transition: &'static str,
+}
+
+/// What a channel transition changes, decided from the channel as it is now (the same rule for
+/// every engine; each applies it atomically its own way).
+#[derive(Debug)]
+pub struct PlannedTransition {
+    pub change: StateChange,
+    /// The channel's new webhook key, when it gets one with this change (approval requested
+    /// while it has none).
+    pub webhook_key: Option<String>,
+    /// Whether the change retires the channel's webhook keys (current and any previous one
+    /// still in its grace period): a rejected or revoked channel's URL never works again.
+    pub retire_keys: bool,
+    /// Whether the events held while pending are set apart for good (never forwarded, nor
+    /// replayed): a rejection.
+    pub discard_held: bool,
+}
+
+/// Decides `transition` for `ch` (the same rule for every store engine; each applies it
+/// atomically its own way): an error for an illegal one, `Ok(None)` when it changes
+/// nothing (asking again while pending hands out the same URL).
+pub fn plan_transition(
+    ch: &Channel,
+    transition: Transition,
+    actor: &str,
+    reason: Option<String>,
+) -> Result<Option<PlannedTransition>, IllegalTransition> {
+    let to = ch.state.apply(transition).ok_or(IllegalTransition {
+        from: ch.state.as_str(),
+        transition: transition.name(),
+    })?;
+    if to == ch.state {
+        return Ok(None);
+    }
+    Ok(Some(PlannedTransition {
+        change: StateChange {
+            from: ch.state,
+            state: to,
+            at: Timestamp::now(),
+            actor: actor.to_string(),
+            reason,
+        },
+        webhook_key: (ch.webhook_key.is_none() && to.accepts_webhooks())
+            .then(crate::ids::webhook_key),
+        retire_keys: !to.accepts_webhooks(),
+        discard_held: to == ChannelState::Rejected,
+    }))
+}
+
 #[cfg(test)]
 mod debug_tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The seam between the forwarder and a destination kind: a [`Deliverer`] makes one delivery
 //! attempt and reports what it came to; the forwarder decides what that means for the delivery
 //! (retry, dead, destination disabled) and records it. A new destination kind is one file
-//! implementing [`Deliverer`] plus its line in [`for_destination`].
+//! implementing [`Deliverer`], named by its [`crate::kinds::Kind`].
 
 use std::time::Duration;
 
@@ -82,9 +82,5 @@ pub trait Deliverer: Send + Sync {
 /// The deliverer for a destination's kind: the registry of destination kinds. A helpdesk
 /// brings its own ([`crate::helpdesk::by_kind`]); every other kind is listed here.
 pub fn for_destination(dest: &Destination) -> &'static dyn Deliverer {
-    if let Some(helpdesk) = crate::helpdesk::by_kind(dest.kind()) {
-        return helpdesk.deliverer();
-    }
-    // Stream kinds (NATS, Redis Streams, AMQP) go here, one line each, before the default.
-    &super::webhook::Webhook
+    crate::kinds::of(dest).deliverer()
 }

@@ -141,7 +141,7 @@ impl Forwarder {
             let recorded = self.store.record_attempt(record).await;
             // Counted and told once the attempt is on record, so neither runs ahead of the store.
             if recorded.is_ok() {
-                record_metrics(dest.kind(), &result, &report);
+                record_metrics(dest.kind_name(), &result, &report);
                 log_outcome(&dest.id, &job, &result, noted);
             }
             match recorded {

@@ -7,6 +7,7 @@ mod lane;
 mod schedule;
 mod share;
 pub mod webhook;
+pub mod webhook_settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

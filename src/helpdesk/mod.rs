@@ -12,7 +12,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::domain::reply::ReplyOrigin;
-use crate::forwarder::Deliverer;
 use crate::store::Store;
 
 /// What a helpdesk's calls back into it may use.
@@ -28,8 +27,6 @@ pub struct Calls<'a> {
 pub trait Helpdesk: Sync {
     /// The destination kind it is registered as (`chatwoot`).
     fn kind(&self) -> &'static str;
-    /// How it receives events.
-    fn deliverer(&self) -> &'static dyn Deliverer;
     /// A reply it queued was delivered (`failure: None`) or failed, with the reason.
     async fn on_reply_outcome(
         &self,
@@ -65,7 +62,7 @@ pub async fn on_reply_outcome(
             return;
         }
     };
-    if let Some(helpdesk) = by_kind(dest.kind()) {
+    if let Some(helpdesk) = by_kind(dest.kind_name()) {
         helpdesk
             .on_reply_outcome(calls, destination_id, message_id, failure)
             .await;

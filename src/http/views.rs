@@ -15,6 +15,7 @@ use crate::domain::secret::ExposeSecret;
 use crate::domain::time::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::helpdesk::chatwoot::callback::Answer;
+use crate::kinds::KindViews;
 use crate::store::{Delivery, StoredEvent, TokenInfo};
 
 /// A channel; secret credentials are masked (`****abcd`).
@@ -124,38 +125,18 @@ pub struct DestinationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub secret: Option<String>,
-    /// A helpdesk destination's settings (secrets masked) and its callback URL, at the top level.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = ChatwootView)]
-    pub chatwoot: Option<ChatwootView>,
-}
-
-/// A Chatwoot destination's settings, secrets masked (absent from a webhook destination).
-#[derive(Serialize, ToSchema)]
-pub struct ChatwootView {
-    #[schema(required = false)]
-    pub base_url: String,
-    #[schema(required = false)]
-    pub account_id: u64,
-    #[schema(required = false)]
-    pub inbox_id: u64,
-    #[schema(required = false)]
-    pub api_access_token: String,
-    #[schema(required = false)]
-    pub inbox_secret: Option<String>,
-    #[schema(required = false)]
-    pub allow_unsigned_callbacks: bool,
-    /// The Chatwoot inbox's webhook URL. Its last segment is a secret of its own (rotated with
-    /// `POST /v1/destinations/{id}/rotate-callback-secret`): give it to Chatwoot only.
-    #[schema(required = false)]
-    pub callback_url: String,
+    /// What the destination's kind adds (a helpdesk's settings, secrets masked, and its
+    /// callback URL), at the top level.
+    #[serde(flatten)]
+    #[schema(inline, value_type = KindViews)]
+    pub settings: Map<String, Value>,
 }
 
 impl DestinationView {
     pub fn new(d: &Destination, public_base: &str) -> Self {
         DestinationView {
             id: d.id.clone(),
-            kind: d.kind(),
+            kind: d.kind_name(),
             url: crate::egress::shown_url(&d.url),
             event_types: d.event_types.clone(),
             channels: d.channels.clone(),
@@ -166,19 +147,7 @@ impl DestinationView {
             created_at: d.created_at,
             updated_at: d.updated_at,
             secret: None,
-            chatwoot: d.chatwoot.as_ref().map(|c| ChatwootView {
-                base_url: c.base_url.clone(),
-                account_id: c.account_id,
-                inbox_id: c.inbox_id,
-                api_access_token: mask(c.api_access_token.expose_secret()),
-                inbox_secret: c.inbox_secret.as_ref().map(|s| mask(s.expose_secret())),
-                allow_unsigned_callbacks: c.allow_unsigned_callbacks,
-                callback_url: format!(
-                    "{public_base}/v1/helpdesks/chatwoot/hooks/{}/{}",
-                    d.id,
-                    c.callback_secret.expose_secret()
-                ),
-            }),
+            settings: crate::kinds::of(d).shown(d, public_base),
         }
     }
 }

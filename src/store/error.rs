@@ -30,3 +30,12 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<crate::domain::channel::IllegalTransition> for StoreError {
+    fn from(e: crate::domain::channel::IllegalTransition) -> Self {
+        StoreError::InvalidTransition {
+            from: e.from,
+            transition: e.transition,
+        }
+    }
+}

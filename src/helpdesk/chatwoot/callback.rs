@@ -95,9 +95,7 @@ pub async fn destination(
         .get_destination(id)
         .await?
         .ok_or(CallbackError::NotFound)?;
-    let expected = dest
-        .chatwoot
-        .as_ref()
+    let expected = super::settings::of(&dest)
         .map(|c| c.callback_secret.expose_secret().as_bytes())
         .filter(|s| !s.is_empty())
         .ok_or(CallbackError::NotFound)?;
@@ -114,17 +112,17 @@ pub async fn destination(
 pub async fn give_callback_secrets(store: &dyn Store) -> Result<usize, StoreError> {
     let mut given = 0;
     for d in store.list_destinations().await? {
-        let Some(settings) = d
-            .chatwoot
-            .as_ref()
-            .filter(|c| c.callback_secret.expose_secret().is_empty())
+        let Some(settings) =
+            super::settings::of(&d).filter(|c| c.callback_secret.expose_secret().is_empty())
         else {
             continue;
         };
         let mut settings = settings.clone();
         settings.callback_secret = super::settings::new_callback_secret();
         let patch = crate::store::DestinationPatch {
-            chatwoot: Some(settings),
+            kind: Some(crate::domain::destination::DestinationKind::Chatwoot(
+                settings,
+            )),
             ..Default::default()
         };
         store.update_destination(&d.id, patch).await?;
@@ -184,7 +182,7 @@ pub async fn handle(
     dest: &Destination,
     callback: Callback<'_>,
 ) -> Result<Answer, CallbackError> {
-    let Some(settings) = dest.chatwoot.as_ref() else {
+    let Some(settings) = super::settings::of(dest) else {
         return Err(CallbackError::NotFound);
     };
     let signed = verify(callback.headers, callback.body, settings)?;

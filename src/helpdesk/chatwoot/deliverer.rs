@@ -23,7 +23,7 @@ impl Deliverer for Chatwoot {
         job: &DeliveryJob,
     ) -> AttemptReport {
         let started = Instant::now();
-        let Some(settings) = dest.chatwoot.as_ref() else {
+        let Some(settings) = super::settings::of(dest) else {
             return AttemptReport {
                 outcome: Outcome::Permanent,
                 status_code: None,

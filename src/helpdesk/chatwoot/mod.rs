@@ -16,6 +16,7 @@
 pub mod api;
 mod bodies;
 pub mod callback;
+pub mod cli;
 mod decision;
 pub mod deliver;
 pub mod deliverer;
@@ -41,10 +42,6 @@ pub struct Chatwoot;
 impl crate::helpdesk::Helpdesk for Chatwoot {
     fn kind(&self) -> &'static str {
         "chatwoot"
-    }
-
-    fn deliverer(&self) -> &'static dyn crate::forwarder::Deliverer {
-        &deliverer::Chatwoot
     }
 
     async fn on_reply_outcome(

@@ -54,7 +54,7 @@ pub async fn report(
     let Ok(Some(dest)) = store.get_destination(destination_id).await else {
         return;
     };
-    let Some(settings) = dest.chatwoot.as_ref() else {
+    let Some(settings) = super::settings::of(&dest) else {
         return;
     };
     let body = match failure {

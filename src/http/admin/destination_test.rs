@@ -63,7 +63,7 @@ async fn test(
         .get_destination(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("destination"))?;
-    if dest.chatwoot.is_some() {
+    if !crate::kinds::of(&dest).takes_test_events() {
         return Err(ApiError::new(
             Code::TestNotSupported,
             "a Chatwoot destination takes conversations, not test events; send a webhook to a \

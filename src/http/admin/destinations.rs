@@ -3,20 +3,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
 use super::paging::{self, PageQuery};
-use crate::domain::destination::{validate_event_type_filter, Destination};
+use crate::domain::destination::{
+    validate_event_type_filter, Destination, DestinationPatch, FieldError,
+};
 use crate::domain::secret::{ExposeSecret, SecretString};
 use crate::domain::time::Timestamp;
 use crate::error::Code;
 use crate::error::Problem;
-use crate::helpdesk::chatwoot::settings::ChatwootFields;
 use crate::http::middleware::auth::Admin;
 use crate::http::views::{DestinationList, DestinationView, ReplayResult};
 use crate::http::{json, ApiError, ApiResult, AppState};
-use crate::store::DestinationPatch;
+use crate::kinds::{self, Kind, KindFields};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -32,18 +33,15 @@ fn default_types() -> Vec<String> {
     vec!["*".into()]
 }
 
-/// Every field any kind takes; the kind decides which are required and which are refused.
-/// A `webhook` destination needs `url`; a `chatwoot` one `base_url`, `account_id`, `inbox_id`,
+/// The fields every destination has, and those of its kind (flattened). A `webhook`
+/// destination needs `url`; a `chatwoot` one `base_url`, `account_id`, `inbox_id`,
 /// `api_access_token` and `inbox_secret` (or `allow_unsigned_callbacks: true`).
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 struct NewDestination {
     /// `webhook` (the default) or `chatwoot`.
     #[serde(default)]
     #[schema(example = "webhook")]
     kind: Option<String>,
-    #[schema(example = "https://helpdesk.example.com/omnigate")]
-    url: Option<String>,
     /// `*`, an event type, or a prefix such as `message.*`.
     #[serde(default = "default_types")]
     event_types: Vec<String>,
@@ -52,62 +50,24 @@ struct NewDestination {
     channels: Vec<String>,
     #[serde(default)]
     include_raw: bool,
-    #[schema(value_type = Option<String>)]
-    base_url: Option<Value>,
-    #[schema(value_type = Option<u64>)]
-    account_id: Option<Value>,
-    #[schema(value_type = Option<u64>)]
-    inbox_id: Option<Value>,
-    #[schema(value_type = Option<String>)]
-    api_access_token: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    inbox_secret: Option<Value>,
-    #[schema(value_type = Option<bool>)]
-    allow_unsigned_callbacks: Option<Value>,
+    /// The kind's own fields.
+    #[serde(flatten)]
+    #[schema(inline, value_type = KindFields)]
+    fields: Map<String, Value>,
 }
 
 /// Fields to change; absent ones stay. `inbox_secret: null` removes the secret.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 struct DestinationUpdate {
-    url: Option<String>,
     event_types: Option<Vec<String>>,
     channels: Option<Vec<String>>,
     include_raw: Option<bool>,
     /// `false` stops sending to the destination.
     enabled: Option<bool>,
-    #[schema(value_type = Option<String>)]
-    base_url: Option<Value>,
-    #[schema(value_type = Option<u64>)]
-    account_id: Option<Value>,
-    #[schema(value_type = Option<u64>)]
-    inbox_id: Option<Value>,
-    #[schema(value_type = Option<String>)]
-    api_access_token: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    inbox_secret: Option<Value>,
-    #[schema(value_type = Option<bool>)]
-    allow_unsigned_callbacks: Option<Value>,
-}
-
-/// Keeps an explicit `null` as `Some(Value::Null)` (it removes a field), apart from absence.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
-macro_rules! chatwoot_fields {
-    ($body:expr) => {
-        ChatwootFields {
-            base_url: $body.base_url.take(),
-            account_id: $body.account_id.take(),
-            inbox_id: $body.inbox_id.take(),
-            api_access_token: $body.api_access_token.take(),
-            inbox_secret: $body.inbox_secret.take(),
-            allow_unsigned_callbacks: $body.allow_unsigned_callbacks.take(),
-        }
-    };
+    /// The kind's own fields.
+    #[serde(flatten)]
+    #[schema(inline, value_type = KindFields)]
+    fields: Map<String, Value>,
 }
 
 fn not_applicable(field: &str, kind: &str) -> ApiError {
@@ -118,6 +78,35 @@ fn not_applicable(field: &str, kind: &str) -> ApiError {
     .with("field", field.to_string())
 }
 
+/// A kind's refusal of one of its fields, as a problem.
+fn field_problem(e: FieldError) -> ApiError {
+    ApiError::new(e.code, e.detail).with("field", e.field)
+}
+
+/// The body's kind fields, all of them `kind`'s: a field of another kind does not apply, and
+/// one no kind takes is not part of the API.
+fn own_fields(kind: &dyn Kind, fields: &Map<String, Value>) -> ApiResult<()> {
+    if let Some(unknown) = fields.keys().find(|f| kinds::owner_of(f).is_none()) {
+        return Err(ApiError::new(
+            Code::InvalidBody,
+            format!("unknown field `{unknown}`"),
+        ));
+    }
+    let given = |(f, v): &(&String, &Value)| {
+        !v.is_null()
+            || kinds::owner_of(f).is_some_and(|k| k.nullable_fields().contains(&f.as_str()))
+    };
+    match fields
+        .iter()
+        .filter(given)
+        .map(|(f, _)| f)
+        .find(|f| !kind.fields().contains(&f.as_str()))
+    {
+        Some(field) => Err(not_applicable(field, kind.name())),
+        None => Ok(()),
+    }
+}
+
 /// An RFC 3339 range of stored events; `until` defaults to now.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -126,30 +115,6 @@ struct ReplayRequest {
     since: String,
     #[schema(format = DateTime)]
     until: Option<String>,
-}
-
-fn valid_url(url: &str) -> ApiResult<String> {
-    let parsed = reqwest::Url::parse(url.trim())
-        .map_err(|e| ApiError::new(Code::InvalidUrl, format!("url: {e}")).with("field", "url"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::new(
-            Code::InvalidUrl,
-            "url must be an http:// or https:// URL with a host",
-        )
-        .with("field", "url"));
-    }
-    if crate::egress::has_userinfo(&parsed) {
-        return Err(ApiError::new(
-            Code::UrlHasCredentials,
-            "url must not hold a user name or password; the destination's signing secret authenticates its deliveries",
-        )
-        .with("field", "url"));
-    }
-    Ok(parsed.to_string())
-}
-
-fn is_webhook_kind<T>(chatwoot: &Option<T>) -> bool {
-    chatwoot.is_none()
 }
 
 fn valid_types(types: &[String]) -> ApiResult<()> {
@@ -208,51 +173,34 @@ async fn create(
     state: web::Data<AppState>,
     body: web::Json<NewDestination>,
 ) -> ApiResult<HttpResponse> {
-    let mut body = body.into_inner();
-    let fields = chatwoot_fields!(body);
-    let (url, chatwoot) = match body.kind.as_deref().unwrap_or("webhook") {
-        "webhook" => {
-            if let Some(field) = fields.first_given() {
-                return Err(not_applicable(field, "webhook"));
-            }
-            let url = body.url.as_deref().ok_or_else(|| {
-                ApiError::new(Code::InvalidUrl, "url is required").with("field", "url")
-            })?;
-            (valid_url(url)?, None)
-        }
-        "chatwoot" => {
-            if body.url.is_some() {
-                return Err(not_applicable("url", "chatwoot"));
-            }
-            let settings = fields.create()?;
-            (settings.base_url.clone(), Some(settings))
-        }
-        other => {
-            return Err(ApiError::new(
-                Code::InvalidKind,
-                format!("kind must be \"webhook\" or \"chatwoot\", not \"{other}\""),
-            )
-            .with("field", "kind"))
-        }
-    };
+    let body = body.into_inner();
+    let name = body.kind.as_deref().unwrap_or(kinds::DEFAULT);
+    let kind = kinds::by_name(name).ok_or_else(|| {
+        let names = kinds::names()
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        ApiError::new(
+            Code::InvalidKind,
+            format!("kind must be {names}, not \"{name}\""),
+        )
+        .with("field", "kind")
+    })?;
+    own_fields(kind, &body.fields)?;
+    let made = kind.create(&body.fields).map_err(field_problem)?;
     valid_types(&body.event_types)?;
     valid_channels(&state, &body.channels).await?;
-    let field = if is_webhook_kind(&chatwoot) {
-        "url"
-    } else {
-        "base_url"
-    };
-    crate::http::middleware::guard::outbound_allowed(&state, &url, field).await?;
-    if chatwoot.is_some() {
+    crate::http::middleware::guard::outbound_allowed(&state, &made.url, made.target_field).await?;
+    if kind.has_callback() {
         crate::http::urls_reachable(&state)?;
     }
     let now = Timestamp::now();
     let secret = SecretString::from(new_secret());
-    let is_webhook = chatwoot.is_none();
     let dest = Destination {
-        chatwoot,
+        kind: made.kind,
         id: crate::ids::destination_id(),
-        url,
+        url: made.url,
         secret: secret.clone(),
         event_types: body.event_types,
         channels: body.channels,
@@ -265,7 +213,7 @@ async fn create(
     };
     let stored = state.store.create_destination(dest).await?;
     let mut view = DestinationView::new(&stored, &state.settings.server.public_base());
-    if is_webhook {
+    if kind.shows_signing_secret() {
         // Shown once: it is stored encrypted and never returned again.
         view.secret = Some(secret.expose_secret().to_string());
     }
@@ -349,42 +297,20 @@ async fn update(
     id: web::Path<String>,
     body: web::Json<DestinationUpdate>,
 ) -> ApiResult<HttpResponse> {
-    let mut body = body.into_inner();
-    let fields = chatwoot_fields!(body);
+    let body = body.into_inner();
     let current = state
         .store
         .get_destination(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("destination"))?;
-    let chatwoot = match &current.chatwoot {
-        Some(settings) => {
-            if body.url.is_some() {
-                return Err(not_applicable("url", "chatwoot"));
-            }
-            if fields.is_empty() {
-                None
-            } else {
-                Some(fields.update(settings)?)
-            }
-        }
-        None => {
-            if let Some(field) = fields.first_given() {
-                return Err(not_applicable(field, "webhook"));
-            }
-            None
-        }
-    };
-    let url = match &chatwoot {
-        Some(settings) => Some(settings.base_url.clone()),
-        None => body.url.as_deref().map(valid_url).transpose()?,
-    };
-    if let Some(url) = &url {
-        let field = if is_webhook_kind(&chatwoot) {
-            "url"
-        } else {
-            "base_url"
-        };
-        crate::http::middleware::guard::outbound_allowed(&state, url, field).await?;
+    let kind = kinds::of(&current);
+    own_fields(kind, &body.fields)?;
+    let made = kind
+        .update(&current.kind, &body.fields)
+        .map_err(field_problem)?;
+    if let Some(made) = &made {
+        crate::http::middleware::guard::outbound_allowed(&state, &made.url, made.target_field)
+            .await?;
     }
     if let Some(types) = &body.event_types {
         valid_types(types)?;
@@ -392,13 +318,17 @@ async fn update(
     if let Some(channels) = &body.channels {
         valid_channels(&state, channels).await?;
     }
+    let (url, kind) = match made {
+        Some(made) => (Some(made.url), Some(made.kind)),
+        None => (None, None),
+    };
     let patch = DestinationPatch {
         url,
         event_types: body.event_types,
         channels: body.channels,
         include_raw: body.include_raw,
         enabled: body.enabled,
-        chatwoot,
+        kind,
     };
     let d = state
         .store
@@ -576,16 +506,17 @@ async fn rotate_callback_secret(
         .get_destination(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("destination"))?;
-    let mut settings = current.chatwoot.ok_or_else(|| {
-        ApiError::new(
-            Code::CallbackNotSupported,
-            "only a chatwoot destination has a callback URL",
-        )
-    })?;
+    let rotated = kinds::of(&current)
+        .rotate_callback_secret(&current.kind)
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::CallbackNotSupported,
+                "only a chatwoot destination has a callback URL",
+            )
+        })?;
     crate::http::urls_reachable(&state)?;
-    settings.callback_secret = crate::helpdesk::chatwoot::settings::new_callback_secret();
     let patch = DestinationPatch {
-        chatwoot: Some(settings),
+        kind: Some(rotated),
         ..Default::default()
     };
     let updated = state

@@ -345,7 +345,7 @@ impl Channels for EmbeddedStore {
                 webhook_key,
                 retire_keys,
                 discard_held,
-            }) = plan_transition(&ch, transition, &actor, reason)?
+            }) = plan_transition(&ch, transition, &actor, reason).map_err(StoreError::from)?
             else {
                 return Ok((ch, None));
             };

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::fail::{Fail, Res};
 use crate::crypto::Cipher;
-use crate::domain::destination::{matches, ChatwootSettings, Destination};
+use crate::domain::destination::{matches, Destination, DestinationKind};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::writer::WriterCtx;
@@ -50,23 +50,24 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Dest
     };
     let kind: String = row.get(10)?;
     let sealed_settings: Option<Vec<u8>> = row.get(11)?;
-    let chatwoot = match (kind.as_str(), sealed_settings) {
-        ("chatwoot", Some(sealed)) => match cipher
-            .open(&sealed)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<ChatwootSettings>(&b).ok())
-        {
-            Some(settings) => Some(settings),
-            None => {
-                return Ok(Err(StoreError::Internal(anyhow::anyhow!(
-                    "destination {id}: Chatwoot settings unreadable (wrong master key?)"
-                ))))
-            }
-        },
-        _ => None,
+    let opened = match sealed_settings.map(|s| cipher.open(&s)).transpose() {
+        Ok(opened) => opened,
+        Err(_) => {
+            return Ok(Err(StoreError::Internal(anyhow::anyhow!(
+                "destination {id}: {kind} settings unreadable (wrong master key?)"
+            ))))
+        }
+    };
+    let kind = match DestinationKind::from_stored(&kind, opened.as_deref()) {
+        Ok(k) => k,
+        Err(e) => {
+            return Ok(Err(StoreError::Internal(anyhow::anyhow!(
+                "destination {id}: {kind} settings unreadable: {e}"
+            ))))
+        }
     };
     Ok(Ok(Destination {
-        chatwoot,
+        kind,
         id,
         url: row.get(1)?,
         secret,
@@ -145,20 +146,20 @@ pub fn enabled_filters(ctx: &mut WriterCtx) -> Res<&[DestFilter]> {
     Ok(ctx.destinations.as_deref().unwrap_or_default())
 }
 
-/// The kind's settings, sealed: they hold credentials.
-fn sealed_settings(cipher: &Cipher, d: &Destination) -> Res<Option<Vec<u8>>> {
-    match &d.chatwoot {
-        Some(settings) => {
-            let json = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
-            Ok(Some(cipher.seal(&json)?))
-        }
-        None => Ok(None),
-    }
+/// The kind's name and its settings, sealed: they hold credentials.
+fn stored_kind(cipher: &Cipher, d: &Destination) -> Res<(&'static str, Option<Vec<u8>>)> {
+    let (name, plain) = d.kind.to_stored().map_err(|e| anyhow::anyhow!(e))?;
+    let sealed = match plain {
+        Some(plain) => Some(cipher.seal(&plain)?),
+        None => None,
+    };
+    Ok((name, sealed))
 }
 
 pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> Res<()> {
     ctx.destinations = None;
     let now = Timestamp::now().millis();
+    let (kind, kind_settings) = stored_kind(cipher, d)?;
     ctx.conn.execute(
         "INSERT INTO destinations (id, url, secret, event_types, channels, include_raw, enabled, \
          disabled_reason, created_ms, updated_ms, kind, kind_settings) \
@@ -172,8 +173,8 @@ pub fn insert(ctx: &mut WriterCtx, cipher: &Cipher, d: &Destination) -> Res<()> 
             d.include_raw,
             d.enabled,
             now,
-            d.kind(),
-            sealed_settings(cipher, d)?
+            kind,
+            kind_settings
         ],
     )?;
     Ok(())
@@ -192,7 +193,7 @@ pub fn update(
         // Re-enabled: its queued lanes are due again.
         ctx.wake = true;
     }
-    let kind_settings = sealed_settings(cipher, &d)?;
+    let (kind, kind_settings) = stored_kind(cipher, &d)?;
     let now = Timestamp::now().millis();
     // Disabled now: from now on; still disabled: since when it was; enabled: never.
     let disabled_ms = (!d.enabled).then_some(now);
@@ -211,7 +212,7 @@ pub fn update(
             d.enabled,
             d.disabled_reason,
             now,
-            d.kind(),
+            kind,
             kind_settings,
             disabled_ms,
             keep_disabled_since

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use redis::AsyncCommands;
 
-use crate::domain::destination::{ChatwootSettings, Destination};
+use crate::domain::destination::{Destination, DestinationKind};
 use crate::store::{DestinationPatch, StoreError, StoreResult};
 
 use super::{required, required_int, text, Fields, RedisStore};
@@ -31,18 +31,15 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
         .ok_or_else(|| {
             anyhow::anyhow!("destination {id}: signing secret unreadable (wrong master key?)")
         })?;
-    let chatwoot = match text(f, "kind").as_deref() {
-        Some("chatwoot") => Some(
-            open(st, f, "kind_settings")
-                .and_then(|b| serde_json::from_slice::<ChatwootSettings>(&b).ok())
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "destination {id}: Chatwoot settings unreadable (wrong master key?)"
-                    )
-                })?,
-        ),
-        _ => None,
+    let name = text(f, "kind").unwrap_or_else(|| "webhook".into());
+    let settings = match text(f, "kind_settings") {
+        Some(_) => Some(open(st, f, "kind_settings").ok_or_else(|| {
+            anyhow::anyhow!("destination {id}: {name} settings unreadable (wrong master key?)")
+        })?),
+        None => None,
     };
+    let kind = DestinationKind::from_stored(&name, settings.as_deref())
+        .map_err(|e| anyhow::anyhow!("destination {id}: {name} settings unreadable: {e}"))?;
     Ok(Destination {
         url: required(f, "destination", "url")?,
         secret: SecretString::from(secret),
@@ -56,7 +53,7 @@ fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
             .map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(required_int(f, "destination", "created_ms")?),
         updated_at: Timestamp::from_millis(required_int(f, "destination", "updated_ms")?),
-        chatwoot,
+        kind,
         id,
     })
 }
@@ -92,6 +89,16 @@ pub async fn page(
         .collect()
 }
 
+/// The kind's name and its settings, sealed: they hold credentials.
+fn kind_fields(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str, String)>> {
+    let (name, plain) = d.kind.to_stored().map_err(|e| anyhow::anyhow!(e))?;
+    let mut fields = vec![("kind", name.to_string())];
+    if let Some(plain) = plain {
+        fields.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
+    }
+    Ok(fields)
+}
+
 /// Every field of a destination as written (times aside).
 fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str, String)>> {
     let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
@@ -106,12 +113,8 @@ fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str,
         ("channels", json(&d.channels)?),
         ("include_raw", if d.include_raw { "1" } else { "0" }.into()),
         ("enabled", if d.enabled { "1" } else { "0" }.into()),
-        ("kind", d.kind().to_string()),
     ];
-    if let Some(settings) = &d.chatwoot {
-        let plain = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
-        fields.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
-    }
+    fields.extend(kind_fields(st, d)?);
     Ok(fields)
 }
 
@@ -175,10 +178,8 @@ pub async fn update(
             set.push(("disabled_ms", now.to_string()));
         }
     }
-    if let Some(settings) = &d.chatwoot.as_ref().filter(|_| named.chatwoot.is_some()) {
-        let plain = serde_json::to_vec(settings).map_err(|e| anyhow::anyhow!(e))?;
-        set.push(("kind_settings", B64.encode(st.cipher.seal(&plain)?)));
-        set.push(("kind", d.kind().to_string()));
+    if named.kind.is_some() {
+        set.extend(kind_fields(st, &d)?);
     }
     st.patch(super::keys::DESTINATION, id, &set, &remove)
         .await?;

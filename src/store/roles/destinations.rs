@@ -4,50 +4,7 @@ use crate::domain::destination::*;
 use crate::store::*;
 use async_trait::async_trait;
 
-/// What to change on a destination; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct DestinationPatch {
-    pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    pub channels: Option<Vec<String>>,
-    pub include_raw: Option<bool>,
-    pub enabled: Option<bool>,
-    /// A `chatwoot` destination's settings, replaced whole.
-    pub chatwoot: Option<ChatwootSettings>,
-}
-
-impl DestinationPatch {
-    /// Applies the patch (the same rule for every engine). Returns whether it re-enabled the
-    /// destination, whose queued lanes are then due again.
-    pub fn apply(self, d: &mut Destination) -> bool {
-        if let Some(url) = self.url {
-            d.url = url;
-        }
-        if let Some(types) = self.event_types {
-            d.event_types = types;
-        }
-        if let Some(channels) = self.channels {
-            d.channels = channels;
-        }
-        if let Some(raw) = self.include_raw {
-            d.include_raw = raw;
-        }
-        if let Some(settings) = self.chatwoot {
-            d.chatwoot = Some(settings);
-        }
-        let mut reenabled = false;
-        if let Some(enabled) = self.enabled {
-            reenabled = enabled && !d.enabled;
-            d.enabled = enabled;
-            d.disabled_reason = if enabled {
-                None
-            } else {
-                Some("disabled by an operator".into())
-            };
-        }
-        reenabled
-    }
-}
+pub use crate::domain::destination::DestinationPatch;
 
 /// Where events go: webhook endpoints and helpdesks, with their filters.
 #[async_trait]

@@ -1,14 +1,15 @@
 //! Chatwoot destinations stored before callback secrets existed get one at start.
 
-use omnigate::domain::destination::ChatwootSettings;
+use omnigate::domain::destination::DestinationKind;
 use omnigate::domain::secret::{ExposeSecret, SecretString};
 use omnigate::helpdesk::chatwoot::callback::give_callback_secrets;
+use omnigate::helpdesk::chatwoot::settings::{self, ChatwootSettings};
 
 use super::{destination, S};
 
 pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S) {
     let mut old = destination(&["*"]);
-    old.chatwoot = Some(ChatwootSettings {
+    old.kind = DestinationKind::Chatwoot(ChatwootSettings {
         base_url: "http://127.0.0.1:9".into(),
         account_id: 1,
         inbox_id: 2,
@@ -22,30 +23,21 @@ pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S
 
     assert_eq!(give_callback_secrets(s.as_ref()).await.unwrap(), 1);
     let given = s.get_destination(&old.id).await.unwrap().unwrap();
-    let secret = given
-        .chatwoot
-        .as_ref()
+    let secret = settings::of(&given)
         .unwrap()
         .callback_secret
         .expose_secret()
         .to_string();
     assert!(secret.len() >= 43, "an unguessable secret: {secret}");
     assert_eq!(
-        given
-            .chatwoot
-            .as_ref()
+        settings::of(&given)
             .unwrap()
             .api_access_token
             .expose_secret(),
         "token"
     );
-    assert!(s
-        .get_destination(&webhook.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .chatwoot
-        .is_none());
+    let webhook = s.get_destination(&webhook.id).await.unwrap().unwrap();
+    assert_eq!(webhook.kind_name(), "webhook");
 
     assert_eq!(
         give_callback_secrets(s.as_ref()).await.unwrap(),
@@ -54,7 +46,10 @@ pub async fn chatwoot_destinations_stored_without_a_callback_secret_get_one(s: S
     );
     let again = s.get_destination(&old.id).await.unwrap().unwrap();
     assert_eq!(
-        again.chatwoot.unwrap().callback_secret.expose_secret(),
+        settings::of(&again)
+            .unwrap()
+            .callback_secret
+            .expose_secret(),
         secret
     );
 }

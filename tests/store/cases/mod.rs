@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use omnigate::domain::channel::{Channel, ChannelState, Transition};
-use omnigate::domain::destination::Destination;
+use omnigate::domain::destination::{Destination, DestinationKind};
 use omnigate::domain::reply::ReplyOrigin;
 use omnigate::domain::secret::{CredentialMap, ExposeSecret};
 use omnigate::domain::time::Timestamp;
@@ -85,7 +85,7 @@ fn destination(event_types: &[&str]) -> Destination {
         disabled_at: None,
         created_at: Timestamp::default(),
         updated_at: Timestamp::default(),
-        chatwoot: None,
+        kind: DestinationKind::Webhook,
     }
 }
 
