@@ -1,9 +1,9 @@
 //! omnigate's benchmark: ingest against the machine's HTTP ceiling, end-to-end delivery, backlog
-//! drain, relay and memory, each scenario with its baseline measured in the same run. Prints
+//! drain, relay, a healthy destination behind hanging ones, and memory, each scenario with its baseline measured in the same run. Prints
 //! markdown tables for `BENCHMARKS.md`.
 //!
 //! `scripts/bench.sh` builds in release mode and runs this; by hand:
-//! `omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] [--gateway <path>]`.
+//! `omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging] [--gateway <path>]`.
 //! wrk (Debian's package) generates the closed-loop load; the open-loop sender, the verifying
 //! helpdesk sink and the fake provider are here, since no established tool does those.
 
@@ -27,6 +27,8 @@ pub struct Sizes {
     pub relay_rate_per_channel: u64,
     pub relay_seconds: u64,
     pub relay_burst_per_channel: u64,
+    pub hanging_rate: u64,
+    pub hanging_seconds: u64,
 }
 
 impl Sizes {
@@ -43,6 +45,8 @@ impl Sizes {
             relay_rate_per_channel: 5,
             relay_seconds: 20,
             relay_burst_per_channel: 60,
+            hanging_rate: 100,
+            hanging_seconds: 20,
         }
     }
 
@@ -59,6 +63,8 @@ impl Sizes {
             relay_rate_per_channel: 2,
             relay_seconds: 2,
             relay_burst_per_channel: 35,
+            hanging_rate: 20,
+            hanging_seconds: 2,
         }
     }
 }
@@ -78,7 +84,8 @@ impl Options {
     }
 }
 
-const USAGE: &str = "usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay] \
+const USAGE: &str =
+    "usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging] \
 [--drain-events N] [--gateway <path>]
   --quick          seconds-long smoke run with tiny sizes
   --only LIST      run only these scenarios (comma-separated)

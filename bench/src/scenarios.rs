@@ -83,6 +83,9 @@ pub async fn run_all(o: &Options) -> anyhow::Result<()> {
     if o.wants("relay") {
         relay(o, &mut memory).await?;
     }
+    if o.wants("hanging") {
+        hanging(o, &mut memory).await?;
+    }
     println!("\n## Memory (RSS, MiB)\n");
     println!("| process, scenario | idle after start | peak during the scenario |");
     println!("|---|---:|---:|");
@@ -817,5 +820,94 @@ async fn relay(o: &Options, memory: &mut Memory) -> anyhow::Result<()> {
     );
     memory.add("omnigate, relay", idle, gw.rss().1);
     fake.stop().await;
+    Ok(())
+}
+
+/// Environment settings a scenario's gateway starts with.
+type GatewayEnv = Vec<(&'static str, String)>;
+
+/// Destinations that accept and never answer, in the `hanging` scenario.
+const HANGING: usize = 4;
+
+/// A helpdesk that accepts connections and never answers: each is held until the task ends.
+async fn hanging_helpdesk() -> anyhow::Result<(String, actix_web::rt::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/in", listener.local_addr()?);
+    let task = actix_web::rt::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    Ok((url, task))
+}
+
+/// A healthy destination's latency with none, then `HANGING` destinations that never answer
+/// beside it, each run on a fresh gateway with the default delivery settings (64 workers, a
+/// share of 8 per destination, 10 s timeout, breaker after 5 timeouts); the last row gives
+/// every destination all the workers, as before destinations had a share.
+async fn hanging(o: &Options, memory: &mut Memory) -> anyhow::Result<()> {
+    let s = &o.sizes;
+    let total = s.hanging_rate * s.hanging_seconds;
+    let http = client()?;
+    println!(
+        "\n## 7. A healthy destination behind {HANGING} that hang: {} webhooks/s for {} s, open loop, {USERS} conversations\n",
+        s.hanging_rate, s.hanging_seconds
+    );
+    println!(
+        "Every event goes to every destination; the hanging ones accept the connection and never \
+         answer (each attempt waits out `delivery.request_timeout`, 10 s). Latency from the \
+         scheduled send time to the healthy sink verifying the signed delivery; the first row \
+         is the baseline, measured in the same run.\n"
+    );
+    println!("| hanging destinations | sent | not 2xx | received by the healthy one | p50 ms | p99 ms | p99.9 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let runs: [(usize, &str, GatewayEnv); 3] = [
+        (0, "none (baseline)", vec![]),
+        (HANGING, "4, default share (8 of 64 workers each)", vec![]),
+        (
+            HANGING,
+            "4, no share (`per_destination_concurrency = 64`)",
+            vec![(
+                "OMNIGATE__DELIVERY__PER_DESTINATION_CONCURRENCY",
+                "64".to_string(),
+            )],
+        ),
+    ];
+    for (n, label, env) in runs {
+        let sinks = SinkServer::start(free_port()?)?;
+        let sink = sinks.sink.clone();
+        let gw = Gateway::start(&o.gateway, &env).await?;
+        settle().await;
+        let idle = gw.rss().0;
+        let (_, hook) = gw.naver_channel("whang").await?;
+        let mut helpdesks = Vec::new();
+        for _ in 0..n {
+            let (url, task) = hanging_helpdesk().await?;
+            gw.api(
+                "/v1/destinations",
+                json!({"url": url, "event_types": ["message.received"]}),
+            )
+            .await?;
+            helpdesks.push(task);
+        }
+        destination(&gw, &format!("{}/in", sinks.url), &sink).await?;
+        let failed = {
+            let (http, hook) = (http.clone(), hook.clone());
+            open_loop(total, s.hanging_rate, move |i, t| {
+                http.post(&hook).json(&naver_send(i % USERS, t))
+            })
+            .await
+        };
+        wait_received(&sink, total - failed, Duration::from_secs(120)).await;
+        println!("{}", latency_row(label, &sink, total, failed));
+        if n > 0 && env.is_empty() {
+            memory.add("omnigate, 4 hanging destinations", idle, gw.rss().1);
+        }
+        for task in helpdesks {
+            task.abort();
+        }
+        sinks.stop().await;
+    }
     Ok(())
 }

@@ -34,6 +34,7 @@ fn every_scenario_runs_and_every_event_and_reply_arrives() {
         "## 2. End to end",
         "## 3. Backlog drain",
         "## 4. Relay",
+        "## 7. A healthy destination behind 4 that hang",
         "## Memory",
     ] {
         assert!(stdout.contains(section), "{section} missing:\n{stdout}");
@@ -57,6 +58,18 @@ fn every_scenario_runs_and_every_event_and_reply_arrives() {
     assert!(stored >= 2_000, "{stdout}");
     assert_eq!(row("delivered after it came back"), stored, "{stdout}");
     assert_eq!(row("signatures failing verification"), 0, "{stdout}");
+    // Hanging destinations: the healthy one received all 40 events in each run.
+    for label in [
+        "none (baseline)",
+        "4, default share (8 of 64 workers each)",
+        "4, no share (`per_destination_concurrency = 64`)",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("no {label} row:\n{stdout}"));
+        assert!(line.contains(" | 40 | 0 | 40 | "), "{line}");
+    }
     // Relay: every reply reached the fake send API, within Naver's limit per channel.
     assert!(stdout.contains("105 accepted, all sent: true"), "{stdout}");
     let busiest: u32 = stdout
