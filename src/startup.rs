@@ -146,8 +146,10 @@ impl Application {
         let relay_wake = Arc::new(tokio::sync::Notify::new());
         let egress = crate::egress::Egress::from_settings(&settings.security);
         let client = crate::egress::client(&egress)?;
+        let shares = Arc::new(crate::forwarder::Shares::from_settings(&settings.delivery));
         let state = web::Data::new(AppState {
             store: store.clone(),
+            breakers: shares.clone(),
             settings: settings.clone(),
             registry: Registry::default(),
             tokens,
@@ -184,6 +186,7 @@ impl Application {
             &settings.delivery,
             egress,
             enricher,
+            shares,
         );
         let relay = Relay::new(
             store.clone(),

@@ -80,6 +80,7 @@ impl Forwarder {
         settings: &DeliverySettings,
         egress: crate::egress::Egress,
         enricher: crate::enrich::Enricher,
+        shares: Arc<Shares>,
     ) -> Forwarder {
         Forwarder {
             store,
@@ -96,11 +97,7 @@ impl Forwarder {
             concurrency: settings.concurrency,
             in_flight: Arc::new(Mutex::new(HashMap::new())),
             egress,
-            shares: Arc::new(Shares::new(
-                settings.per_destination(),
-                settings.breaker_failures,
-                settings.breaker_cooldown,
-            )),
+            shares,
             enricher,
         }
     }

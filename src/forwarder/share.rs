@@ -74,6 +74,15 @@ impl Shares {
         }
     }
 
+    /// The shares and breakers `delivery` settings ask for.
+    pub fn from_settings(delivery: &crate::config::DeliverySettings) -> Shares {
+        Shares::new(
+            delivery.per_destination(),
+            delivery.breaker_failures,
+            delivery.breaker_cooldown,
+        )
+    }
+
     /// How long an open breaker waits before its probe.
     pub fn cooldown(&self) -> Duration {
         self.cooldown

@@ -43,6 +43,8 @@ pub struct AppState {
     pub channels: crate::ingress::ChannelCache,
     /// Flood control and header limits, checked before handlers run.
     pub limits: Limits,
+    /// Each destination's share of the delivery workers and its circuit breaker.
+    pub breakers: Arc<crate::forwarder::Shares>,
 }
 
 /// Largest admin JSON body.

@@ -121,6 +121,12 @@ pub struct DestinationView {
     pub disabled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Whether its circuit breaker is open: its last attempts timed out or could not connect,
+    /// so its deliveries wait (spending no attempts) until one probe, after
+    /// `delivery.breaker_cooldown`, gets an answer. Only in `GET /v1/destinations/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub circuit_open: Option<bool>,
     /// The signing secret (`whsec_...`), only in the answer that created a webhook destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -146,6 +152,7 @@ impl DestinationView {
             disabled_at: d.disabled_at,
             created_at: d.created_at,
             updated_at: d.updated_at,
+            circuit_open: None,
             secret: None,
             settings: crate::kinds::of(d).shown(d, public_base),
         }

@@ -272,10 +272,9 @@ async fn show(
         .get_destination(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("destination"))?;
-    Ok(json(
-        StatusCode::OK,
-        DestinationView::new(&d, &state.settings.server.public_base()),
-    ))
+    let mut view = DestinationView::new(&d, &state.settings.server.public_base());
+    view.circuit_open = Some(state.breakers.is_open(&d.id));
+    Ok(json(StatusCode::OK, view))
 }
 
 /// Change or disable a destination

@@ -40,7 +40,7 @@ async fn hanging_destinations_hold_only_their_share_and_a_healthy_one_is_served_
     .await;
 
     let healthy = helpdesk_ok().await;
-    let (_, secret) = app.destination(&healthy.uri(), only).await;
+    let (healthy_id, secret) = app.destination(&healthy.uri(), only).await;
     for n in 0..5 {
         let sent = Instant::now();
         let body = naver_text(&format!("visitor{n}"), &format!("again {n}"));
@@ -75,6 +75,8 @@ async fn hanging_destinations_hold_only_their_share_and_a_healthy_one_is_served_
         [2, 2, 2, 2],
         "each hanging destination holds its share"
     );
+    let (_, view) = app.get(&format!("/v1/destinations/{healthy_id}")).await;
+    assert_eq!(view["circuit_open"], false, "{view}");
 }
 
 #[tokio::test]
@@ -118,5 +120,11 @@ async fn a_destination_that_keeps_timing_out_is_left_alone_until_one_probe() {
     assert!(
         deliveries.iter().all(|d| d["status"] != "dead"),
         "{deliveries:?}"
+    );
+    let (status, view) = app.get(&format!("/v1/destinations/{id}")).await;
+    assert_eq!(
+        (status, &view["circuit_open"]),
+        (200, &json!(true)),
+        "{view}"
     );
 }
