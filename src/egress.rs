@@ -215,6 +215,19 @@ pub fn literal_refused(url: &str, egress: &Egress) -> bool {
         .is_some_and(|u| !callable(&u, egress))
 }
 
+/// The stable code an outbound call that got no answer is recorded with: `timeout`,
+/// `connect_failed` (refused, unreachable, or an inward address the guard closed) or
+/// `request_failed`.
+pub fn unanswered_code(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect_failed"
+    } else {
+        "request_failed"
+    }
+}
+
 /// Why a URL may not be called.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

@@ -62,11 +62,7 @@ impl Enricher {
         client: reqwest::Client,
         limiters: Limiters,
     ) -> Enricher {
-        let schedule = RetrySchedule::new(
-            settings.relay.retry_schedule.clone(),
-            settings.relay.jitter,
-            Duration::MAX,
-        );
+        let schedule = crate::relay::schedule(&settings);
         Enricher {
             store,
             registry: Registry::default(),

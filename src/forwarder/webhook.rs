@@ -58,13 +58,7 @@ async fn attempt(
     let response = match sent {
         Ok(r) => r,
         Err(e) => {
-            let code = if e.is_timeout() {
-                "timeout"
-            } else if e.is_connect() {
-                "connect_failed"
-            } else {
-                "request_failed"
-            };
+            let code = crate::egress::unanswered_code(&e);
             return AttemptReport {
                 outcome: Outcome::Retryable { retry_after: None },
                 status_code: None,
@@ -145,13 +139,7 @@ pub async fn send_test(
     let mut response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
-            let code = if e.is_timeout() {
-                "timeout"
-            } else if e.is_connect() {
-                "connect_failed"
-            } else {
-                "request_failed"
-            };
+            let code = crate::egress::unanswered_code(&e);
             return failed(AttemptError::new(code, error_chain(&e)));
         }
     };

@@ -36,6 +36,17 @@ pub struct Relay {
     wake: Arc<Notify>,
 }
 
+/// `relay.retry_schedule`, which paces calls to a provider's API: replies, and the reads that
+/// fill in thin events. A provider's Retry-After is not read (its answer is the connector's to
+/// interpret), so the cap never applies.
+pub fn schedule(settings: &Settings) -> RetrySchedule {
+    RetrySchedule::new(
+        settings.relay.retry_schedule.clone(),
+        settings.relay.jitter,
+        Duration::MAX,
+    )
+}
+
 impl Relay {
     pub fn new(
         store: Arc<dyn Store>,
@@ -45,13 +56,7 @@ impl Relay {
         limiters: Limiters,
         wake: Arc<Notify>,
     ) -> Relay {
-        // A provider's Retry-After is not read (its answer is the connector's to interpret), so
-        // the cap never applies.
-        let schedule = RetrySchedule::new(
-            settings.relay.retry_schedule.clone(),
-            settings.relay.jitter,
-            Duration::MAX,
-        );
+        let schedule = schedule(&settings);
         Relay {
             store,
             registry,

@@ -86,13 +86,7 @@ impl Api<'_> {
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
-                let code = if e.is_timeout() {
-                    "timeout"
-                } else if e.is_connect() {
-                    "connect_failed"
-                } else {
-                    "request_failed"
-                };
+                let code = crate::egress::unanswered_code(&e);
                 let why = crate::egress::refusal(&e)
                     .map_or_else(|| "Chatwoot could not be reached".into(), |r| r.to_string());
                 return Err(CallError::Retryable {

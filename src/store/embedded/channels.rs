@@ -114,37 +114,15 @@ pub fn list(conn: &Connection, cipher: &Cipher) -> Res<Vec<Channel>> {
     Ok(out)
 }
 
-/// Where a listing page starts: after `after` in (created_ms, rowid) order.
-pub fn page_start(conn: &Connection, table: &str, after: Option<&str>) -> Res<(i64, i64)> {
-    let Some(id) = after else {
-        return Ok((i64::MIN, i64::MIN));
-    };
-    let sql = format!("SELECT created_ms, rowid FROM {table} WHERE id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or(StoreError::NotFound)?)
-}
-
 pub fn page(
     conn: &Connection,
     cipher: &Cipher,
     after: Option<&str>,
     limit: usize,
 ) -> Res<Vec<Channel>> {
-    let (ms, rowid) = page_start(conn, "channels", after)?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM channels WHERE (created_ms, rowid) > (?1, ?2) \
-         ORDER BY created_ms, rowid LIMIT ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![ms, rowid, limit as i64], |r| from_row(r, cipher))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(row??);
-    }
-    Ok(out)
+    super::paging::page(conn, "channels", COLUMNS, after, limit, |r| {
+        from_row(r, cipher)
+    })
 }
 
 fn seal_credentials(cipher: &Cipher, credentials: &Credentials) -> Res<Vec<u8>> {

@@ -108,18 +108,9 @@ pub fn page(
     after: Option<&str>,
     limit: usize,
 ) -> Res<Vec<Destination>> {
-    let (ms, rowid) = super::channels::page_start(conn, "destinations", after)?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM destinations WHERE (created_ms, rowid) > (?1, ?2) \
-         ORDER BY created_ms, rowid LIMIT ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![ms, rowid, limit as i64], |r| from_row(r, cipher))?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(row??);
-    }
-    Ok(out)
+    super::paging::page(conn, "destinations", COLUMNS, after, limit, |r| {
+        from_row(r, cipher)
+    })
 }
 
 /// The enabled destinations' filters, from the writer's cache.

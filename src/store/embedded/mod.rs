@@ -11,6 +11,7 @@ mod index;
 mod links;
 mod messages;
 pub mod migrations;
+mod paging;
 mod pool;
 mod tokens;
 mod writer;
