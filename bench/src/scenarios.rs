@@ -589,11 +589,19 @@ async fn drain(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<()
     actix_web::rt::spawn(server);
     let mut peak_rss = 0;
     let until = Instant::now() + Duration::from_secs(60 + stored / 500);
-    while sink.received() < stored && Instant::now() < until {
+    // Requests wrk had in flight when it was stopped may still be stored after the count above:
+    // the drain is done when every event stored by now has arrived, each counted once.
+    let mut stored = stored;
+    while Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(200)).await;
         peak_rss = peak_rss.max(gw.rss().0);
+        stored = gw.metric("omnigate_events_stored_total").await as u64;
+        if sink.distinct() >= stored {
+            break;
+        }
     }
-    let received = sink.received();
+    let received = sink.distinct();
+    let redelivered = sink.received().saturating_sub(received);
     let first = sink.first_micros.load(std::sync::atomic::Ordering::SeqCst);
     let last_at = sink.last_micros.load(std::sync::atomic::Ordering::SeqCst);
     let span = (last_at.saturating_sub(first)) as f64 / 1e6;
@@ -610,6 +618,7 @@ async fn drain(o: &Options, wrk: &Wrk, memory: &mut Memory) -> anyhow::Result<()
         rss_filled as f64 / 1024.0
     );
     println!("| delivered after it came back | {received} |");
+    println!("| delivered again (at-least-once, same webhook-id) | {redelivered} |");
     println!(
         "| first delivery after it came back (s) | {:.1} |",
         first.saturating_sub(back) as f64 / 1e6

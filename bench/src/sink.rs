@@ -2,7 +2,7 @@
 //! delivery's Standard Webhooks signature, and a fake of Naver's send API. Both record how long
 //! after its scheduled send time each message arrived (its text is `t=<micros>`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,6 +15,8 @@ pub struct Sink {
     pub latencies: Mutex<Histogram<u64>>,
     pub bad_signatures: AtomicU64,
     pub received: AtomicU64,
+    /// The `webhook-id`s seen, so an at-least-once redelivery is told from a new event.
+    pub ids: Mutex<HashSet<String>>,
     pub first_micros: AtomicU64,
     pub last_micros: AtomicU64,
     /// Arrival times at the fake provider, by recipient (one recipient per channel here).
@@ -28,6 +30,7 @@ impl Sink {
             latencies: Mutex::new(Histogram::new_with_bounds(1, 3_600_000_000, 3)?),
             bad_signatures: AtomicU64::new(0),
             received: AtomicU64::new(0),
+            ids: Mutex::new(HashSet::new()),
             first_micros: AtomicU64::new(0),
             last_micros: AtomicU64::new(0),
             provider_calls: Mutex::new(HashMap::new()),
@@ -40,6 +43,9 @@ impl Sink {
             h.reset();
         }
         self.received.store(0, Ordering::SeqCst);
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.clear();
+        }
         self.first_micros.store(0, Ordering::SeqCst);
         self.last_micros.store(0, Ordering::SeqCst);
         if let Ok(mut calls) = self.provider_calls.lock() {
@@ -49,6 +55,15 @@ impl Sink {
 
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::SeqCst)
+    }
+
+    /// Distinct deliveries: those with a `webhook-id` counted once (requests without one, as
+    /// the relay's fake provider gets, are not counted here).
+    pub fn distinct(&self) -> u64 {
+        self.ids
+            .lock()
+            .map(|ids| ids.len() as u64)
+            .unwrap_or_default()
     }
 
     pub fn histogram(&self) -> Option<Histogram<u64>> {
@@ -101,6 +116,14 @@ async fn receive(req: HttpRequest, body: web::Bytes, sink: web::Data<Arc<Sink>>)
     if !verified {
         sink.bad_signatures.fetch_add(1, Ordering::SeqCst);
         return HttpResponse::BadRequest().finish();
+    }
+    if let (Some(id), Ok(mut ids)) = (
+        req.headers()
+            .get("webhook-id")
+            .and_then(|v| v.to_str().ok()),
+        sink.ids.lock(),
+    ) {
+        ids.insert(id.to_string());
     }
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let text = v
