@@ -111,6 +111,48 @@ impl Client {
         Ok(serde_json::json!({ "items": items }))
     }
 
+    /// Opens a long-lived GET (a server-sent event stream): no overall timeout, only one to
+    /// connect; `last_event_id` resumes after that event. A refusal is printed like
+    /// [`Client::call`]'s.
+    pub async fn open_stream(
+        &self,
+        path: &str,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, ExitCode> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .user_agent(concat!("omnigate-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                eprintln!("omnigate: {e}");
+                ExitCode::Unavailable
+            })?;
+        let mut req = http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id);
+        }
+        let resp = req.send().await.map_err(|e| {
+            eprintln!("omnigate: cannot reach {}: {e}", self.base);
+            ExitCode::Unavailable
+        })?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let value: Value = resp.json().await.unwrap_or(Value::Null);
+        let code = value["code"].as_str().unwrap_or("error");
+        let detail = value["detail"].as_str().unwrap_or_default();
+        eprintln!("omnigate: {} {code}: {detail}", status.as_u16());
+        Err(if status.is_server_error() {
+            ExitCode::Unavailable
+        } else {
+            ExitCode::Refused
+        })
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Result<Value, ExitCode> {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }

@@ -1,8 +1,6 @@
 //! Each CLI command: one or two admin API calls and a table (or the JSON). Channels and
 //! destinations have their own files.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use super::client::{q, Client, ExitCode};
@@ -219,7 +217,7 @@ async fn dispatch(target: &Target, c: &Client, cmd: ClientCmd) -> Result<(), Exi
             channel,
             event_type,
             count,
-        }) => tail(target, c, channel, event_type, count).await,
+        }) => super::tail::tail(target, c, channel, event_type, count, EVENT_COLUMNS).await,
     }
 }
 
@@ -248,66 +246,6 @@ async fn tokens(target: &Target, c: &Client, cmd: TokenCmd) -> Result<(), ExitCo
         TokenCmd::Delete { id } => {
             c.delete(&format!("/v1/tokens/{}", q(&id))).await?;
             done(target, &format!("deleted {id}"))
-        }
-    }
-}
-
-/// Prints events as they are stored: pages through the events API from the newest one seen.
-async fn tail(
-    target: &Target,
-    c: &Client,
-    channel: Option<String>,
-    event_type: Option<String>,
-    count: Option<usize>,
-) -> Result<(), ExitCode> {
-    let mut filters = Vec::new();
-    filters.extend(channel.map(|ch| format!("channel={}", q(&ch))));
-    filters.extend(event_type.map(|t| format!("type={}", q(&t))));
-    // Start after the newest stored event: walk to the last page once.
-    let mut after: Option<String> = None;
-    loop {
-        let mut query = filters.clone();
-        query.push("limit=500".into());
-        query.extend(after.as_ref().map(|a| format!("after={}", q(a))));
-        let page = c.get(&format!("/v1/events?{}", query.join("&"))).await?;
-        let items = page["items"].as_array().cloned().unwrap_or_default();
-        if let Some(last) = items.last() {
-            after = last
-                .pointer("/data/event_id")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-        }
-        if page["next"].is_null() {
-            break;
-        }
-    }
-    let mut printed = 0usize;
-    if !target.json {
-        println!("{}", render(&[], EVENT_COLUMNS));
-    }
-    loop {
-        let mut query = filters.clone();
-        query.push("limit=500".into());
-        query.extend(after.as_ref().map(|a| format!("after={}", q(a))));
-        let page = c.get(&format!("/v1/events?{}", query.join("&"))).await?;
-        for item in page["items"].as_array().cloned().unwrap_or_default() {
-            after = item
-                .pointer("/data/event_id")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            if target.json {
-                println!("{item}");
-            } else {
-                let text = render(&[item], EVENT_COLUMNS);
-                println!("{}", text.lines().nth(1).unwrap_or_default());
-            }
-            printed += 1;
-            if count.is_some_and(|n| printed >= n) {
-                return Ok(());
-            }
-        }
-        if page["next"].is_null() {
-            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 }

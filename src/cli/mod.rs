@@ -9,6 +9,7 @@ mod commands;
 mod destinations;
 pub mod sink;
 mod table;
+mod tail;
 
 use clap::{Args, Subcommand};
 

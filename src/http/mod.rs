@@ -21,7 +21,7 @@ use crate::connectors::Registry;
 use crate::store::Store;
 
 pub use crate::error::{ApiError, ApiResult, Code};
-use admin::{channels, deliveries, destination_test, destinations, events, tokens};
+use admin::{channels, deliveries, destination_test, destinations, event_stream, events, tokens};
 pub use middleware::auth::{
     configured_label, AdminTokens, CONFIGURED_LABEL, ROLE_ADMIN, ROLE_HELPDESK, ROLE_RETIRED,
 };
@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(destinations::configure)
     .configure(destination_test::configure)
     .configure(chatwoot_callback::configure)
+    .configure(event_stream::configure)
     .configure(events::configure)
     .configure(deliveries::configure)
     .configure(relay::configure)

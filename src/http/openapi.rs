@@ -283,6 +283,7 @@ pub fn document() -> &'static Document {
             super::admin::destinations::Doc::openapi(),
             super::admin::destination_test::Doc::openapi(),
             super::chatwoot_callback::Doc::openapi(),
+            super::admin::event_stream::Doc::openapi(),
             super::admin::events::Doc::openapi(),
             super::admin::deliveries::Doc::openapi(),
             super::relay::Doc::openapi(),

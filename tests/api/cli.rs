@@ -821,6 +821,7 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/v1/events", "events list"),
     ("GET", "/v1/events/{id}", "events show"),
+    ("GET", "/v1/events/stream", "events tail"),
     ("GET", "/v1/deliveries", "deliveries list"),
     ("GET", "/v1/deliveries/{id}", "deliveries show"),
     ("POST", "/v1/deliveries/{id}/retry", "deliveries retry"),

@@ -14,6 +14,7 @@ mod chatwoot_helpdesk;
 mod cli;
 mod crisp;
 mod durability;
+mod event_stream;
 mod first_hour;
 mod forwarding;
 mod hardening;

@@ -32,6 +32,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    a_follower_starts_after_the_newest_event_and_sees_only_later_ones,
     append_stores_once_per_provider_id,
     held_events_are_released_in_order_on_approval,
     a_lane_delivers_in_event_order_and_is_leased_to_one_worker,

@@ -50,6 +50,31 @@ pub fn limit(requested: Option<usize>) -> ApiResult<usize> {
     }
 }
 
+/// Refuses an event type filter that names no event type.
+pub fn event_type(filter: Option<&str>) -> ApiResult<()> {
+    match filter {
+        Some(t) if omnigate_connector_core::EventType::parse(t).is_none() => Err(ApiError::new(
+            Code::InvalidQuery,
+            format!("\"{t}\" is not an event type"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The sequence number of the event a cursor names (`None` for no cursor).
+pub async fn after_seq(state: &AppState, cursor: Option<&str>) -> ApiResult<Option<i64>> {
+    let Some(cursor) = cursor.filter(|a| !a.is_empty()) else {
+        return Ok(None);
+    };
+    let event = state.store.get_event(cursor).await?.ok_or_else(|| {
+        ApiError::new(
+            Code::InvalidCursor,
+            "after must be an event id this gateway gave out",
+        )
+    })?;
+    Ok(Some(event.seq))
+}
+
 /// List stored events
 #[utoipa::path(
     tag = "events",
@@ -69,30 +94,8 @@ async fn list(
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
-    if let Some(t) = &q.event_type {
-        if omnigate_connector_core::EventType::parse(t).is_none() {
-            return Err(ApiError::new(
-                Code::InvalidQuery,
-                format!("\"{t}\" is not an event type"),
-            ));
-        }
-    }
-    let after_seq = match q.after.as_deref().filter(|a| !a.is_empty()) {
-        None => None,
-        Some(cursor) => Some(
-            state
-                .store
-                .get_event(cursor)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        Code::InvalidCursor,
-                        "after must be an event id from a previous page",
-                    )
-                })?
-                .seq,
-        ),
-    };
+    event_type(q.event_type.as_deref())?;
+    let after_seq = after_seq(&state, q.after.as_deref()).await?;
     let events = state
         .store
         .list_events(EventQuery {

@@ -30,8 +30,10 @@ pub struct InFlight {
     open: Mutex<HashMap<IpAddr, usize>>,
 }
 
-/// One open request; counted down when the request ends, however it ends.
-struct Open {
+/// One open request; counted down when the request ends, however it ends. A handler that
+/// answers with a long-lived stream takes it out of the request's extensions and keeps it until
+/// the stream ends, so an open stream counts as an open request of its source.
+pub struct Open {
     counts: Arc<InFlight>,
     ip: IpAddr,
 }
@@ -135,7 +137,13 @@ pub async fn slow_clients<B: MessageBody + 'static>(
     req.set_payload(Payload::Stream {
         payload: Box::pin(body),
     });
+    if let Some(open) = open {
+        req.extensions_mut().insert(open);
+    }
     let answer = next.call(req).await;
-    drop(open);
-    answer.map(ServiceResponse::map_into_left_body)
+    answer.map(|res| {
+        // Counted down now, unless the handler kept it for its stream.
+        drop(res.request().extensions_mut().remove::<Open>());
+        res.map_into_left_body()
+    })
 }

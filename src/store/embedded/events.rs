@@ -467,6 +467,13 @@ impl EventLog for EmbeddedStore {
         self.read(move |conn, _| get(conn, &id)).await
     }
 
+    async fn last_event_seq(&self) -> StoreResult<i64> {
+        self.read(|conn, _| {
+            Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+        })
+        .await
+    }
+
     async fn complete_enrichment(
         &self,
         id: &str,

@@ -177,6 +177,14 @@ impl EventLog for RedisStore {
         get(self, id).await
     }
 
+    async fn last_event_seq(&self) -> StoreResult<i64> {
+        let newest: Vec<(String, i64)> = self.ok(self
+            .conn()
+            .zrevrange_withscores(self.keys.events(), 0, 0)
+            .await)?;
+        Ok(newest.first().map_or(0, |(_, seq)| *seq))
+    }
+
     async fn complete_enrichment(
         &self,
         id: &str,

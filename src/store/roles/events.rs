@@ -65,6 +65,9 @@ pub trait EventLog: Send + Sync {
     ) -> StoreResult<Vec<AppendOutcome>>;
     async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>>;
     async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>>;
+    /// The sequence number of the newest stored event (0 while there is none): where a
+    /// follower of new events starts.
+    async fn last_event_seq(&self) -> StoreResult<i64>;
     /// Replaces a stored event awaiting enrichment (type [`PENDING_ENRICHMENT`]) by its
     /// filled-in version: its type and envelope, and the type its queued deliveries show.
     /// `Ok(false)` when it was filled in already (the first one counts); `NotFound` when there

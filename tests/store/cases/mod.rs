@@ -16,11 +16,13 @@ use serde_json::json;
 
 mod callback_secrets;
 mod enrichment;
+mod following;
 mod listing_pages;
 mod races;
 mod webhook_keys;
 pub use callback_secrets::*;
 pub use enrichment::*;
+pub use following::*;
 pub use listing_pages::*;
 pub use races::*;
 pub use webhook_keys::*;
