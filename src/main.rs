@@ -37,6 +37,16 @@ enum Command {
     Serve,
     /// Create or upgrade the data directory's schema, then exit.
     Migrate,
+    /// Copy the embedded store to a new file while the gateway runs (SQLite's online backup).
+    Backup {
+        /// The file to write; must not exist.
+        file: PathBuf,
+    },
+    /// Put a backup into the configured data directory, which must hold no store yet.
+    Restore {
+        /// A file written by `omnigate backup`.
+        file: PathBuf,
+    },
     /// A local helpdesk to try against: verifies each delivery's signature, prints the event.
     Sink(cli::sink::SinkArgs),
     #[command(flatten)]
@@ -93,6 +103,22 @@ fn main() -> std::process::ExitCode {
         Command::Migrate => startup::migrate(&settings).map(|v| {
             println!(
                 "schema at version {v} in {}",
+                startup::data_dir(&settings).display()
+            );
+        }),
+        Command::Backup { file } => startup::backup(&settings, &file).map(|c| {
+            println!(
+                "backed up {} events ({} pages) to {}",
+                c.events,
+                c.pages,
+                file.display()
+            );
+        }),
+        Command::Restore { file } => startup::restore(&settings, &file).map(|c| {
+            println!(
+                "restored {} events ({} pages) into {}; the event index is rebuilt at start",
+                c.events,
+                c.pages,
                 startup::data_dir(&settings).display()
             );
         }),

@@ -18,6 +18,7 @@ use crate::files::write_private_file;
 use crate::forwarder::Forwarder;
 use crate::http::{self, AdminTokens, AppState};
 use crate::relay::Relay;
+use crate::store::embedded::backup::Copied;
 use crate::store::embedded::EmbeddedStore;
 use crate::store::redis::RedisStore;
 use crate::store::Store;
@@ -279,6 +280,28 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<i64> {
     }
     let _ = open_embedded(settings)?;
     Ok(crate::store::embedded::migrations::CURRENT)
+}
+
+/// `omnigate backup`: an online copy of the embedded store (see `store::embedded::backup`).
+pub fn backup(settings: &Settings, file: &Path) -> anyhow::Result<Copied> {
+    if settings.store.kind == StoreKind::Redis {
+        anyhow::bail!(
+            "the redis store is backed up by Redis itself (an RDB snapshot or AOF); see the \
+             README's \"Data lifecycle\""
+        );
+    }
+    crate::store::embedded::backup::backup(&settings.store.path, file)
+}
+
+/// `omnigate restore`: puts a backup into an empty data directory.
+pub fn restore(settings: &Settings, file: &Path) -> anyhow::Result<Copied> {
+    if settings.store.kind == StoreKind::Redis {
+        anyhow::bail!(
+            "the redis store is restored by Redis itself (from its RDB snapshot or AOF); see \
+             the README's \"Data lifecycle\""
+        );
+    }
+    crate::store::embedded::backup::restore(file, &settings.store.path)
 }
 
 pub fn data_dir(settings: &Settings) -> &Path {

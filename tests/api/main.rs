@@ -21,6 +21,7 @@ mod hardening;
 mod hubspot;
 mod ingest;
 mod jivochat;
+mod lifecycle;
 mod livechat;
 mod liveperson;
 mod observability;
