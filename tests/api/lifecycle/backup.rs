@@ -195,11 +195,12 @@ async fn a_backup_taken_under_load_restores_to_a_gateway_with_the_same_listings_
         .respond_with(ResponseTemplate::new(200))
         .mount(&helpdesk)
         .await;
-    let settled = app2.settled_deliveries(&destination).await;
-    assert!(
-        settled.iter().all(|d| d["status"] == "delivered"),
-        "{settled:?}"
-    );
+    let path = format!("/v1/deliveries?destination={destination}");
+    eventually(30, "every restored delivery to be delivered", || async {
+        let all = all_pages(&app2, &path).await;
+        all.iter().all(|d| d["status"] == "delivered").then_some(())
+    })
+    .await;
     let mut got: Vec<String> = received(&helpdesk, &secret)
         .await
         .iter()
