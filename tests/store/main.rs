@@ -37,6 +37,7 @@ conformance!(
     held_events_are_released_in_order_on_approval,
     a_lane_delivers_in_event_order_and_is_leased_to_one_worker,
     a_claim_takes_each_destinations_lanes_within_its_share,
+    a_destination_without_room_never_hides_anothers_lanes,
     retries_wait_for_their_time,
     dead_letters_are_retried_and_replayed,
     deleting_a_destination_kills_its_queue_and_links,

@@ -372,3 +372,63 @@ async fn every_key_the_engine_writes_keeps_secrets_sealed() {
     }
     crate::harness::forget_prefix(&prefix);
 }
+
+/// Lanes kept by an earlier version in the single `lanes` index are moved to their
+/// destinations' indexes when a store opens, and are claimed from there.
+#[tokio::test]
+async fn lanes_of_the_single_index_are_moved_at_start() {
+    let settings = redis_settings();
+    let (a, _da) = redis_with(&settings).await;
+    let ch = a
+        .create_channel(crate::cases::test_channel())
+        .await
+        .unwrap();
+    for t in [Transition::RequestApproval, Transition::Approve] {
+        a.transition_channel(&ch.id, t, "op", None, omnigate::ids::event_id())
+            .await
+            .unwrap();
+    }
+    let dst = a
+        .create_destination(crate::cases::test_destination(&["message.*"]))
+        .await
+        .unwrap();
+    a.append(&ch.id, vec![crate::cases::test_event("cnv_m", 1)])
+        .await
+        .unwrap();
+    // As an earlier version left it: the lane in `lanes`, no `ldue:<destination>`.
+    let keys = omnigate::store::redis::keys::Keys::new(&settings.key_prefix);
+    let mut c = redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let due = keys.lanes_due(&dst.id);
+    let old = format!("{}:lanes", settings.key_prefix);
+    let _: () = redis::cmd("ZUNIONSTORE")
+        .arg(&old)
+        .arg(1)
+        .arg(&due)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(&due)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+
+    let (b, _db) = redis_with(&settings).await;
+    let lanes = b
+        .claim_lanes(now(), 10, now() + ms(60_000), &LaneShare::unlimited())
+        .await
+        .unwrap();
+    assert_eq!(lanes.len(), 1, "{lanes:?}");
+    assert_eq!(lanes[0].destination_id, dst.id);
+    let left: i64 = redis::cmd("EXISTS")
+        .arg(&old)
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the single index is gone");
+    crate::harness::forget_prefix(&settings.key_prefix);
+}

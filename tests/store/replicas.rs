@@ -225,7 +225,7 @@ async fn lease_and_end(keys: &Keys, lane: &str) -> (Option<String>, i64) {
         .await
         .unwrap();
     let due: Option<f64> = redis::cmd("ZSCORE")
-        .arg(keys.lanes())
+        .arg(keys.lanes_due(lane.split_once('|').map_or("", |(d, _)| d)))
         .arg(lane)
         .query_async(&mut c)
         .await

@@ -2,8 +2,6 @@
 //! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
 //! Heads are read by index in event order, never by sorting the backlog.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -157,10 +155,9 @@ pub fn replay(
     Ok(n)
 }
 
-/// The most due lanes one claim looks at (lanes of destinations without room are passed over),
-/// as the Redis engine's claim does.
-const MAX_CLAIM_SCAN: i64 = 10_000;
-
+/// Claims the most overdue lanes, each destination's within its room: every enabled
+/// destination's due lanes are read on their own (at most its room), so however many lanes a
+/// destination without room has due, they never hide another destination's.
 pub fn claim_lanes(
     ctx: &mut WriterCtx,
     now: i64,
@@ -168,30 +165,37 @@ pub fn claim_lanes(
     lease_until: i64,
     share: &LaneShare,
 ) -> Res<Vec<Lane>> {
-    let mut lanes: Vec<Lane> = Vec::new();
+    let destinations: Vec<String> = ctx
+        .conn
+        .prepare_cached("SELECT id FROM destinations WHERE enabled = 1")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut due: Vec<(i64, Lane)> = Vec::new();
     {
         let mut stmt = ctx.conn.prepare_cached(
-            "SELECT l.destination_id, l.lane FROM lanes l \
-             JOIN destinations d ON d.id = l.destination_id \
-             WHERE l.next_attempt_ms <= ?1 AND d.enabled = 1 \
-             ORDER BY l.next_attempt_ms LIMIT ?2",
+            "SELECT lane, next_attempt_ms FROM lanes \
+             WHERE destination_id = ?1 AND next_attempt_ms <= ?2 \
+             ORDER BY next_attempt_ms LIMIT ?3",
         )?;
-        let mut rows = stmt.query(params![now, MAX_CLAIM_SCAN])?;
-        let mut taken: HashMap<String, usize> = HashMap::new();
-        while lanes.len() < limit {
-            let Some(r) = rows.next()? else { break };
-            let destination_id: String = r.get(0)?;
-            let n = taken.entry(destination_id.clone()).or_default();
-            if *n >= share.room(&destination_id) {
+        for destination_id in destinations {
+            let room = share.room(&destination_id).min(limit);
+            if room == 0 {
                 continue;
             }
-            *n += 1;
-            lanes.push(Lane {
-                destination_id,
-                lane: r.get(1)?,
-            });
+            let mut rows = stmt.query(params![destination_id, now, room as i64])?;
+            while let Some(r) = rows.next()? {
+                due.push((
+                    r.get(1)?,
+                    Lane {
+                        destination_id: destination_id.clone(),
+                        lane: r.get(0)?,
+                    },
+                ));
+            }
         }
     }
+    due.sort_by_key(|(at, _)| *at);
+    let lanes: Vec<Lane> = due.into_iter().take(limit).map(|(_, l)| l).collect();
     let mut hold = ctx.conn.prepare_cached(
         "UPDATE lanes SET next_attempt_ms = ?3 WHERE destination_id = ?1 AND lane = ?2",
     )?;

@@ -188,6 +188,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE destinations ADD COLUMN disabled_ms INTEGER;
     "#,
+    // 9: a claim reads each destination's due lanes on their own, so the lanes of destinations
+    // without room never hide another's.
+    r#"
+    CREATE INDEX lanes_destination_due ON lanes(destination_id, next_attempt_ms);
+    "#,
 ];
 
 /// The schema version this build writes.

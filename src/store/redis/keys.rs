@@ -33,7 +33,8 @@
 //! | `dls:dead` | set | dead delivery ids | record_attempt, retry_delivery, delete_destination |
 //! | `lq:<destination>\|<lane>` | zset | a lane's queued delivery ids by event sequence | common, record_attempt, retry_delivery, delete_destination |
 //! | `dlanes:<destination>` | set | a destination's lanes (`<destination>\|<lane>`) | common, retry_delivery, delete_destination |
-//! | `lanes` | zset | lanes by due time (ms) | common, claim_lanes, next_due, retry_delivery, delete_destination |
+//! | `ldue:<destination>` | zset | a destination's lanes by due time (ms; a leased lane's: when its lease ends) | common, claim_lanes, next_due, retry_delivery, delete_destination, split_lanes |
+//! | `lanes` | zset | every lane by due time, as earlier versions kept them; moved into `ldue:*` at start | split_lanes |
 //! | `lease` | hash | lane → fencing token of its holder | common, claim_lanes, record_attempt, retry_delivery, settle_lane, delete_destination |
 //! | `fence` | string | the fencing token counter | claim_lanes |
 //! | `msgseq` | string | the relayed message counter | queue_message |
@@ -163,9 +164,9 @@ impl Keys {
         self.join(&["lq", lane_member])
     }
 
-    /// Lanes by due time; a leased lane's score is when its lease ends.
-    pub fn lanes(&self) -> String {
-        self.join(&["lanes"])
+    /// A destination's lanes by due time; a leased lane's score is when its lease ends.
+    pub fn lanes_due(&self, destination_id: &str) -> String {
+        self.join(&["ldue", destination_id])
     }
 
     /// Lane → the fencing token of the claim that holds it.
@@ -198,7 +199,7 @@ impl Keys {
     }
 }
 
-/// How a lane is named inside the `lanes`, `lease` and `dlanes:*` keys (and in `lq:*`):
+/// How a lane is named inside the `ldue:*`, `lease` and `dlanes:*` keys (and in `lq:*`):
 /// `<destination>|<lane>`, as `common.lua` builds it.
 pub fn lane_member(destination_id: &str, lane: &str) -> String {
     format!("{destination_id}|{lane}")

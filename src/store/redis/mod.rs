@@ -148,6 +148,18 @@ impl RedisStore {
             spool_wake: Notify::new(),
             closed: AtomicBool::new(false),
         });
+        let moved: i64 = store
+            .scripts
+            .split_lanes
+            .arg(store.keys.prefix())
+            .invoke_async(&mut store.conn())
+            .await?;
+        if moved > 0 {
+            tracing::info!(
+                lanes = moved,
+                "moved lanes to their destinations' due indexes"
+            );
+        }
         tokio::spawn(drain(Arc::downgrade(&store)));
         Ok(store)
     }

@@ -326,6 +326,60 @@ pub async fn a_claim_takes_each_destinations_lanes_within_its_share(s: S) {
     assert!(rest.iter().all(|l| !claimed.contains(l)));
 }
 
+/// However many lanes a destination without room has due (more than any fixed window a claim
+/// could scan), another destination's due lane is claimed.
+pub async fn a_destination_without_room_never_hides_anothers_lanes(s: S) {
+    let crowded_channel = approved_channel(&s).await;
+    let quiet_channel = approved_channel(&s).await;
+    let only = |ch: &Channel| {
+        let mut d = destination(&["message.*"]);
+        d.channels = vec![ch.id.clone()];
+        d
+    };
+    let crowded = s.create_destination(only(&crowded_channel)).await.unwrap();
+    let quiet = s.create_destination(only(&quiet_channel)).await.unwrap();
+    for chunk in 0..21 {
+        let batch = (0..500)
+            .map(|n| event(&format!("cnv_{chunk}_{n}"), n, None))
+            .collect();
+        s.append(&crowded_channel.id, batch).await.unwrap();
+    }
+    // The quiet lane is due after every crowded one.
+    let last = now();
+    while now() <= last + ms(1) {
+        tokio::task::yield_now().await;
+    }
+    s.append(&quiet_channel.id, vec![event("cnv_quiet", 1, None)])
+        .await
+        .unwrap();
+    let share = LaneShare {
+        per_destination: 4,
+        busy: [(crowded.id.clone(), 4)].into_iter().collect(),
+    };
+    let claimed = s
+        .claim_lanes(now() + ms(1_000), 10, now() + ms(60_000), &share)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed,
+        vec![Lane {
+            destination_id: quiet.id.clone(),
+            lane: claimed.first().map(|l| l.lane.clone()).unwrap_or_default(),
+        }],
+        "only the quiet destination's one lane: {claimed:?}"
+    );
+    let crowded_room = LaneShare {
+        per_destination: 4,
+        busy: Default::default(),
+    };
+    let next = s
+        .claim_lanes(now() + ms(1_000), 10, now() + ms(60_000), &crowded_room)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 4, "the crowded destination's share: {next:?}");
+    assert!(next.iter().all(|l| l.destination_id == crowded.id));
+}
+
 pub async fn retries_wait_for_their_time(s: S) {
     let ch = approved_channel(&s).await;
     let dst = message_destination(&s).await;

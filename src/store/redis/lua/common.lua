@@ -11,6 +11,21 @@ local function dest_of(lk)
   return string.match(lk, '^([^|]*)|')
 end
 
+-- Each destination's lanes by due time (a leased lane's score is when its lease ends), in
+-- `ldue:<destination>`: a claim reads each destination's on their own, so however many lanes
+-- a destination without room has due, they never hide another's. `flag` is ZADD's (NX, XX, LT).
+local function lane_due(lk, at, flag)
+  if flag then
+    redis.call('ZADD', k('ldue', dest_of(lk)), flag, at, lk)
+  else
+    redis.call('ZADD', k('ldue', dest_of(lk)), at, lk)
+  end
+end
+
+local function lane_gone(lk)
+  redis.call('ZREM', k('ldue', dest_of(lk)), lk)
+end
+
 -- Whether a destination's filters take an event (mirrors domain::destination::matches): an
 -- event awaiting enrichment has no type yet, and every type filter takes it.
 local function wants(types_json, channels_json, event_type, channel_id)
@@ -82,7 +97,7 @@ local function queue_delivery(dest, seq, event_id, event_type, conv, lane, now)
   local lk = dest .. '|' .. lane
   redis.call('ZADD', k('lq', lk), seq, id)
   redis.call('SADD', k('dlanes', dest), lk)
-  redis.call('ZADD', k('lanes'), 'NX', now, lk)
+  lane_due(lk, now, 'NX')
   return id
 end
 
@@ -137,7 +152,7 @@ end
 local function set_lane(lk, hold)
   local head = redis.call('ZRANGE', k('lq', lk), 0, 0)
   if #head == 0 then
-    redis.call('ZREM', k('lanes'), lk)
+    lane_gone(lk)
     redis.call('HDEL', k('lease'), lk)
     redis.call('SREM', k('dlanes', dest_of(lk)), lk)
     return false
@@ -149,7 +164,7 @@ local function set_lane(lk, hold)
   else
     redis.call('HDEL', k('lease'), lk)
   end
-  redis.call('ZADD', k('lanes'), at, lk)
+  lane_due(lk, at)
   return due
 end
 

@@ -16,10 +16,9 @@ for _, lk in ipairs(redis.call('SMEMBERS', k('dlanes', dest))) do
     redis.call('SADD', k('dls', 'dead'), id)
   end
   redis.call('DEL', k('lq', lk))
-  redis.call('ZREM', k('lanes'), lk)
   redis.call('HDEL', k('lease'), lk)
 end
-redis.call('DEL', k('dlanes', dest))
+redis.call('DEL', k('dlanes', dest), k('ldue', dest))
 for _, kind in ipairs(redis.call('SMEMBERS', k('linkkinds', dest))) do
   redis.call('DEL', k('link', dest, kind), k('linkv', dest, kind))
 end

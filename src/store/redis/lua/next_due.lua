@@ -1,15 +1,14 @@
 -- The earliest time a lane of an enabled destination is due. ARGV: prefix.
-local offset = 0
-while offset < 10000 do
-  local batch = redis.call('ZRANGE', k('lanes'), offset, offset + 255, 'WITHSCORES')
-  if #batch == 0 then
-    return false
-  end
-  for i = 1, #batch, 2 do
-    if redis.call('HGET', k('dst', dest_of(batch[i])), 'enabled') == '1' then
-      return tonumber(batch[i + 1])
+local earliest = false
+for _, d in ipairs(redis.call('ZRANGE', k('dsts'), 0, -1)) do
+  if redis.call('HGET', k('dst', d), 'enabled') == '1' then
+    local first = redis.call('ZRANGE', k('ldue', d), 0, 0, 'WITHSCORES')
+    if #first == 2 then
+      local at = tonumber(first[2])
+      if not earliest or at < earliest then
+        earliest = at
+      end
     end
   end
-  offset = offset + 256
 end
-return false
+return earliest

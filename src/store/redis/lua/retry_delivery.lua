@@ -19,8 +19,8 @@ redis.call('ZADD', k('lq', lk), tonumber(f[4]), id)
 redis.call('SADD', k('dlanes', f[1]), lk)
 if redis.call('HEXISTS', k('lease'), lk) == 1 then
   -- A worker holds the lane: it finds the delivery in order.
-  redis.call('ZADD', k('lanes'), 'NX', now, lk)
+  lane_due(lk, now, 'NX')
 else
-  redis.call('ZADD', k('lanes'), 'LT', now, lk)
+  lane_due(lk, now, 'LT')
 end
 return 'ok'
