@@ -109,6 +109,15 @@ codes! {
     InvalidRole = "invalid_role", Some(422), "the role must be `helpdesk` or `admin`";
     InvalidLabel = "invalid_label", Some(422), "the label must be 1 to 200 characters, and not the configured token's";
     LastAdminToken = "last_admin_token", Some(409), "the last admin token cannot be deleted; create another admin token first";
+    InvalidEmail = "invalid_email", Some(422), "the e-mail address is malformed or longer than 200 characters";
+    InvalidExternalId = "invalid_external_id", Some(422), "the external id must be 1 to 200 characters without control characters";
+    ExternalIdTaken = "external_id_taken", Some(409), "another agent has this external id (`agent` names it)";
+    InvalidCapacity = "invalid_capacity", Some(422), "the capacity must be a whole number from 1 to 1000";
+    InvalidStatus = "invalid_status", Some(422), "the availability status must be `online`, `away` or `offline`";
+    InvalidWorkingHours = "invalid_working_hours", Some(422), "the working hours are malformed (`pointer` names the part: an unknown time zone, a day, an `HH:MM` time, `to` not after `from`)";
+    UnknownAgent = "unknown_agent", Some(422), "no such agent (`agent` names it)";
+    UnknownTeam = "unknown_team", Some(422), "no such team";
+    InvalidMembers = "invalid_members", Some(422), "a team has at most 1000 members";
     ReplyNotSupported = "reply_not_supported", Some(409), "the provider has no reply API";
     ChannelNotApproved = "channel_not_approved", Some(409), "the conversation's channel is not approved";
     ChannelDeleted = "channel_deleted", Some(409), "the conversation's channel was deleted";
@@ -249,6 +258,14 @@ impl From<StoreError> for ApiError {
             }
             StoreError::LeaseLost | StoreError::Busy => {
                 ApiError::new(Code::Conflict, e.to_string())
+            }
+            StoreError::Taken(field) => ApiError::new(
+                Code::ExternalIdTaken,
+                format!("another agent has this {field}"),
+            )
+            .with("field", field),
+            StoreError::UnknownAgent(id) => {
+                ApiError::new(Code::UnknownAgent, format!("no agent {id}")).with("agent", id)
             }
             StoreError::Closed => ApiError::new(Code::ShuttingDown, "the gateway is shutting down"),
             StoreError::Internal(cause) => {

@@ -18,6 +18,14 @@ pub fn destination_id() -> String {
     format!("dst_{}", uuid::Uuid::new_v4().simple())
 }
 
+pub fn agent_id() -> String {
+    format!("agt_{}", uuid::Uuid::new_v4().simple())
+}
+
+pub fn team_id() -> String {
+    format!("tm_{}", uuid::Uuid::new_v4().simple())
+}
+
 pub fn token_id() -> String {
     format!("tok_{}", uuid::Uuid::new_v4().simple())
 }

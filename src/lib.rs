@@ -17,6 +17,7 @@ pub mod ids;
 pub mod ingress;
 pub mod kinds;
 pub mod relay;
+pub mod routing;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -94,10 +94,15 @@ impl Client {
     /// Every item of a paged listing (`{items, next}`), [`LIST_PAGE`] at a time, following
     /// `next` to the last page; answered as one `{items}`.
     pub async fn get_all(&self, path: &str) -> Result<Value, ExitCode> {
+        self.get_all_with(path, "").await
+    }
+
+    /// [`Client::get_all`] with more of the query (`&key=value...`, values encoded).
+    pub async fn get_all_with(&self, path: &str, query: &str) -> Result<Value, ExitCode> {
         let mut items = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let mut url = format!("{path}?limit={LIST_PAGE}");
+            let mut url = format!("{path}?limit={LIST_PAGE}{query}");
             if let Some(a) = &after {
                 url.push_str(&format!("&after={}", q(a)));
             }

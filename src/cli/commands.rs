@@ -90,6 +90,8 @@ async fn dispatch(target: &Target, c: &Client, cmd: ClientCmd) -> Result<(), Exi
             Ok(())
         }
         ClientCmd::Tokens(cmd) => tokens(target, c, cmd).await,
+        ClientCmd::Agents(cmd) => super::agents::agents(target, c, cmd).await,
+        ClientCmd::Teams(cmd) => super::agents::teams(target, c, cmd).await,
         ClientCmd::Reply {
             conversation,
             text,

@@ -3,6 +3,7 @@
 //! codes: 0 done, 1 the gateway refused the request (4xx), 2 bad usage, 3 the gateway could not
 //! be reached or failed (5xx).
 
+mod agents;
 mod channels;
 mod client;
 mod commands;
@@ -244,6 +245,12 @@ pub enum ClientCmd {
     /// API tokens.
     #[command(subcommand)]
     Tokens(TokenCmd),
+    /// Agents: capacity, availability, working hours.
+    #[command(subcommand)]
+    Agents(agents::AgentCmd),
+    /// Teams of agents.
+    #[command(subcommand)]
+    Teams(agents::TeamCmd),
     /// Relay a reply to the visitor of a conversation (a text, or `--content` JSON).
     Reply {
         /// The conversation's id (`cnv_...`, in each event's `data.conversation.id`).

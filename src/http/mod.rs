@@ -21,7 +21,10 @@ use crate::connectors::Registry;
 use crate::store::Store;
 
 pub use crate::error::{ApiError, ApiResult, Code};
-use admin::{channels, deliveries, destination_test, destinations, event_stream, events, tokens};
+use admin::{
+    agents, channels, deliveries, destination_test, destinations, event_stream, events, teams,
+    tokens,
+};
 pub use middleware::auth::{
     configured_label, AdminTokens, CONFIGURED_LABEL, ROLE_ADMIN, ROLE_HELPDESK, ROLE_RETIRED,
 };
@@ -69,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(deliveries::configure)
     .configure(relay::configure)
     .configure(tokens::configure)
+    .configure(agents::configure)
+    .configure(teams::configure)
     .configure(openapi::configure)
     .default_service(web::to(not_found));
 }

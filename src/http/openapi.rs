@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (name = "deliveries", description = "What was sent where; dead letters and retries"),
         (name = "relay", description = "Helpdesk replies to the visitor"),
         (name = "tokens", description = "API tokens"),
+        (name = "routing", description = "Agents and teams that live chats are offered to"),
         (name = "webhooks", description = "Provider webhooks in (no bearer token: the key in the URL and the provider's signature)"),
         (name = "helpdesks", description = "Callbacks from helpdesks (signed by the helpdesk)"),
         (name = "operations", description = "Probes, metrics and this document")
@@ -288,6 +289,8 @@ pub fn document() -> &'static Document {
             super::admin::deliveries::Doc::openapi(),
             super::relay::Doc::openapi(),
             super::admin::tokens::Doc::openapi(),
+            super::admin::agents::Doc::openapi(),
+            super::admin::teams::Doc::openapi(),
         ] {
             doc.merge(part);
         }

@@ -23,6 +23,12 @@ pub enum StoreError {
     /// A record kept changing under a compare-and-set; the caller may try again.
     #[error("the record keeps changing; try again")]
     Busy,
+    /// A unique field (`external_id`) already belongs to another record.
+    #[error("{0} already belongs to another record")]
+    Taken(&'static str),
+    /// A team was given a member that is not an agent.
+    #[error("no agent {0}")]
+    UnknownAgent(String),
     #[error("the store is shutting down")]
     Closed,
     #[error(transparent)]

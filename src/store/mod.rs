@@ -1,5 +1,5 @@
 //! The storage contract: one trait per role (`roles/`: tokens, channels, destinations, the
-//! event log, the delivery queue, the reply queue, helpdesk links), `Store` as their sum, and
+//! event log, the delivery queue, the reply queue, helpdesk links, agents and teams), `Store` as their sum, and
 //! one conformance suite (`tests/store`). The embedded (SQLite) engine is the default, the
 //! redis engine lets replicas share one Redis.
 //!
@@ -26,6 +26,7 @@ pub use roles::*;
 #[async_trait]
 pub trait Store:
     Tokens
+    + Agents
     + Channels
     + Destinations
     + EventLog

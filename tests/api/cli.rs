@@ -6,7 +6,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::process::OwnedChild;
@@ -831,6 +831,17 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ("POST", "/v1/conversations/{id}/messages", "reply"),
     ("GET", "/v1/messages/{id}", "messages show"),
     ("GET", "/v1/providers", "providers"),
+    ("POST", "/v1/agents", "agents add"),
+    ("GET", "/v1/agents", "agents list"),
+    ("GET", "/v1/agents/{id}", "agents show"),
+    ("PATCH", "/v1/agents/{id}", "agents update"),
+    ("DELETE", "/v1/agents/{id}", "agents delete"),
+    ("PUT", "/v1/agents/{id}/availability", "agents availability"),
+    ("POST", "/v1/teams", "teams add"),
+    ("GET", "/v1/teams", "teams list"),
+    ("GET", "/v1/teams/{id}", "teams show"),
+    ("PATCH", "/v1/teams/{id}", "teams update"),
+    ("DELETE", "/v1/teams/{id}", "teams delete"),
 ];
 
 #[tokio::test]
@@ -921,4 +932,80 @@ async fn listings_follow_every_page() {
     ids.sort();
     created.sort();
     assert_eq!(ids, created);
+}
+
+#[tokio::test]
+async fn an_operator_sets_up_agents_and_a_team_with_the_cli() {
+    let app = spawn_app().await;
+    let kim = ok_json(
+        &app,
+        &[
+            "agents",
+            "add",
+            "--name",
+            "Kim",
+            "--external-id",
+            "42",
+            "--capacity",
+            "3",
+            "--working-hours",
+            r#"{"time_zone":"Asia/Seoul","blocks":[{"days":["mon"],"from":"09:00","to":"18:00"}]}"#,
+        ],
+    )
+    .await;
+    let kim_id = kim["id"].as_str().unwrap();
+    assert_eq!(
+        (kim["capacity"].as_u64(), kim["status"].as_str()),
+        (Some(3), Some("offline"))
+    );
+    assert_eq!(kim["working_hours"]["time_zone"], "Asia/Seoul");
+    let online = ok_json(&app, &["agents", "availability", kim_id, "online"]).await;
+    assert_eq!(online["status"], "online");
+    let cleared = ok_json(
+        &app,
+        &["agents", "update", kim_id, "--working-hours", "null"],
+    )
+    .await;
+    assert_eq!(
+        (
+            cleared["working_hours"].clone(),
+            cleared["available"].as_bool()
+        ),
+        (Value::Null, Some(true))
+    );
+    let lee = ok_json(&app, &["agents", "add", "--name", "Lee"]).await;
+    let lee_id = lee["id"].as_str().unwrap();
+    let team = ok_json(
+        &app,
+        &[
+            "teams", "add", "--name", "Sales", "--member", lee_id, "--member", kim_id,
+        ],
+    )
+    .await;
+    assert_eq!(team["members"], json!([lee_id, kim_id]));
+    let team_id = team["id"].as_str().unwrap();
+    let table = ok(
+        &app,
+        &["agents", "list", "--team", team_id, "--status", "online"],
+    )
+    .await;
+    assert!(table.contains(kim_id) && !table.contains(lee_id), "{table}");
+    let emptied = ok_json(&app, &["teams", "update", team_id, "--no-members"]).await;
+    assert_eq!(emptied["members"], json!([]));
+    let taken = cli(
+        &app,
+        Some(TOKEN),
+        &["agents", "add", "--name", "Park", "--external-id", "42"],
+    )
+    .await;
+    assert_eq!(taken.status.code(), Some(1));
+    assert!(
+        stderr(&taken).contains("409 external_id_taken"),
+        "{}",
+        stderr(&taken)
+    );
+    ok(&app, &["teams", "delete", team_id]).await;
+    ok(&app, &["agents", "delete", lee_id]).await;
+    let left = ok_json(&app, &["agents", "list"]).await;
+    assert_eq!(left["items"].as_array().unwrap().len(), 1);
 }

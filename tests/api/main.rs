@@ -7,6 +7,7 @@ mod helpers;
 mod process;
 
 mod admin;
+mod agents;
 mod channels;
 mod chatlio;
 mod chatwoot;

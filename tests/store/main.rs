@@ -59,6 +59,9 @@ conformance!(
     a_pending_event_goes_to_every_filter_in_its_place_and_is_filled_in_once,
     a_held_pending_event_is_released_to_every_filter,
     channels_and_destinations_are_listed_in_pages,
+    agents_keep_external_ids_unique_and_are_listed_in_creation_order,
+    teams_list_only_agents_and_lose_a_deleted_one,
+    concurrent_agent_changes_are_all_kept_and_one_external_id_wins,
 );
 
 mod redis_only;

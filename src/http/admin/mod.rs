@@ -1,5 +1,8 @@
-//! The admin API (`/v1`): channels, destinations, events, deliveries and tokens.
+//! The admin API (`/v1`): channels, destinations, events, deliveries, tokens, and the agents
+//! and teams of routing.
 
+pub mod agent_views;
+pub mod agents;
 pub mod channels;
 pub mod deliveries;
 pub mod destination_test;
@@ -7,4 +10,5 @@ pub mod destinations;
 pub mod event_stream;
 pub mod events;
 pub mod paging;
+pub mod teams;
 pub mod tokens;

@@ -193,6 +193,27 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX lanes_destination_due ON lanes(destination_id, next_attempt_ms);
     "#,
+    // 10: agents and teams (routing). A record is its JSON; what is looked up has a column.
+    r#"
+    CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        external_id TEXT UNIQUE,
+        record TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (team_id, agent_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX team_members_agent ON team_members(agent_id);
+    "#,
 ];
 
 /// The schema version this build writes.

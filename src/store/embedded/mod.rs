@@ -1,6 +1,7 @@
 //! The embedded engine: SQLite in WAL mode in the data directory. One writer thread
 //! group-commits every write; reads run on a small pool of read-only connections.
 
+mod agents;
 pub mod backup;
 mod channels;
 mod deliveries;

@@ -47,6 +47,13 @@
 //! | `link:<destination>:<kind>` | hash | helpdesk link key → value | put_link, delete_destination |
 //! | `linkv:<destination>:<kind>` | hash | helpdesk link value → key | put_link, delete_destination |
 //! | `linkkinds:<destination>` | set | the link kinds a destination has | put_link, delete_destination |
+//! | `agt:<agent>` | hash | an agent: `record` (JSON), `version`, `ext` | put_agent, delete_agent, put_team |
+//! | `agents` | zset | agent ids by listing order | put_agent, delete_agent |
+//! | `agtext:<external id>` | string | the agent an external id belongs to | put_agent, delete_agent |
+//! | `agttm:<agent>` | set | the teams an agent is in | put_team, delete_team, delete_agent |
+//! | `tm:<team>` | hash | a team: `record` (JSON), `version` | put_team, delete_team |
+//! | `teams` | zset | team ids by listing order | put_team, delete_team |
+//! | `tmm:<team>` | list | a team's members in order | put_team, delete_team, delete_agent |
 
 /// The family of channel hashes, as `patch.lua` takes it.
 pub const CHANNEL: &str = "ch";
@@ -192,6 +199,34 @@ impl Keys {
 
     pub fn link(&self, destination_id: &str, kind: &str) -> String {
         self.join(&["link", destination_id, kind])
+    }
+
+    pub fn agent(&self, id: &str) -> String {
+        self.join(&["agt", id])
+    }
+
+    pub fn agents(&self) -> String {
+        self.join(&["agents"])
+    }
+
+    pub fn agent_by_external_id(&self, external_id: &str) -> String {
+        self.join(&["agtext", external_id])
+    }
+
+    pub fn agent_teams(&self, id: &str) -> String {
+        self.join(&["agttm", id])
+    }
+
+    pub fn team(&self, id: &str) -> String {
+        self.join(&["tm", id])
+    }
+
+    pub fn teams(&self) -> String {
+        self.join(&["teams"])
+    }
+
+    pub fn team_members(&self, id: &str) -> String {
+        self.join(&["tmm", id])
     }
 
     pub fn link_by_value(&self, destination_id: &str, kind: &str) -> String {

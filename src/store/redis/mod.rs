@@ -9,6 +9,7 @@
 //! While Redis is unreachable, webhooks are committed to a local spool (`spool.rs`) and acked;
 //! a background task drains the spool into Redis, in order, once Redis answers again.
 
+mod agents;
 mod channels;
 mod deliveries;
 mod destinations;
@@ -177,7 +178,8 @@ impl RedisStore {
 
     /// Maps a Redis error to the store's, noting an unreachable Redis. Scripts refuse with
     /// `NOTFOUND`, `QUEUED` (a delivery), `DISABLED` (a destination) or `STALE` (a lease) and
-    /// a detail; `RETRY` is handled where a script is called.
+    /// a detail, `TAKEN` (an agent's external id) or `UNKNOWN_AGENT` (a team member, named in the
+    /// detail); `RETRY` is handled where a script is called.
     fn fail(&self, e: RedisError) -> StoreError {
         if unreachable(&e) {
             self.down.store(true, Ordering::Relaxed);
@@ -187,6 +189,10 @@ impl RedisStore {
             Some("QUEUED") => StoreError::DeliveryQueued,
             Some("DISABLED") => StoreError::DestinationDisabled,
             Some("STALE") => StoreError::LeaseLost,
+            Some("TAKEN") => StoreError::Taken("external_id"),
+            Some("UNKNOWN_AGENT") => {
+                StoreError::UnknownAgent(e.detail().unwrap_or("?").to_string())
+            }
             _ => StoreError::Internal(anyhow::anyhow!("redis: {e}")),
         }
     }

@@ -29,6 +29,10 @@ pub struct Scripts {
     pub claim_messages: Script,
     pub record_message: Script,
     pub complete_enrichment: Script,
+    pub put_agent: Script,
+    pub delete_agent: Script,
+    pub put_team: Script,
+    pub delete_team: Script,
 }
 
 impl Scripts {
@@ -52,6 +56,10 @@ impl Scripts {
             claim_messages: script(include_str!("lua/claim_messages.lua")),
             record_message: script(include_str!("lua/record_message.lua")),
             complete_enrichment: script(include_str!("lua/complete_enrichment.lua")),
+            put_agent: script(include_str!("lua/put_agent.lua")),
+            delete_agent: script(include_str!("lua/delete_agent.lua")),
+            put_team: script(include_str!("lua/put_team.lua")),
+            delete_team: script(include_str!("lua/delete_team.lua")),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The store contract by role: each consumer names the narrowest role it needs, and each
 //! record type lives next to the role that stores it.
 
+mod agents;
 mod channels;
 mod deliveries;
 mod destinations;
@@ -9,6 +10,7 @@ mod links;
 mod replies;
 mod tokens;
 
+pub use agents::*;
 pub use channels::*;
 pub use deliveries::*;
 pub use destinations::*;

@@ -14,12 +14,14 @@ use omnigate::store::{
 };
 use serde_json::json;
 
+mod agents;
 mod callback_secrets;
 mod enrichment;
 mod following;
 mod listing_pages;
 mod races;
 mod webhook_keys;
+pub use agents::*;
 pub use callback_secrets::*;
 pub use enrichment::*;
 pub use following::*;

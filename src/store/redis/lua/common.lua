@@ -175,3 +175,21 @@ local function set_or_clear(key, field, value)
     redis.call('HSET', key, field, value)
   end
 end
+
+-- The guard of a versioned record (agents, teams): returns its current version (false when it
+-- does not exist) and, when the write must not go ahead, the reply to give: a create
+-- (`expected` empty) of a record that exists, an update of one that does not, or 'RETRY' when
+-- the version moved since the caller read it.
+local function version_guard(key, expected, what)
+  local version = redis.call('HGET', key, 'version')
+  if expected == '' then
+    if version then
+      return version, redis.error_reply('EXISTS ' .. what)
+    end
+  elseif not version then
+    return version, redis.error_reply('NOTFOUND no such ' .. what)
+  elseif version ~= expected then
+    return version, 'RETRY'
+  end
+  return version, nil
+end
