@@ -2,7 +2,7 @@
 # omnigate's benchmark, one command: builds in release mode, starts everything it needs on
 # loopback (gateway, bare actix-web ceiling, verifying helpdesk sink, fake Naver send API),
 # runs every scenario with its baseline and prints the tables BENCHMARKS.md records.
-# Usage: scripts/bench.sh [--quick] [--only ingest,payload,e2e,drain,relay]
+# Usage: scripts/bench.sh [--quick] [--only ingest,payload,e2e,drain,relay,hanging,cpu]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null 2>&1; then

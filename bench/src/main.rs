@@ -3,10 +3,11 @@
 //! markdown tables for `BENCHMARKS.md`.
 //!
 //! `scripts/bench.sh` builds in release mode and runs this; by hand:
-//! `omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging] [--gateway <path>]`.
+//! `omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging,cpu] [--gateway <path>]`.
 //! wrk (Debian's package) generates the closed-loop load; the open-loop sender, the verifying
 //! helpdesk sink and the fake provider are here, since no established tool does those.
 
+mod cpu;
 mod procs;
 mod scenarios;
 mod sink;
@@ -29,6 +30,8 @@ pub struct Sizes {
     pub relay_burst_per_channel: u64,
     pub hanging_rate: u64,
     pub hanging_seconds: u64,
+    pub cpu_warmup: u64,
+    pub cpu_requests: u64,
 }
 
 impl Sizes {
@@ -47,6 +50,8 @@ impl Sizes {
             relay_burst_per_channel: 60,
             hanging_rate: 100,
             hanging_seconds: 20,
+            cpu_warmup: 200,
+            cpu_requests: 1_000,
         }
     }
 
@@ -65,6 +70,8 @@ impl Sizes {
             relay_burst_per_channel: 35,
             hanging_rate: 20,
             hanging_seconds: 2,
+            cpu_warmup: 20,
+            cpu_requests: 40,
         }
     }
 }
@@ -85,7 +92,7 @@ impl Options {
 }
 
 const USAGE: &str =
-    "usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging] \
+    "usage: omnigate-bench [--quick] [--only ingest,payload,e2e,drain,relay,hanging,cpu] \
 [--drain-events N] [--gateway <path>]
   --quick          seconds-long smoke run with tiny sizes
   --only LIST      run only these scenarios (comma-separated)

@@ -72,6 +72,18 @@ pub fn fsync_probe(dir: &Path, n: usize) -> std::io::Result<(u64, u64)> {
     Ok((at(0.5), at(0.99)))
 }
 
+/// `program` run by `wrapper` (a program and its arguments; empty: `program` itself).
+fn wrapped(wrapper: &[String], program: &Path) -> Command {
+    match wrapper.split_first() {
+        Some((first, args)) => {
+            let mut cmd = Command::new(first);
+            cmd.args(args).arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    }
+}
+
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -89,6 +101,16 @@ pub struct Gateway {
 
 impl Gateway {
     pub async fn start(bin: &Path, env: &[(&str, String)]) -> anyhow::Result<Gateway> {
+        Gateway::start_under(&[], bin, env).await
+    }
+
+    /// Starts the gateway as the last argument of `wrapper` (a program and its arguments, such
+    /// as valgrind's; empty: the gateway itself), so the process measured is the gateway's.
+    pub async fn start_under(
+        wrapper: &[String],
+        bin: &Path,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Gateway> {
         let port = free_port()?;
         let data =
             std::env::temp_dir().join(format!("omnigate-bench-{}-{port}", std::process::id()));
@@ -99,7 +121,7 @@ impl Gateway {
             .map(|d| d.subsec_nanos())
             .unwrap_or_default();
         let token = format!("ogt_bench_{port}_{}_{nanos:08x}", std::process::id());
-        let mut cmd = Command::new(bin);
+        let mut cmd = wrapped(wrapper, bin);
         cmd.arg("serve")
             .env("OMNIGATE__SERVER__PORT", port.to_string())
             .env("OMNIGATE__STORE__PATH", &data)
@@ -123,7 +145,9 @@ impl Gateway {
             data,
             client: reqwest::Client::new(),
         };
-        let until = Instant::now() + Duration::from_secs(30);
+        // Under an instrumenting wrapper a start takes many times as long.
+        let wait = if wrapper.is_empty() { 30 } else { 300 };
+        let until = Instant::now() + Duration::from_secs(wait);
         loop {
             let ready = gw
                 .client
@@ -235,14 +259,21 @@ pub struct Ceiling {
 
 impl Ceiling {
     pub async fn start() -> anyhow::Result<Ceiling> {
+        Ceiling::start_under(&[]).await
+    }
+
+    /// As [`Gateway::start_under`].
+    pub async fn start_under(wrapper: &[String]) -> anyhow::Result<Ceiling> {
         let port = free_port()?;
-        let child = Command::new(std::env::current_exe()?)
+        let exe = std::env::current_exe()?;
+        let child = wrapped(wrapper, &exe)
             .args(["ceiling", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
         let url = format!("http://127.0.0.1:{port}/hooks/ceiling");
-        let until = Instant::now() + Duration::from_secs(10);
+        let wait = if wrapper.is_empty() { 10 } else { 120 };
+        let until = Instant::now() + Duration::from_secs(wait);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             anyhow::ensure!(Instant::now() < until, "the ceiling server did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;

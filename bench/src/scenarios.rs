@@ -86,6 +86,9 @@ pub async fn run_all(o: &Options) -> anyhow::Result<()> {
     if o.wants("hanging") {
         hanging(o, &mut memory).await?;
     }
+    if o.wants("cpu") {
+        crate::cpu::cpu(o).await?;
+    }
     println!("\n## Memory (RSS, MiB)\n");
     println!("| process, scenario | idle after start | peak during the scenario |");
     println!("|---|---:|---:|");
@@ -398,20 +401,20 @@ fn latency_row(label: &str, sink: &Sink, sent: u64, failed: u64) -> String {
     )
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .build()?)
 }
 
-struct SinkServer {
-    sink: Arc<Sink>,
-    url: String,
+pub(crate) struct SinkServer {
+    pub(crate) sink: Arc<Sink>,
+    pub(crate) url: String,
     handle: actix_web::dev::ServerHandle,
 }
 
 impl SinkServer {
-    fn start(port: u16) -> anyhow::Result<SinkServer> {
+    pub(crate) fn start(port: u16) -> anyhow::Result<SinkServer> {
         let sink = Sink::new()?;
         let server = sink::start(sink.clone(), port)?;
         let handle = server.handle();
@@ -423,12 +426,12 @@ impl SinkServer {
         })
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.handle.stop(true).await;
     }
 }
 
-async fn destination(gw: &Gateway, url: &str, sink: &Sink) -> anyhow::Result<()> {
+pub(crate) async fn destination(gw: &Gateway, url: &str, sink: &Sink) -> anyhow::Result<()> {
     let dest = gw
         .api(
             "/v1/destinations",

@@ -5,11 +5,12 @@
 use std::path::Path;
 use std::process::Command;
 
-/// The scenarios drive wrk (Debian's package). `cargo test --workspace` sets up a fresh machine:
-/// where wrk is missing it is installed, or the test says how.
-fn ensure_wrk() {
+/// The scenarios drive wrk and count instructions with valgrind (Debian's packages).
+/// `cargo test --workspace` sets up a fresh machine: a missing one is installed, or the test says
+/// how.
+fn ensure(program: &str) {
     let present = || {
-        Command::new("wrk")
+        Command::new(program)
             .arg("--version")
             .output()
             .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
@@ -23,17 +24,18 @@ fn ensure_wrk() {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let _ = apt(&["install", "-y", "-qq", "wrk"])
-        || (apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "wrk"]));
+    let _ = apt(&["install", "-y", "-qq", program])
+        || (apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", program]));
     assert!(
         present(),
-        "wrk is needed and could not be installed: apt-get install wrk"
+        "{program} is needed and could not be installed: apt-get install {program}"
     );
 }
 
 #[test]
 fn every_scenario_runs_and_every_event_and_reply_arrives() {
-    ensure_wrk();
+    ensure("wrk");
+    ensure("valgrind");
     let bench = env!("CARGO_BIN_EXE_omnigate-bench");
     let gateway = Path::new(bench).with_file_name("omnigate");
     assert!(
@@ -62,6 +64,7 @@ fn every_scenario_runs_and_every_event_and_reply_arrives() {
         "## 3. Backlog drain",
         "## 4. Relay",
         "## 7. A healthy destination behind 4 that hang",
+        "## 8. Instructions per webhook and per delivery (callgrind)",
         "## Memory",
     ] {
         assert!(stdout.contains(section), "{section} missing:\n{stdout}");
@@ -99,6 +102,22 @@ fn every_scenario_runs_and_every_event_and_reply_arrives() {
             .unwrap_or_else(|| panic!("no {label} row:\n{stdout}"));
         assert!(line.contains(" | 40 | 0 | 40 | "), "{line}");
     }
+    // Instructions (callgrind): storing a webhook costs more than reading it, and delivering
+    // it costs more again.
+    let count = |label: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+            .unwrap_or_else(|| panic!("no {label} row:\n{stdout}"));
+        line.split('|')
+            .nth(2)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no count in {line}"))
+    };
+    let bare = count("bare server (baseline)");
+    let stored = count("omnigate, webhook stored (no destination)");
+    let delivered = count("omnigate, webhook stored and delivered to one destination");
+    assert!(0 < bare && bare < stored && stored < delivered, "{stdout}");
     // Relay: every reply reached the fake send API, within Naver's limit per channel.
     assert!(stdout.contains("105 accepted, all sent: true"), "{stdout}");
     let busiest: u32 = stdout
