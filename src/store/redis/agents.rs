@@ -1,6 +1,7 @@
 //! Agents and teams in the redis engine: each record is a hash holding its JSON and a version;
 //! a change is read, applied in Rust and written back by a script only if the version is still
 //! the one read (`put_agent.lua`, `put_team.lua`), so concurrent patches never undo each other.
+//! A listing reads every record in one round trip.
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -97,6 +98,28 @@ async fn listed(st: &RedisStore, key: String) -> StoreResult<Vec<String>> {
     st.ok(st.conn().zrange(key, 0, -1).await)
 }
 
+impl RedisStore {
+    /// Runs a pipeline of `n` pairs of reads (a record, then its members) in one round trip.
+    async fn read_pairs(
+        &self,
+        pipe: redis::Pipeline,
+        n: usize,
+    ) -> StoreResult<Vec<(Option<String>, Vec<String>)>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let flat: Vec<redis::Value> = self.ok(pipe.query_async(&mut self.conn()).await)?;
+        let mut rows = Vec::with_capacity(n);
+        let mut values = flat.into_iter();
+        while let (Some(record), Some(members)) = (values.next(), values.next()) {
+            let record: Option<String> = self.ok(redis::from_redis_value(&record))?;
+            let members: Vec<String> = self.ok(redis::from_redis_value(&members))?;
+            rows.push((record, members));
+        }
+        Ok(rows)
+    }
+}
+
 #[async_trait]
 impl Agents for RedisStore {
     async fn create_agent(&self, agent: Agent) -> StoreResult<Agent> {
@@ -120,12 +143,21 @@ impl Agents for RedisStore {
     }
 
     async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
+        let ids = listed(self, self.keys.agents()).await?;
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.hget(self.keys.agent(id), "record")
+                .smembers(self.keys.agent_teams(id));
+        }
+        let rows: Vec<(Option<String>, Vec<String>)> = self.read_pairs(pipe, ids.len()).await?;
         let mut out = Vec::new();
-        for id in listed(self, self.keys.agents()).await? {
+        for (id, (record, mut teams)) in ids.iter().zip(rows) {
             // One deleted between the listing and the read is left out.
-            if let Some(agent) = self.get_agent(&id).await? {
-                out.push(agent);
-            }
+            let Some(record) = record else { continue };
+            let mut agent: Agent = parse("agent", id, &record)?;
+            teams.sort();
+            agent.teams = teams;
+            out.push(agent);
         }
         Ok(out)
     }
@@ -162,11 +194,19 @@ impl Agents for RedisStore {
     }
 
     async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        let ids = listed(self, self.keys.teams()).await?;
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.hget(self.keys.team(id), "record")
+                .lrange(self.keys.team_members(id), 0, -1);
+        }
+        let rows: Vec<(Option<String>, Vec<String>)> = self.read_pairs(pipe, ids.len()).await?;
         let mut out = Vec::new();
-        for id in listed(self, self.keys.teams()).await? {
-            if let Some(team) = self.get_team(&id).await? {
-                out.push(team);
-            }
+        for (id, (record, members)) in ids.iter().zip(rows) {
+            let Some(record) = record else { continue };
+            let mut team: Team = parse("team", id, &record)?;
+            team.members = members;
+            out.push(team);
         }
         Ok(out)
     }
