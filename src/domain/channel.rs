@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::ChannelId;
 use super::secret::{Credentials, ExposeSecret};
 use super::time::Timestamp;
 use serde_json::{Map, Value};
@@ -92,7 +93,7 @@ impl Transition {
 /// credential fields but never shows their values, nor the webhook key.
 #[derive(Clone)]
 pub struct Channel {
-    pub id: String,
+    pub id: ChannelId,
     pub provider: String,
     pub name: String,
     pub credentials: Credentials,

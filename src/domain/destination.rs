@@ -5,6 +5,7 @@
 use omnigate_connector_core::EventType;
 use serde::{Deserialize, Serialize};
 
+use super::ids::{ChannelId, DestinationId};
 use super::secret::SecretString;
 use super::time::Timestamp;
 use crate::error::Code;
@@ -81,13 +82,13 @@ impl FieldError {
 /// destination can never be logged with it).
 #[derive(Debug, Clone)]
 pub struct Destination {
-    pub id: String,
+    pub id: DestinationId,
     pub url: String,
     pub secret: SecretString,
     /// `*`, exact types (`message.received`) or families (`message.*`).
     pub event_types: Vec<String>,
     /// Channel ids; empty means every channel.
-    pub channels: Vec<String>,
+    pub channels: Vec<ChannelId>,
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
@@ -105,7 +106,7 @@ pub struct Destination {
 pub struct DestinationPatch {
     pub url: Option<String>,
     pub event_types: Option<Vec<String>>,
-    pub channels: Option<Vec<String>>,
+    pub channels: Option<Vec<ChannelId>>,
     pub include_raw: Option<bool>,
     pub enabled: Option<bool>,
     /// The kind's settings, replaced whole (the kind itself never changes).
@@ -184,7 +185,7 @@ impl Destination {
 /// and the forwarder skips it where the filled-in type is not wanted.
 pub fn matches(
     event_types: &[String],
-    channels: &[String],
+    channels: &[ChannelId],
     event_type: &str,
     channel_id: Option<&str>,
 ) -> bool {
@@ -233,7 +234,7 @@ mod tests {
             url: "http://x".into(),
             secret: secret("whsec_x"),
             event_types: types.iter().map(|s| s.to_string()).collect(),
-            channels: channels.iter().map(|s| s.to_string()).collect(),
+            channels: channels.iter().map(|s| (*s).into()).collect(),
             include_raw: false,
             enabled: true,
             disabled_reason: None,

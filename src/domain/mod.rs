@@ -3,6 +3,7 @@
 pub mod channel;
 pub mod destination;
 pub mod envelope;
+pub mod ids;
 pub mod reply;
 pub mod secret;
 pub mod time;

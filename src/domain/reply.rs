@@ -1,6 +1,8 @@
 //! Where a relayed reply came from, stored with it so the relay can tell the helpdesk that
 //! queued it what became of it.
 
+use super::ids::DestinationId;
+
 /// Who queued a reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ReplyOrigin {
@@ -8,7 +10,7 @@ pub enum ReplyOrigin {
     #[default]
     Api,
     /// A helpdesk destination's callback (an agent's reply in Chatwoot, for instance).
-    Helpdesk { destination_id: String },
+    Helpdesk { destination_id: DestinationId },
 }
 
 /// The idempotency-key prefix of replies a Chatwoot callback queued before origins were stored.
@@ -16,7 +18,7 @@ const LEGACY_HELPDESK_KEY: &str = "chatwoot:";
 
 impl ReplyOrigin {
     /// As stored: the helpdesk destination's id, nothing for the API.
-    pub fn destination_id(&self) -> Option<&str> {
+    pub fn destination_id(&self) -> Option<&DestinationId> {
         match self {
             ReplyOrigin::Api => None,
             ReplyOrigin::Helpdesk { destination_id } => Some(destination_id),
@@ -27,18 +29,19 @@ impl ReplyOrigin {
     /// origin is then read from its idempotency key, which Chatwoot callbacks built as
     /// `chatwoot:{destination id}:{message id}:{part}`. This is the one place that reads that
     /// shape, and it can go once no such reply is left queued.
-    pub fn stored(destination_id: Option<String>, idempotency_key: Option<&str>) -> ReplyOrigin {
+    pub fn stored(
+        destination_id: Option<DestinationId>,
+        idempotency_key: Option<&str>,
+    ) -> ReplyOrigin {
         if let Some(destination_id) = destination_id.filter(|d| !d.is_empty()) {
             return ReplyOrigin::Helpdesk { destination_id };
         }
         let legacy = idempotency_key
             .and_then(|k| k.strip_prefix(LEGACY_HELPDESK_KEY))
             .and_then(|rest| rest.split(':').next())
-            .filter(|d| d.starts_with("dst_"));
+            .and_then(|d| DestinationId::parse(d).ok());
         match legacy {
-            Some(d) => ReplyOrigin::Helpdesk {
-                destination_id: d.to_string(),
-            },
+            Some(destination_id) => ReplyOrigin::Helpdesk { destination_id },
             None => ReplyOrigin::Api,
         }
     }

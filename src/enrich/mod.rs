@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use crate::config::Settings;
 use crate::connectors::Registry;
 use crate::domain::envelope::PENDING_ENRICHMENT;
+use crate::domain::ids::{ChannelId, EventId};
 use crate::forwarder::RetrySchedule;
 use crate::relay::{call, Limiters};
 use crate::store::Store;
@@ -52,7 +53,7 @@ pub struct Enricher {
     limiters: Limiters,
     schedule: RetrySchedule,
     /// One fetch per event at a time on this replica: each destination's lane meets the event.
-    busy: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    busy: Arc<Mutex<HashMap<EventId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Enricher {
@@ -76,13 +77,13 @@ impl Enricher {
 
     /// Fills in the pending event `event_id` (whose stored envelope is `envelope`), its
     /// delivery having failed `attempts` times before.
-    pub async fn fill_in(&self, event_id: &str, envelope: &Value, attempts: i64) -> Filled {
+    pub async fn fill_in(&self, event_id: &EventId, envelope: &Value, attempts: i64) -> Filled {
         let gate = {
             let mut busy = self
                 .busy
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            busy.entry(event_id.to_string()).or_default().clone()
+            busy.entry(event_id.clone()).or_default().clone()
         };
         let filled = {
             let _turn = gate.lock().await;
@@ -98,7 +99,7 @@ impl Enricher {
         filled
     }
 
-    async fn fill_in_alone(&self, event_id: &str, envelope: &Value, attempts: i64) -> Filled {
+    async fn fill_in_alone(&self, event_id: &EventId, envelope: &Value, attempts: i64) -> Filled {
         let store_later = |what: &str| Filled::Later {
             delay: STORE_RETRY,
             code: "store_unavailable".into(),
@@ -159,11 +160,12 @@ impl Enricher {
     /// Makes the connector's call for `event` within the channel's rate limit and reads the
     /// answer. `Err` when the channel could not be read.
     async fn ask(&self, envelope: &Value, event: &NormalizedEvent) -> Result<Enrichment, ()> {
-        let channel_id = envelope
+        let channel_id: ChannelId = envelope
             .pointer("/data/channel/id")
             .and_then(Value::as_str)
-            .unwrap_or_default();
-        let channel = match self.store.get_channel(channel_id).await {
+            .unwrap_or_default()
+            .into();
+        let channel = match self.store.get_channel(&channel_id).await {
             Ok(Some(c)) => c,
             Ok(None) => {
                 return Ok(Enrichment::refused(

@@ -2,6 +2,7 @@
 //! [`Deliverer`](super::deliverer::Deliverer), and [`LanePolicy::decide`]s, without I/O, what
 //! each attempt means for its delivery before the store records it.
 
+use crate::domain::ids::DeliveryId;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -162,7 +163,7 @@ impl Forwarder {
 /// A delivery waiting on its event's enrichment: due again after `delay`, with the reason as
 /// its last error. No attempt at the destination was made, so no status code.
 struct EnrichmentWait {
-    delivery_id: String,
+    delivery_id: DeliveryId,
     delay: Duration,
     error: String,
 }

@@ -9,6 +9,7 @@
 //! tasks and read as a whole for every claim, which the crates' one-breaker-per-call-site
 //! designs (`failsafe`, `recloser`) do not offer.
 
+use crate::domain::ids::DestinationId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -61,7 +62,7 @@ pub struct Shares {
     per_destination: usize,
     threshold: u32,
     cooldown: Duration,
-    states: Mutex<HashMap<String, State>>,
+    states: Mutex<HashMap<DestinationId, State>>,
 }
 
 impl Shares {
@@ -117,14 +118,14 @@ impl Shares {
     }
 
     /// A worker took one of the destination's lanes.
-    pub fn started(&self, destination: &str) {
+    pub fn started(&self, destination: &DestinationId) {
         if let Ok(mut states) = self.states.lock() {
-            states.entry(destination.to_string()).or_default().in_flight += 1;
+            states.entry(destination.clone()).or_default().in_flight += 1;
         }
     }
 
     /// The worker let the lane go.
-    pub fn finished(&self, destination: &str) {
+    pub fn finished(&self, destination: &DestinationId) {
         if let Ok(mut states) = self.states.lock() {
             if let Some(s) = states.get_mut(destination) {
                 s.in_flight = s.in_flight.saturating_sub(1);
@@ -136,9 +137,14 @@ impl Shares {
     }
 
     /// Records how an attempt went; returns the breaker's turn, if it turned.
-    pub fn record(&self, destination: &str, health: Health, now: Instant) -> Option<Turn> {
+    pub fn record(
+        &self,
+        destination: &DestinationId,
+        health: Health,
+        now: Instant,
+    ) -> Option<Turn> {
         let mut states = self.states.lock().ok()?;
-        let s = states.entry(destination.to_string()).or_default();
+        let s = states.entry(destination.clone()).or_default();
         match health {
             Health::Answered => {
                 s.failures = 0;
@@ -156,7 +162,7 @@ impl Shares {
     }
 
     /// Whether the destination's breaker is open (or half-open) now.
-    pub fn is_open(&self, destination: &str) -> bool {
+    pub fn is_open(&self, destination: &DestinationId) -> bool {
         self.states
             .lock()
             .map(|states| {
@@ -178,18 +184,22 @@ mod tests {
         shares.lane_share(at).room(D)
     }
 
+    fn d() -> DestinationId {
+        D.into()
+    }
+
     #[test]
     fn a_destination_takes_at_most_its_share() {
         let shares = Shares::new(2, 3, Duration::from_secs(30));
         let t = Instant::now();
         assert_eq!(room(&shares, t), 2);
-        shares.started(D);
+        shares.started(&d());
         assert_eq!(room(&shares, t), 1);
-        shares.started(D);
+        shares.started(&d());
         assert_eq!(room(&shares, t), 0);
         assert_eq!(shares.lane_share(t).room("dst_other"), 2);
-        shares.finished(D);
-        shares.finished(D);
+        shares.finished(&d());
+        shares.finished(&d());
         assert_eq!(room(&shares, t), 2);
     }
 
@@ -197,29 +207,36 @@ mod tests {
     fn timeouts_in_a_row_open_the_breaker_and_one_probe_closes_it() {
         let shares = Shares::new(4, 3, Duration::from_secs(30));
         let t = Instant::now();
-        assert_eq!(shares.record(D, Health::Unreachable, t), None);
-        assert_eq!(shares.record(D, Health::Answered, t), None, "not in a row");
-        assert_eq!(shares.record(D, Health::Unreachable, t), None);
-        assert_eq!(shares.record(D, Health::Unreachable, t), None);
-        assert_eq!(shares.record(D, Health::Unreachable, t), Some(Turn::Opened));
+        assert_eq!(shares.record(&d(), Health::Unreachable, t), None);
+        assert_eq!(
+            shares.record(&d(), Health::Answered, t),
+            None,
+            "not in a row"
+        );
+        assert_eq!(shares.record(&d(), Health::Unreachable, t), None);
+        assert_eq!(shares.record(&d(), Health::Unreachable, t), None);
+        assert_eq!(
+            shares.record(&d(), Health::Unreachable, t),
+            Some(Turn::Opened)
+        );
         assert_eq!(room(&shares, t + Duration::from_secs(29)), 0, "open");
         let later = t + Duration::from_secs(31);
         assert_eq!(room(&shares, later), 1, "half-open: one probe");
-        shares.started(D);
+        shares.started(&d());
         assert_eq!(room(&shares, later), 0, "one probe at a time");
         assert_eq!(
-            shares.record(D, Health::Unreachable, later),
+            shares.record(&d(), Health::Unreachable, later),
             None,
             "a failed probe opens it again, told once"
         );
-        shares.finished(D);
+        shares.finished(&d());
         assert_eq!(room(&shares, later + Duration::from_secs(29)), 0);
         let probe = later + Duration::from_secs(31);
         assert_eq!(
-            shares.record(D, Health::Answered, probe),
+            shares.record(&d(), Health::Answered, probe),
             Some(Turn::Closed)
         );
         assert_eq!(room(&shares, probe), 4);
-        assert!(!shares.is_open(D));
+        assert!(!shares.is_open(&d()));
     }
 }

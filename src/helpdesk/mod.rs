@@ -7,6 +7,7 @@
 
 pub mod chatwoot;
 
+use crate::domain::ids::{DestinationId, MessageId};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -31,8 +32,8 @@ pub trait Helpdesk: Sync {
     async fn on_reply_outcome(
         &self,
         calls: &Calls<'_>,
-        destination_id: &str,
-        message_id: &str,
+        destination_id: &DestinationId,
+        message_id: &MessageId,
         failure: Option<&str>,
     );
 }
@@ -48,7 +49,7 @@ pub fn by_kind(kind: &str) -> Option<&'static dyn Helpdesk> {
 pub async fn on_reply_outcome(
     calls: &Calls<'_>,
     origin: &ReplyOrigin,
-    message_id: &str,
+    message_id: &MessageId,
     failure: Option<&str>,
 ) {
     let ReplyOrigin::Helpdesk { destination_id } = origin else {

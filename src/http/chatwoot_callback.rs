@@ -4,6 +4,7 @@
 //! The handler extracts the callback, hands it to [`crate::helpdesk::chatwoot::callback`] and
 //! renders the answer.
 
+use crate::domain::ids::DestinationId;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use utoipa::OpenApi;
@@ -70,7 +71,7 @@ impl From<CallbackError> for ApiError {
 async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(DestinationId, String)>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let (id, secret) = path.into_inner();

@@ -1,6 +1,7 @@
 //! `/v1/conversations/{id}/messages`: helpdesk replies in, queued durably and sent by the relay;
 //! `/v1/messages/{id}`: where a reply stands; `/v1/providers`: what each provider can do.
 
+use crate::domain::ids::{ConversationId, MessageId};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -73,7 +74,7 @@ async fn send(
     caller: Relayer,
     req: HttpRequest,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ConversationId>,
     body: web::Json<Reply>,
 ) -> ApiResult<HttpResponse> {
     let reply = relay::Reply {
@@ -144,7 +145,7 @@ fn refused(refusal: Refusal) -> ApiError {
 async fn show(
     _caller: Relayer,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<MessageId>,
 ) -> ApiResult<HttpResponse> {
     let m = state
         .store

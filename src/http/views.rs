@@ -2,6 +2,7 @@
 //! never leave through here: credentials are masked field by field, and a destination's signing
 //! secret is shown only when it is created.
 
+use crate::domain::ids::{ChannelId, DestinationId, MessageId, TokenId};
 use omnigate_connector_core::{Connector, CredentialField, FieldKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -22,7 +23,8 @@ use crate::store::{Delivery, StoredEvent, TokenInfo};
 #[derive(Serialize, ToSchema)]
 #[schema(as = Channel)]
 pub struct ChannelView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ChannelId,
     pub provider: String,
     pub name: String,
     pub state: ChannelState,
@@ -107,12 +109,14 @@ impl ChannelView {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Destination)]
 pub struct DestinationView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: DestinationId,
     #[schema(example = "webhook")]
     pub kind: &'static str,
     pub url: String,
     pub event_types: Vec<String>,
-    pub channels: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub channels: Vec<ChannelId>,
     pub include_raw: bool,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
@@ -252,7 +256,8 @@ pub struct ChannelHistory {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReplayResult {
-    pub destination_id: String,
+    #[schema(value_type = String)]
+    pub destination_id: DestinationId,
     /// How many deliveries were queued.
     pub queued: u64,
     pub since: String,
@@ -270,7 +275,8 @@ pub enum TokenRole {
 /// A new token; `token` is shown only here.
 #[derive(Serialize, ToSchema)]
 pub struct TokenCreated {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: TokenId,
     pub role: TokenRole,
     pub label: String,
     #[schema(example = "ogt_...")]
@@ -380,8 +386,8 @@ pub struct CallbackAnswer {
     pub reason: Option<&'static str>,
     /// `queued`: the replies queued in the relay.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub message_ids: Option<Vec<String>>,
+    #[schema(nullable = false, value_type = Option<Vec<String>>)]
+    pub message_ids: Option<Vec<MessageId>>,
     /// `refused`: the rule or limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 
 use crate::connectors::Registry;
 use crate::domain::channel::{Channel, ChannelState};
+use crate::domain::ids::{ConversationId, MessageId};
 use crate::domain::reply::ReplyOrigin;
 use crate::store::{ConversationRef, MessageStatus, RelayedMessage, Store, StoreError};
 
@@ -33,7 +34,7 @@ pub enum Refusal {
     },
     /// The idempotency key already queued a different reply in this conversation.
     #[error("this Idempotency-Key was used for a different reply in this conversation")]
-    KeyReused { message_id: String },
+    KeyReused { message_id: MessageId },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,7 +98,7 @@ pub struct Admitted(Target);
 /// One reply to queue. Its id is chosen up front, so a helpdesk can link its own message to
 /// the reply before it is queued (the outcome then always finds it).
 pub struct Reply {
-    pub id: String,
+    pub id: MessageId,
     pub content: Value,
     pub origin: ReplyOrigin,
     pub idempotency_key: Option<String>,
@@ -121,7 +122,7 @@ impl Reply {
 pub async fn target(
     store: &dyn Store,
     registry: &Registry,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
 ) -> Result<Target, Refusal> {
     let conversation = store
         .conversation(conversation_id)
@@ -157,7 +158,7 @@ impl Target {
 pub async fn admit(
     store: &dyn Store,
     registry: &Registry,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
 ) -> Result<Admitted, Refusal> {
     target(store, registry, conversation_id).await?.admit()
 }
@@ -226,7 +227,7 @@ pub async fn enqueue(
     store: &dyn Store,
     registry: &Registry,
     wake: &Arc<Notify>,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     reply: Reply,
 ) -> Result<Enqueued, Refusal> {
     admit(store, registry, conversation_id)

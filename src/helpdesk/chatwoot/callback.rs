@@ -3,6 +3,7 @@
 //! through the one reply rule. Chatwoot waits 5 s and never retries, so nothing here calls the
 //! provider: the relay does, afterwards, and reports the outcome back onto the Chatwoot message.
 
+use crate::domain::ids::{ConversationId, DestinationId, MessageId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +58,7 @@ pub enum Answer {
         code: &'static str,
         detail: String,
     },
-    Queued(Vec<String>),
+    Queued(Vec<MessageId>),
     /// An unsigned callback (a destination without `inbox_secret`) was taken: what became of it
     /// is not told, so an unauthenticated caller cannot learn which conversations exist.
     Accepted,
@@ -87,7 +88,7 @@ pub enum CallbackError {
 /// secret is answered like an unknown destination.
 pub async fn destination(
     store: &dyn Store,
-    id: &str,
+    id: &DestinationId,
     secret: &str,
 ) -> Result<Destination, CallbackError> {
     use subtle::ConstantTimeEq;
@@ -228,6 +229,7 @@ async fn act(
     else {
         return Ok(Answer::Ignored("unknown_conversation"));
     };
+    let conversation = ConversationId::from(conversation);
     let target = match relay::target(store, svc.registry, &conversation).await {
         Ok(target) => target,
         Err(Refusal::ChannelDeleted) => return Ok(Answer::Ignored("channel_deleted")),
@@ -266,7 +268,7 @@ async fn act(
             };
             let tag = delivery
                 .map(str::to_string)
-                .unwrap_or_else(crate::ids::event_id);
+                .unwrap_or_else(|| crate::ids::event_id().into());
             (
                 None,
                 vec![(action, format!("chatwoot-resolved:{}:{tag}", dest.id))],

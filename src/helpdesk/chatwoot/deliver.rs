@@ -32,7 +32,7 @@ pub enum Written {
 pub struct Delivery<'a> {
     pub api: Api<'a>,
     pub store: &'a dyn Store,
-    pub destination_id: &'a str,
+    pub destination_id: &'a crate::domain::ids::DestinationId,
     /// What outbound calls may reach: attachment links naming inward addresses are refused.
     pub egress: &'a crate::egress::Egress,
 }

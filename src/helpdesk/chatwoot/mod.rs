@@ -47,8 +47,8 @@ impl crate::helpdesk::Helpdesk for Chatwoot {
     async fn on_reply_outcome(
         &self,
         calls: &crate::helpdesk::Calls<'_>,
-        destination_id: &str,
-        message_id: &str,
+        destination_id: &crate::domain::ids::DestinationId,
+        message_id: &crate::domain::ids::MessageId,
         failure: Option<&str>,
     ) {
         writeback::report(

@@ -2,6 +2,7 @@
 //! (`PATCH .../messages/{id}` with `status` and `external_error`, API inboxes only), so the agent
 //! sees a failed delivery where they wrote the reply. Best effort: one call, logged on failure.
 
+use crate::domain::ids::DestinationId;
 use serde_json::json;
 
 use super::api::Api;
@@ -21,7 +22,7 @@ pub async fn report(
     store: &dyn Store,
     client: &reqwest::Client,
     timeout: std::time::Duration,
-    destination_id: &str,
+    destination_id: &DestinationId,
     relayed_id: &str,
     failure: Option<&str>,
 ) {

@@ -1,5 +1,6 @@
 //! `/v1/channels`: register provider accounts, and walk them through approval.
 
+use crate::domain::ids::ChannelId;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use omnigate_connector_core::credentials::same_account;
@@ -115,7 +116,7 @@ fn view(state: &AppState, ch: &Channel) -> ChannelView {
     )
 }
 
-async fn load(state: &AppState, id: &str) -> ApiResult<Channel> {
+async fn load(state: &AppState, id: &ChannelId) -> ApiResult<Channel> {
     state
         .store
         .get_channel(id)
@@ -160,7 +161,7 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let duplicates: Vec<String> = state
+    let duplicates: Vec<ChannelId> = state
         .store
         .list_channels()
         .await?
@@ -254,7 +255,7 @@ async fn list(
 async fn show(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
 ) -> ApiResult<HttpResponse> {
     let ch = load(&state, &id).await?;
     Ok(json(StatusCode::OK, view(&state, &ch)))
@@ -277,7 +278,7 @@ async fn show(
 async fn update(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
     body: web::Json<ChannelUpdate>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -334,7 +335,7 @@ async fn update(
 async fn remove(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
 ) -> ApiResult<HttpResponse> {
     state
         .store
@@ -348,7 +349,7 @@ async fn remove(
 async fn transition(
     state: &AppState,
     admin: &Admin,
-    id: &str,
+    id: &ChannelId,
     t: Transition,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
@@ -397,7 +398,7 @@ async fn transition(
 async fn request_approval(
     admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
 ) -> ApiResult<HttpResponse> {
     crate::http::urls_reachable(&state)?;
     transition(&state, &admin, &id, Transition::RequestApproval, None).await
@@ -418,7 +419,7 @@ async fn request_approval(
 async fn approve(
     admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
 ) -> ApiResult<HttpResponse> {
     transition(&state, &admin, &id, Transition::Approve, None).await
 }
@@ -441,7 +442,7 @@ async fn approve(
 async fn reject(
     admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let reason = optional_json::<Reason>(&body)?.reason;
@@ -466,7 +467,7 @@ async fn reject(
 async fn revoke(
     admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let reason = optional_json::<Reason>(&body)?.reason;
@@ -514,7 +515,7 @@ struct RotatedKey {
 async fn rotate_key(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     crate::http::urls_reachable(&state)?;
@@ -561,7 +562,7 @@ async fn rotate_key(
 async fn history(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ChannelId>,
 ) -> ApiResult<HttpResponse> {
     load(&state, &id).await?;
     let items = state.store.channel_history(&id).await?;

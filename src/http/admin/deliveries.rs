@@ -1,5 +1,6 @@
 //! `/v1/deliveries`: what was sent where, what failed, and retrying dead letters.
 
+use crate::domain::ids::DeliveryId;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
@@ -64,14 +65,14 @@ async fn list(
     let items = state
         .store
         .list_deliveries(DeliveryQuery {
-            destination: q.destination,
+            destination: q.destination.map(Into::into),
             status,
-            after: q.after,
+            after: q.after.map(Into::into),
             limit,
         })
         .await?;
     let next = (items.len() == limit)
-        .then(|| items.last().map(|d| d.id.clone()))
+        .then(|| items.last().map(|d| d.id.to_string()))
         .flatten();
     Ok(json(StatusCode::OK, DeliveryPage { items, next }))
 }
@@ -90,7 +91,7 @@ async fn list(
 async fn show(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DeliveryId>,
 ) -> ApiResult<HttpResponse> {
     let d = state
         .store
@@ -115,7 +116,7 @@ async fn show(
 async fn retry(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DeliveryId>,
 ) -> ApiResult<HttpResponse> {
     let d = state
         .store

@@ -1,6 +1,7 @@
 //! `POST /v1/destinations/{id}/test`: one signed test event, sent now, and what the destination
 //! answered, so a new destination (or a silent one) can be checked without waiting for traffic.
 
+use crate::domain::ids::{DestinationId, EventId};
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use serde::Serialize;
@@ -23,9 +24,11 @@ pub const TEST_EVENT_TYPE: &str = "destination.test";
 /// What the destination answered to the test event.
 #[derive(Serialize, ToSchema)]
 pub struct TestResult {
-    pub destination_id: String,
+    #[schema(value_type = String)]
+    pub destination_id: DestinationId,
     /// The `webhook-id` the test event was signed with.
-    pub event_id: String,
+    #[schema(value_type = String)]
+    pub event_id: EventId,
     /// Whether it answered 2xx.
     pub delivered: bool,
     /// Its HTTP status; `null` when it could not be reached.
@@ -56,7 +59,7 @@ pub struct TestResult {
 async fn test(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
 ) -> ApiResult<HttpResponse> {
     let dest = state
         .store

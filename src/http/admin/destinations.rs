@@ -1,5 +1,6 @@
 //! `/v1/destinations`: helpdesk endpoints that receive signed webhooks, and replays to them.
 
+use crate::domain::ids::{ChannelId, DestinationId};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,8 @@ struct NewDestination {
     event_types: Vec<String>,
     /// Only these channels; empty means all.
     #[serde(default)]
-    channels: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    channels: Vec<ChannelId>,
     #[serde(default)]
     include_raw: bool,
     /// The kind's own fields.
@@ -60,7 +62,8 @@ struct NewDestination {
 #[derive(Deserialize, ToSchema)]
 struct DestinationUpdate {
     event_types: Option<Vec<String>>,
-    channels: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    channels: Option<Vec<ChannelId>>,
     include_raw: Option<bool>,
     /// `false` stops sending to the destination.
     enabled: Option<bool>,
@@ -133,7 +136,7 @@ fn valid_types(types: &[String]) -> ApiResult<()> {
     Ok(())
 }
 
-async fn valid_channels(state: &AppState, channels: &[String]) -> ApiResult<()> {
+async fn valid_channels(state: &AppState, channels: &[ChannelId]) -> ApiResult<()> {
     for id in channels {
         if state.store.get_channel(id).await?.is_none() {
             return Err(
@@ -265,7 +268,7 @@ async fn list(
 async fn show(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
 ) -> ApiResult<HttpResponse> {
     let d = state
         .store
@@ -293,7 +296,7 @@ async fn show(
 async fn update(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
     body: web::Json<DestinationUpdate>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -382,7 +385,7 @@ struct ReplayCall {
 }
 
 /// Counts what arrived for `id` from `since` until now (it was just enabled).
-async fn missed(state: &AppState, id: &str, since: Timestamp) -> ApiResult<Missed> {
+async fn missed(state: &AppState, id: &DestinationId, since: Timestamp) -> ApiResult<Missed> {
     let until = Timestamp::now();
     let events = state
         .store
@@ -415,7 +418,7 @@ async fn missed(state: &AppState, id: &str, since: Timestamp) -> ApiResult<Misse
 async fn remove(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
 ) -> ApiResult<HttpResponse> {
     state
         .store
@@ -442,7 +445,7 @@ async fn remove(
 async fn replay(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
     body: web::Json<ReplayRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -498,7 +501,7 @@ async fn replay(
 async fn rotate_callback_secret(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<DestinationId>,
 ) -> ApiResult<HttpResponse> {
     let current = state
         .store

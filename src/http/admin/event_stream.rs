@@ -93,8 +93,8 @@ async fn stream(
     let follower = Follower {
         store: state.store.clone(),
         query: EventQuery {
-            channel: q.channel,
-            conversation: q.conversation,
+            channel: q.channel.map(Into::into),
+            conversation: q.conversation.map(Into::into),
             event_type: q.event_type,
             after_seq: Some(start),
             limit: BATCH,

@@ -1,5 +1,6 @@
 //! `/v1/events`: the stored events, each as the envelope the helpdesk receives.
 
+use crate::domain::ids::EventId;
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
@@ -66,12 +67,16 @@ pub async fn after_seq(state: &AppState, cursor: Option<&str>) -> ApiResult<Opti
     let Some(cursor) = cursor.filter(|a| !a.is_empty()) else {
         return Ok(None);
     };
-    let event = state.store.get_event(cursor).await?.ok_or_else(|| {
-        ApiError::new(
-            Code::InvalidCursor,
-            "after must be an event id this gateway gave out",
-        )
-    })?;
+    let event = state
+        .store
+        .get_event(&cursor.into())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::InvalidCursor,
+                "after must be an event id this gateway gave out",
+            )
+        })?;
     Ok(Some(event.seq))
 }
 
@@ -99,15 +104,15 @@ async fn list(
     let events = state
         .store
         .list_events(EventQuery {
-            channel: q.channel,
-            conversation: q.conversation,
+            channel: q.channel.map(Into::into),
+            conversation: q.conversation.map(Into::into),
             event_type: q.event_type,
             after_seq,
             limit,
         })
         .await?;
     let next = (events.len() == limit)
-        .then(|| events.last().map(|e| e.id.clone()))
+        .then(|| events.last().map(|e| e.id.to_string()))
         .flatten();
     let items = events
         .iter()
@@ -140,7 +145,7 @@ struct ShowQuery {
 async fn show(
     _caller: Relayer,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     q: web::Query<ShowQuery>,
 ) -> ApiResult<HttpResponse> {
     let e = state

@@ -24,8 +24,9 @@ impl PageQuery {
         super::events::limit(self.limit)
     }
 
-    pub fn after(&self) -> Option<String> {
-        self.after.clone().filter(|a| !a.is_empty())
+    /// The id the page starts after, of the listed kind.
+    pub fn after<Id: From<String>>(&self) -> Option<Id> {
+        self.after.clone().filter(|a| !a.is_empty()).map(Id::from)
     }
 }
 

@@ -3,6 +3,7 @@
 //! configured `admin.token`) is listed too and can be retired once another admin token exists;
 //! the last admin token can never be deleted, since nothing could administer the gateway then.
 
+use crate::domain::ids::TokenId;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
@@ -124,7 +125,7 @@ async fn list(_admin: Admin, state: web::Data<AppState>) -> ApiResult<HttpRespon
 async fn remove(
     _admin: Admin,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<TokenId>,
 ) -> ApiResult<HttpResponse> {
     let tokens = state.store.list_tokens().await?;
     let Some(token) = tokens

@@ -1,5 +1,6 @@
 //! Channel rows: credentials sealed with the master key, settings in clear JSON.
 
+use crate::domain::ids::{ChannelId, EventId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
@@ -24,7 +25,7 @@ fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<Res<Channel>> {
     let sealed: Vec<u8> = row.get(3)?;
     let settings: String = row.get(4)?;
     let state: String = row.get(5)?;
-    let id: String = row.get(0)?;
+    let id: ChannelId = row.get(0)?;
     let build = || -> Res<Channel> {
         let credentials: Map<String, Value> = serde_json::from_slice(&cipher.open(&sealed)?)
             .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
@@ -256,7 +257,7 @@ impl Channels for EmbeddedStore {
         .await
     }
 
-    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+    async fn get_channel(&self, id: &ChannelId) -> StoreResult<Option<Channel>> {
         let id = id.to_string();
         self.read(move |conn, cipher| find(conn, cipher, "id", &id))
             .await
@@ -270,7 +271,7 @@ impl Channels for EmbeddedStore {
 
     async fn rotate_webhook_key(
         &self,
-        id: &str,
+        id: &ChannelId,
         new_key: String,
         previous_until: Timestamp,
     ) -> StoreResult<Channel> {
@@ -288,20 +289,20 @@ impl Channels for EmbeddedStore {
 
     async fn list_channels_page(
         &self,
-        after: Option<String>,
+        after: Option<ChannelId>,
         limit: usize,
     ) -> StoreResult<Vec<Channel>> {
         self.read(move |conn, cipher| page(conn, cipher, after.as_deref(), limit))
             .await
     }
 
-    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
+    async fn update_channel(&self, id: &ChannelId, patch: ChannelPatch) -> StoreResult<Channel> {
         let id = id.to_string();
         self.write(move |ctx, cipher| update(&ctx.conn, cipher, &id, patch))
             .await
     }
 
-    async fn delete_channel(&self, id: &str) -> StoreResult<()> {
+    async fn delete_channel(&self, id: &ChannelId) -> StoreResult<()> {
         let id = id.to_string();
         self.write(move |ctx, cipher| delete(&ctx.conn, cipher, &id))
             .await
@@ -309,11 +310,11 @@ impl Channels for EmbeddedStore {
 
     async fn transition_channel(
         &self,
-        id: &str,
+        id: &ChannelId,
         transition: Transition,
         actor: &str,
         reason: Option<String>,
-        event_id: String,
+        event_id: EventId,
     ) -> StoreResult<(Channel, Option<ChannelState>)> {
         let (id, actor) = (id.to_string(), actor.to_string());
         self.write(move |ctx, cipher| {
@@ -362,7 +363,7 @@ impl Channels for EmbeddedStore {
         .await
     }
 
-    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>> {
+    async fn channel_history(&self, id: &ChannelId) -> StoreResult<Vec<StateChange>> {
         let id = id.to_string();
         self.read(move |conn, _| history(conn, &id)).await
     }

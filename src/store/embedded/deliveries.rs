@@ -2,6 +2,7 @@
 //! queued deliveries; `next_attempt_ms` is when its head is due, or how long a worker holds it.
 //! Heads are read by index in event order, never by sorting the backlog.
 
+use crate::domain::ids::{DeliveryId, DestinationId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -60,7 +61,7 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> Res<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
-            q.after.clone().unwrap_or_default(),
+            q.after.as_deref().unwrap_or_default(),
             q.destination,
             q.status.map(DeliveryStatus::as_str),
             q.limit as i64
@@ -165,7 +166,7 @@ pub fn claim_lanes(
     lease_until: i64,
     share: &LaneShare,
 ) -> Res<Vec<Lane>> {
-    let destinations: Vec<String> = ctx
+    let destinations: Vec<DestinationId> = ctx
         .conn
         .prepare_cached("SELECT id FROM destinations WHERE enabled = 1")?
         .query_map([], |r| r.get(0))?
@@ -340,19 +341,19 @@ impl DeliveryQueue for EmbeddedStore {
         self.read(move |conn, _| list(conn, &query)).await
     }
 
-    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+    async fn get_delivery(&self, id: &DeliveryId) -> StoreResult<Option<Delivery>> {
         let id = id.to_string();
         self.read(move |conn, _| get(conn, &id)).await
     }
 
-    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery> {
+    async fn retry_delivery(&self, id: &DeliveryId) -> StoreResult<Delivery> {
         let id = id.to_string();
         self.write(move |ctx, _| retry(ctx, &id)).await
     }
 
     async fn replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64> {
@@ -363,7 +364,7 @@ impl DeliveryQueue for EmbeddedStore {
 
     async fn count_replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64> {

@@ -1,5 +1,6 @@
 //! Destination rows: the signing secret sealed with the master key, filters as JSON arrays.
 
+use crate::domain::ids::{ChannelId, DestinationId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::fail::{Fail, Res};
@@ -17,9 +18,9 @@ use async_trait::async_trait;
 /// What fan-out needs of an enabled destination, cached by the writer.
 #[derive(Debug, Clone)]
 pub struct DestFilter {
-    pub id: String,
+    pub id: DestinationId,
     pub event_types: Vec<String>,
-    pub channels: Vec<String>,
+    pub channels: Vec<ChannelId>,
 }
 
 impl DestFilter {
@@ -31,13 +32,13 @@ impl DestFilter {
 const COLUMNS: &str = "id, url, secret, event_types, channels, include_raw, enabled, \
                        disabled_reason, created_ms, updated_ms, kind, kind_settings, disabled_ms";
 
-fn json_list(s: &str) -> Vec<String> {
+fn json_list<T: serde::de::DeserializeOwned>(s: &str) -> Vec<T> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
 fn from_row(row: &Row<'_>, cipher: &Cipher) -> rusqlite::Result<StoreResult<Destination>> {
     let sealed: Vec<u8> = row.get(2)?;
-    let id: String = row.get(0)?;
+    let id: DestinationId = row.get(0)?;
     let types: String = row.get(3)?;
     let channels: String = row.get(4)?;
     let secret = match cipher.open(&sealed).map(String::from_utf8) {
@@ -303,7 +304,7 @@ impl Destinations for EmbeddedStore {
         .await
     }
 
-    async fn get_destination(&self, id: &str) -> StoreResult<Option<Destination>> {
+    async fn get_destination(&self, id: &DestinationId) -> StoreResult<Option<Destination>> {
         let id = id.to_string();
         self.read(move |conn, cipher| find(conn, cipher, &id)).await
     }
@@ -314,7 +315,7 @@ impl Destinations for EmbeddedStore {
 
     async fn list_destinations_page(
         &self,
-        after: Option<String>,
+        after: Option<DestinationId>,
         limit: usize,
     ) -> StoreResult<Vec<Destination>> {
         self.read(move |conn, cipher| page(conn, cipher, after.as_deref(), limit))
@@ -323,7 +324,7 @@ impl Destinations for EmbeddedStore {
 
     async fn update_destination(
         &self,
-        id: &str,
+        id: &DestinationId,
         patch: DestinationPatch,
     ) -> StoreResult<Destination> {
         let id = id.to_string();
@@ -331,7 +332,7 @@ impl Destinations for EmbeddedStore {
             .await
     }
 
-    async fn delete_destination(&self, id: &str) -> StoreResult<()> {
+    async fn delete_destination(&self, id: &DestinationId) -> StoreResult<()> {
         let id = id.to_string();
         self.write(move |ctx, _| delete(ctx, &id)).await
     }

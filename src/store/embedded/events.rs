@@ -1,6 +1,7 @@
 //! Event rows and fan-out: storing an event queues one delivery per destination that wants
 //! it, in the same transaction, so an event is never stored without its deliveries.
 
+use crate::domain::ids::{ChannelId, DestinationId, EventId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -112,7 +113,7 @@ pub fn fan_out(
     conversation_id: Option<&str>,
     now: i64,
 ) -> Res<()> {
-    let targets: Vec<String> = enabled_filters(ctx)?
+    let targets: Vec<DestinationId> = enabled_filters(ctx)?
         .iter()
         .filter(|d| d.wants(event_type, channel_id))
         .map(|d| d.id.clone())
@@ -449,7 +450,7 @@ fn events(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Res<Vec<
 impl EventLog for EmbeddedStore {
     async fn append(
         &self,
-        channel_id: &str,
+        channel_id: &ChannelId,
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<AppendOutcome>> {
         let channel_id = channel_id.to_string();
@@ -462,7 +463,7 @@ impl EventLog for EmbeddedStore {
         self.read(move |conn, _| list(conn, &query)).await
     }
 
-    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+    async fn get_event(&self, id: &EventId) -> StoreResult<Option<StoredEvent>> {
         let id = id.to_string();
         self.read(move |conn, _| get(conn, &id)).await
     }
@@ -476,7 +477,7 @@ impl EventLog for EmbeddedStore {
 
     async fn complete_enrichment(
         &self,
-        id: &str,
+        id: &EventId,
         event_type: &str,
         envelope: Value,
     ) -> StoreResult<bool> {

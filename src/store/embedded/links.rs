@@ -1,6 +1,7 @@
 //! Helpdesk links in the embedded engine: per destination and kind, a key to value map kept one to one.
 
 use super::{destinations, EmbeddedStore};
+use crate::domain::ids::DestinationId;
 use crate::store::{HelpdeskLinks, StoreResult};
 use async_trait::async_trait;
 
@@ -8,7 +9,7 @@ use async_trait::async_trait;
 impl HelpdeskLinks for EmbeddedStore {
     async fn link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
     ) -> StoreResult<Option<String>> {
@@ -23,7 +24,7 @@ impl HelpdeskLinks for EmbeddedStore {
 
     async fn link_by_value(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         value: &str,
     ) -> StoreResult<Option<String>> {
@@ -38,7 +39,7 @@ impl HelpdeskLinks for EmbeddedStore {
 
     async fn put_link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
         value: &str,

@@ -1,6 +1,7 @@
 //! Relayed messages: a durable outbound queue, ordered per conversation, with idempotency keys,
 //! and the link from a provider's echo back to the message omnigate sent.
 
+use crate::domain::ids::{ConversationId, MessageId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -265,7 +266,7 @@ pub fn attribute_echo(
 
 #[async_trait]
 impl ReplyQueue for EmbeddedStore {
-    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<ConversationRef>> {
         let id = id.to_string();
         self.read(move |conn, _| conversation(conn, &id)).await
     }
@@ -274,7 +275,7 @@ impl ReplyQueue for EmbeddedStore {
         self.write(move |ctx, _| queue(ctx, &message)).await
     }
 
-    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>> {
+    async fn get_message(&self, id: &MessageId) -> StoreResult<Option<RelayedMessage>> {
         let id = id.to_string();
         self.read(move |conn, _| get(conn, &id)).await
     }
@@ -288,7 +289,7 @@ impl ReplyQueue for EmbeddedStore {
         self.write(move |ctx, _| claim(ctx, now_ms, limit)).await
     }
 
-    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()> {
+    async fn record_message(&self, id: &MessageId, progress: MessageProgress) -> StoreResult<()> {
         let id = id.to_string();
         self.write(move |ctx, _| record(ctx, &id, progress)).await
     }

@@ -1,6 +1,7 @@
 //! API tokens in the embedded engine: kept by hash, listed in creation order.
 
 use super::EmbeddedStore;
+use crate::domain::ids::TokenId;
 use crate::domain::time::Timestamp;
 use crate::store::{StoreError, StoreResult, TokenInfo, Tokens};
 use async_trait::async_trait;
@@ -44,7 +45,13 @@ impl Tokens for EmbeddedStore {
         .await
     }
 
-    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
+    async fn create_token(
+        &self,
+        id: &TokenId,
+        hash: &str,
+        role: &str,
+        label: &str,
+    ) -> StoreResult<()> {
         let (id, hash, role, label) = (
             id.to_string(),
             hash.to_string(),
@@ -79,7 +86,7 @@ impl Tokens for EmbeddedStore {
         .await
     }
 
-    async fn delete_token(&self, id: &str) -> StoreResult<()> {
+    async fn delete_token(&self, id: &TokenId) -> StoreResult<()> {
         let id = id.to_string();
         self.write(move |ctx, _| {
             let n = ctx

@@ -1,5 +1,6 @@
 //! Channels (hashes, credentials sealed with the master key), their history, and API tokens.
 
+use crate::domain::ids::{ChannelId, EventId, TokenId};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use redis::AsyncCommands;
@@ -19,7 +20,7 @@ use async_trait::async_trait;
 use std::ops::Deref;
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Channel> {
-    let id = required(f, "channel", "id")?;
+    let id: ChannelId = required(f, "channel", "id")?.into();
     let sealed = B64
         .decode(text(f, "credentials").unwrap_or_default())
         .map_err(|e| anyhow::anyhow!("channel {id}: credentials unreadable: {e}"))?;
@@ -62,7 +63,7 @@ pub async fn get(st: &RedisStore, id: &str) -> StoreResult<Option<Channel>> {
 pub async fn insert(st: &RedisStore, ch: &Channel) -> StoreResult<()> {
     let now = Timestamp::now().millis();
     let fields = [
-        ("id", ch.id.clone()),
+        ("id", ch.id.to_string()),
         ("provider", ch.provider.clone()),
         ("name", ch.name.clone()),
         ("credentials", seal_credentials(st, &ch.credentials)?),
@@ -203,11 +204,11 @@ pub async fn delete(st: &RedisStore, id: &str) -> StoreResult<()> {
 
 pub async fn transition(
     st: &RedisStore,
-    id: &str,
+    id: &ChannelId,
     transition: Transition,
     actor: &str,
     reason: Option<String>,
-    event_id: String,
+    event_id: EventId,
 ) -> StoreResult<(Channel, Option<ChannelState>)> {
     // The script refuses when the state changed since it was read; then read and decide again.
     for _ in 0..5 {
@@ -331,7 +332,7 @@ pub async fn put_token(st: &RedisStore, hash: &str, role: &str, label: &str) -> 
 
 pub async fn create_token(
     st: &RedisStore,
-    id: &str,
+    id: &TokenId,
     hash: &str,
     role: &str,
     label: &str,
@@ -372,7 +373,7 @@ pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
         .await?
         .iter()
         .map(|f| TokenInfo {
-            id: text(f, "id").unwrap_or_default(),
+            id: text(f, "id").unwrap_or_default().into(),
             role: text(f, "role").unwrap_or_default(),
             label: f
                 .get("label")
@@ -383,7 +384,7 @@ pub async fn list_tokens(st: &RedisStore) -> StoreResult<Vec<TokenInfo>> {
         .collect())
 }
 
-pub async fn delete_token(st: &RedisStore, id: &str) -> StoreResult<()> {
+pub async fn delete_token(st: &RedisStore, id: &TokenId) -> StoreResult<()> {
     let hash: Option<String> = st.ok(st.conn().get(st.keys.token_id(id)).await)?;
     let hash = hash.ok_or(StoreError::NotFound)?;
     let r: Result<(), _> = redis::pipe()
@@ -406,7 +407,7 @@ impl Channels for RedisStore {
         get(self, &channel.id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>> {
+    async fn get_channel(&self, id: &ChannelId) -> StoreResult<Option<Channel>> {
         get(self, id).await
     }
 
@@ -420,7 +421,7 @@ impl Channels for RedisStore {
 
     async fn list_channels_page(
         &self,
-        after: Option<String>,
+        after: Option<ChannelId>,
         limit: usize,
     ) -> StoreResult<Vec<Channel>> {
         page(self, after.as_deref(), limit).await
@@ -428,7 +429,7 @@ impl Channels for RedisStore {
 
     async fn rotate_webhook_key(
         &self,
-        id: &str,
+        id: &ChannelId,
         new_key: String,
         previous_until: Timestamp,
     ) -> StoreResult<Channel> {
@@ -436,26 +437,26 @@ impl Channels for RedisStore {
         rotate_key(self, id, &new_key, previous_until_ms).await
     }
 
-    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel> {
+    async fn update_channel(&self, id: &ChannelId, patch: ChannelPatch) -> StoreResult<Channel> {
         update(self, id, patch).await
     }
 
-    async fn delete_channel(&self, id: &str) -> StoreResult<()> {
+    async fn delete_channel(&self, id: &ChannelId) -> StoreResult<()> {
         delete(self, id).await
     }
 
     async fn transition_channel(
         &self,
-        id: &str,
+        id: &ChannelId,
         transition: Transition,
         actor: &str,
         reason: Option<String>,
-        event_id: String,
+        event_id: EventId,
     ) -> StoreResult<(Channel, Option<ChannelState>)> {
         self::transition(self, id, transition, actor, reason, event_id).await
     }
 
-    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>> {
+    async fn channel_history(&self, id: &ChannelId) -> StoreResult<Vec<StateChange>> {
         history(self, id).await
     }
 }

@@ -2,6 +2,7 @@
 //! a sorted set of its queued deliveries in event order, and one sorted set of lanes by the
 //! time their head is due (or until when a worker holds them).
 
+use crate::domain::ids::{DeliveryId, DestinationId, EventId};
 use redis::AsyncCommands;
 use serde_json::Value;
 
@@ -20,11 +21,11 @@ fn from_fields(f: &Fields) -> StoreResult<Delivery> {
     const R: &str = "delivery";
     let status = required(f, R, "status")?;
     Ok(Delivery {
-        id: required(f, R, "id")?,
-        event_id: required(f, R, "event_id")?,
+        id: required(f, R, "id")?.into(),
+        event_id: required(f, R, "event_id")?.into(),
         event_type: required(f, R, "event_type")?,
-        destination_id: required(f, R, "destination_id")?,
-        conversation_id: text(f, "conversation_id"),
+        destination_id: required(f, R, "destination_id")?.into(),
+        conversation_id: text(f, "conversation_id").map(Into::into),
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| damaged(f, R, &format!("unknown status {status}")))?,
         attempts: required_int(f, R, "attempts")?,
@@ -64,7 +65,7 @@ pub async fn list(st: &RedisStore, q: &DeliveryQuery) -> StoreResult<Vec<Deliver
             .zrangebylex_limit(&index, min, "+", 0, page as isize)
             .await)?;
         let Some(last) = ids.last() else { break };
-        after = Some(last.clone());
+        after = Some(DeliveryId::from(last.as_str()));
         let keys = ids.iter().map(|id| st.keys.delivery(id)).collect();
         for f in st.hgetall_many(keys).await? {
             let d = from_fields(&f)?;
@@ -88,14 +89,14 @@ pub async fn lane_head(st: &RedisStore, lane: &Lane) -> StoreResult<Option<Deliv
     let Some(d) = st.hgetall(st.keys.delivery(id)).await? else {
         return Ok(None);
     };
-    let event_id = required(&d, "delivery", "event_id")?;
+    let event_id: EventId = required(&d, "delivery", "event_id")?.into();
     let (envelope, raw, request_id): (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>) =
         st.ok(st
             .conn()
             .hget(st.keys.event(&event_id), &["envelope", "raw", "request_id"])
             .await)?;
     Ok(Some(DeliveryJob {
-        delivery_id: id.clone(),
+        delivery_id: id.as_str().into(),
         event_id,
         attempts: int(&d, "attempts").unwrap_or(0),
         next_attempt_at: Timestamp::from_millis(int(&d, "next_attempt_ms").unwrap_or(0)),
@@ -148,11 +149,11 @@ impl DeliveryQueue for RedisStore {
         list(self, &query).await
     }
 
-    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+    async fn get_delivery(&self, id: &DeliveryId) -> StoreResult<Option<Delivery>> {
         get(self, id).await
     }
 
-    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery> {
+    async fn retry_delivery(&self, id: &DeliveryId) -> StoreResult<Delivery> {
         let r = self
             .scripts
             .retry_delivery
@@ -168,7 +169,7 @@ impl DeliveryQueue for RedisStore {
 
     async fn replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64> {
@@ -193,7 +194,7 @@ impl DeliveryQueue for RedisStore {
 
     async fn count_replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64> {
@@ -244,7 +245,7 @@ impl DeliveryQueue for RedisStore {
             };
             leases.insert(lk.clone(), token.clone());
             lanes.push(Lane {
-                destination_id: destination_id.to_string(),
+                destination_id: destination_id.into(),
                 lane: lane.to_string(),
             });
         }

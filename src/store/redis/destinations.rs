@@ -1,6 +1,7 @@
 //! Destinations: hashes with the signing secret and a kind's settings sealed with the master
 //! key, filters as JSON arrays (the fan-out script reads them).
 
+use crate::domain::ids::DestinationId;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use redis::AsyncCommands;
@@ -19,13 +20,17 @@ fn open(st: &RedisStore, f: &Fields, field: &str) -> Option<Vec<u8>> {
     st.cipher.open(&sealed).ok()
 }
 
-fn json_list(s: Option<String>) -> Vec<String> {
+fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    Ok(serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e))?)
+}
+
+fn json_list<T: serde::de::DeserializeOwned>(s: Option<String>) -> Vec<T> {
     s.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
 }
 
 fn from_fields(st: &RedisStore, f: &Fields) -> StoreResult<Destination> {
-    let id = required(f, "destination", "id")?;
+    let id: DestinationId = required(f, "destination", "id")?.into();
     let secret = open(st, f, "secret")
         .and_then(|s| String::from_utf8(s).ok())
         .ok_or_else(|| {
@@ -101,9 +106,8 @@ fn kind_fields(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static st
 
 /// Every field of a destination as written (times aside).
 fn fields_of(st: &RedisStore, d: &Destination) -> StoreResult<Vec<(&'static str, String)>> {
-    let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
     let mut fields = vec![
-        ("id", d.id.clone()),
+        ("id", d.id.to_string()),
         ("url", d.url.clone()),
         (
             "secret",
@@ -148,7 +152,6 @@ pub async fn update(
     // Enabling wakes the forwarder even when the copy read was enabled: the forwarder may
     // have disabled it since.
     let wake = patch.apply(&mut d) || named.enabled == Some(true);
-    let json = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| anyhow::anyhow!(e));
     let flag = |on: bool| if on { "1" } else { "0" }.to_string();
     let now = Timestamp::now().millis();
     let mut set = vec![("updated_ms", now.to_string())];
@@ -198,7 +201,7 @@ impl Destinations for RedisStore {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn get_destination(&self, id: &str) -> StoreResult<Option<Destination>> {
+    async fn get_destination(&self, id: &DestinationId) -> StoreResult<Option<Destination>> {
         get(self, id).await
     }
 
@@ -208,7 +211,7 @@ impl Destinations for RedisStore {
 
     async fn list_destinations_page(
         &self,
-        after: Option<String>,
+        after: Option<DestinationId>,
         limit: usize,
     ) -> StoreResult<Vec<Destination>> {
         page(self, after.as_deref(), limit).await
@@ -216,13 +219,13 @@ impl Destinations for RedisStore {
 
     async fn update_destination(
         &self,
-        id: &str,
+        id: &DestinationId,
         patch: DestinationPatch,
     ) -> StoreResult<Destination> {
         update(self, id, patch).await
     }
 
-    async fn delete_destination(&self, id: &str) -> StoreResult<()> {
+    async fn delete_destination(&self, id: &DestinationId) -> StoreResult<()> {
         let r = self
             .scripts
             .delete_destination

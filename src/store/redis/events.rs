@@ -1,6 +1,7 @@
 //! Events: a hash per event, sorted sets for event order (all, per channel, per conversation,
 //! by arrival time), a key with an expiry per provider id. Appending is one script.
 
+use crate::domain::ids::{ChannelId, EventId};
 use redis::{AsyncCommands, RedisError};
 use serde_json::Value;
 
@@ -31,7 +32,7 @@ impl std::fmt::Display for AppendError {
 /// (a spooled webhook keeps the time it was acked).
 pub async fn append(
     st: &RedisStore,
-    channel_id: &str,
+    channel_id: &ChannelId,
     events: &[NewEvent],
     now: i64,
 ) -> Result<Vec<AppendOutcome>, AppendError> {
@@ -43,25 +44,25 @@ pub async fn append(
         .arg(events.len());
     for ev in events {
         let mut envelope = ev.envelope.clone();
-        let mut echo_of = String::new();
+        let mut echo_of = None;
         if let (Some(conversation), "message.echo") = (&ev.conversation_id, ev.event_type.as_str())
         {
             if let Some(id) = messages::attribute_echo(st, conversation, &mut envelope, now)
                 .await
                 .map_err(AppendError::Store)?
             {
-                echo_of = id;
+                echo_of = Some(id);
             }
         }
         inv.arg(&ev.id)
             .arg(&ev.event_type)
-            .arg(ev.conversation_id.clone().unwrap_or_default())
+            .arg(ev.conversation_id.as_deref().unwrap_or_default())
             .arg(ev.conversation_ref.clone().unwrap_or_default())
             .arg(ev.dedup_key.clone().unwrap_or_default())
             .arg(envelope.to_string())
             .arg(ev.raw.as_deref().map(|r| r.as_slice()).unwrap_or_default())
             .arg(if ev.raw.is_some() { "1" } else { "0" })
-            .arg(echo_of)
+            .arg(echo_of.as_deref().unwrap_or_default())
             .arg(ev.request_id.clone().unwrap_or_default());
     }
     let outcomes: Vec<String> = inv
@@ -85,9 +86,9 @@ pub async fn append(
 fn from_fields(f: &Fields) -> StoreResult<StoredEvent> {
     Ok(StoredEvent {
         seq: required_int(f, "event", "seq")?,
-        id: required(f, "event", "id")?,
-        channel_id: text(f, "channel_id"),
-        conversation_id: text(f, "conversation_id"),
+        id: required(f, "event", "id")?.into(),
+        channel_id: text(f, "channel_id").map(Into::into),
+        conversation_id: text(f, "conversation_id").map(Into::into),
         event_type: required(f, "event", "type")?,
         envelope: f
             .get("envelope")
@@ -142,7 +143,7 @@ pub async fn list(st: &RedisStore, q: &EventQuery) -> StoreResult<Vec<StoredEven
 impl EventLog for RedisStore {
     async fn append(
         &self,
-        channel_id: &str,
+        channel_id: &ChannelId,
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<AppendOutcome>> {
         {
@@ -173,7 +174,7 @@ impl EventLog for RedisStore {
         list(self, &query).await
     }
 
-    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>> {
+    async fn get_event(&self, id: &EventId) -> StoreResult<Option<StoredEvent>> {
         get(self, id).await
     }
 
@@ -187,7 +188,7 @@ impl EventLog for RedisStore {
 
     async fn complete_enrichment(
         &self,
-        id: &str,
+        id: &EventId,
         event_type: &str,
         envelope: Value,
     ) -> StoreResult<bool> {

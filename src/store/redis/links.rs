@@ -1,6 +1,7 @@
 //! Helpdesk links in the redis engine: per destination and kind, a key to value hash and its reverse.
 
 use super::RedisStore;
+use crate::domain::ids::DestinationId;
 use crate::store::{HelpdeskLinks, StoreResult};
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -9,7 +10,7 @@ use redis::AsyncCommands;
 impl HelpdeskLinks for RedisStore {
     async fn link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
     ) -> StoreResult<Option<String>> {
@@ -22,7 +23,7 @@ impl HelpdeskLinks for RedisStore {
 
     async fn link_by_value(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         value: &str,
     ) -> StoreResult<Option<String>> {
@@ -35,7 +36,7 @@ impl HelpdeskLinks for RedisStore {
 
     async fn put_link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
         value: &str,

@@ -2,6 +2,7 @@
 //! ones (so only the oldest is sent); a sorted set of queued messages by due time and one of
 //! messages being sent by when they were claimed.
 
+use crate::domain::ids::{ConversationId, MessageId};
 use redis::AsyncCommands;
 use serde_json::Value;
 
@@ -26,10 +27,13 @@ fn from_fields(f: &Fields) -> StoreResult<RelayedMessage> {
     let message = text(f, "error_message");
     let idempotency_key = text(f, "idempotency_key");
     Ok(RelayedMessage {
-        origin: ReplyOrigin::stored(text(f, "origin_destination"), idempotency_key.as_deref()),
-        id: required(f, R, "id")?,
-        conversation_id: required(f, R, "conversation_id")?,
-        channel_id: required(f, R, "channel_id")?,
+        origin: ReplyOrigin::stored(
+            text(f, "origin_destination").map(Into::into),
+            idempotency_key.as_deref(),
+        ),
+        id: required(f, R, "id")?.into(),
+        conversation_id: required(f, R, "conversation_id")?.into(),
+        channel_id: required(f, R, "channel_id")?.into(),
         idempotency_key,
         content: f
             .get("content")
@@ -42,7 +46,7 @@ fn from_fields(f: &Fields) -> StoreResult<RelayedMessage> {
             .and_then(|s| serde_json::from_slice(s).ok())
             .unwrap_or_default(),
         error: code.map(|c| serde_json::json!({"code": c, "message": message})),
-        echo_event_id: text(f, "echo_event_id"),
+        echo_event_id: text(f, "echo_event_id").map(Into::into),
         next_attempt_at: (status == MessageStatus::Queued).then(|| Timestamp::from_millis(next)),
         created_at: Timestamp::from_millis(required_int(f, R, "created_ms")?),
         updated_at: Timestamp::from_millis(required_int(f, R, "updated_ms")?),
@@ -70,7 +74,7 @@ pub async fn queue(st: &RedisStore, m: &RelayedMessage) -> StoreResult<(RelayedM
         .arg(m.content.to_string())
         .arg(Timestamp::now().millis())
         .arg(m.request_id.clone().unwrap_or_default())
-        .arg(m.origin.destination_id().unwrap_or_default())
+        .arg(m.origin.destination_id().map_or("", |d| d.as_str()))
         .invoke_async::<(i64, String)>(&mut st.conn())
         .await;
     let (fresh, id) = st.ok(r)?;
@@ -153,7 +157,7 @@ pub async fn record(st: &RedisStore, id: &str, progress: MessageProgress) -> Sto
 fn event_args(inv: &mut redis::ScriptInvocation<'_>, ev: &crate::store::NewEvent) {
     inv.arg(&ev.id)
         .arg(&ev.event_type)
-        .arg(ev.conversation_id.clone().unwrap_or_default())
+        .arg(ev.conversation_id.as_deref().unwrap_or_default())
         .arg(ev.envelope.to_string());
 }
 
@@ -165,7 +169,7 @@ pub async fn attribute_echo(
     conversation_id: &str,
     envelope: &mut Value,
     now: i64,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<Option<MessageId>> {
     let Some((kind, text_wanted)) = crate::store::echo::echoed_type(envelope) else {
         return Ok(None);
     };
@@ -205,14 +209,14 @@ pub async fn attribute_echo(
 
 #[async_trait]
 impl ReplyQueue for RedisStore {
-    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>> {
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<ConversationRef>> {
         let Some(f) = self.hgetall(self.keys.conversation(id)).await? else {
             return Ok(None);
         };
         Ok(match (text(&f, "channel_id"), text(&f, "provider_ref")) {
             (Some(channel_id), Some(provider_ref)) => Some(ConversationRef {
-                id: id.to_string(),
-                channel_id,
+                id: id.clone(),
+                channel_id: channel_id.into(),
                 provider_ref,
             }),
             _ => None,
@@ -223,7 +227,7 @@ impl ReplyQueue for RedisStore {
         queue(self, &message).await
     }
 
-    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>> {
+    async fn get_message(&self, id: &MessageId) -> StoreResult<Option<RelayedMessage>> {
         get(self, id).await
     }
 
@@ -236,7 +240,7 @@ impl ReplyQueue for RedisStore {
         claim(self, now_ms, limit).await
     }
 
-    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()> {
+    async fn record_message(&self, id: &MessageId, progress: MessageProgress) -> StoreResult<()> {
         record(self, id, progress).await
     }
 

@@ -35,6 +35,7 @@ use tokio::sync::Notify;
 use crate::config::RedisSettings;
 use crate::crypto::Cipher;
 use crate::domain::channel::Channel;
+use crate::domain::ids::ChannelId;
 use crate::store::{Lane, NewEvent, QueueStats, Store, StoreError, StoreResult};
 
 use keys::Keys;
@@ -272,7 +273,7 @@ impl RedisStore {
     }
 
     /// Spools a webhook, durably, and turns spooling on until the spool is drained.
-    async fn spool_webhook(&self, channel_id: &str, events: &[NewEvent]) -> StoreResult<()> {
+    async fn spool_webhook(&self, channel_id: &ChannelId, events: &[NewEvent]) -> StoreResult<()> {
         self.spool.push(channel_id, events).await?;
         if !self.spooling.swap(true, Ordering::SeqCst) {
             tracing::warn!("Redis is unreachable: webhooks are spooled locally until it is back");

@@ -2,6 +2,7 @@
 //! them to a small SQLite file in its data directory, and drains it into Redis, in order, when
 //! Redis answers again.
 
+use crate::domain::ids::{ChannelId, ConversationId, EventId};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -15,9 +16,9 @@ use crate::store::{NewEvent, StoreError, StoreResult};
 
 #[derive(Serialize, Deserialize)]
 struct SpooledEvent {
-    id: String,
+    id: EventId,
     event_type: String,
-    conversation_id: Option<String>,
+    conversation_id: Option<ConversationId>,
     conversation_ref: Option<String>,
     dedup_key: Option<String>,
     envelope: Value,
@@ -30,7 +31,7 @@ pub struct SpooledWebhook {
     pub seq: i64,
     /// When it was acked (ms since the epoch): its events' arrival time.
     pub acked_ms: i64,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub events: Vec<NewEvent>,
 }
 
@@ -79,7 +80,7 @@ impl Spool {
     }
 
     /// Commits one webhook's events; durable when it returns.
-    pub async fn push(&self, channel_id: &str, events: &[NewEvent]) -> StoreResult<()> {
+    pub async fn push(&self, channel_id: &ChannelId, events: &[NewEvent]) -> StoreResult<()> {
         let spooled: Vec<SpooledEvent> = events
             .iter()
             .map(|e| SpooledEvent {
@@ -94,7 +95,7 @@ impl Spool {
             })
             .collect();
         let json = serde_json::to_string(&spooled).map_err(internal)?;
-        let channel_id = channel_id.to_string();
+        let channel_id = channel_id.clone();
         let acked_ms = crate::domain::time::Timestamp::now().millis();
         self.run(move |conn| {
             conn.execute(
@@ -138,7 +139,7 @@ impl Spool {
                 Ok(SpooledWebhook {
                     seq,
                     acked_ms,
-                    channel_id,
+                    channel_id: channel_id.into(),
                     events,
                 })
             })

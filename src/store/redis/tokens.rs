@@ -1,6 +1,7 @@
 //! API tokens in the redis engine: kept by hash, listed in creation order.
 
 use super::{channels, RedisStore};
+use crate::domain::ids::TokenId;
 use crate::store::{StoreResult, TokenInfo, Tokens};
 use async_trait::async_trait;
 use redis::AsyncCommands;
@@ -24,7 +25,13 @@ impl Tokens for RedisStore {
             .any(|t| t.role == role))
     }
 
-    async fn create_token(&self, id: &str, hash: &str, role: &str, label: &str) -> StoreResult<()> {
+    async fn create_token(
+        &self,
+        id: &TokenId,
+        hash: &str,
+        role: &str,
+        label: &str,
+    ) -> StoreResult<()> {
         channels::create_token(self, id, hash, role, label).await
     }
 
@@ -32,7 +39,7 @@ impl Tokens for RedisStore {
         channels::list_tokens(self).await
     }
 
-    async fn delete_token(&self, id: &str) -> StoreResult<()> {
+    async fn delete_token(&self, id: &TokenId) -> StoreResult<()> {
         channels::delete_token(self, id).await
     }
 }

@@ -1,6 +1,7 @@
 //! The Channels role of the store contract, with its records.
 
 use crate::domain::channel::*;
+use crate::domain::ids::{ChannelId, EventId};
 use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
@@ -21,7 +22,7 @@ pub struct ChannelPatch {
 #[async_trait]
 pub trait Channels: Send + Sync {
     async fn create_channel(&self, channel: Channel) -> StoreResult<Channel>;
-    async fn get_channel(&self, id: &str) -> StoreResult<Option<Channel>>;
+    async fn get_channel(&self, id: &ChannelId) -> StoreResult<Option<Channel>>;
     /// The channel a webhook key belongs to: its current key, or its previous one until that
     /// key's grace period ends.
     async fn channel_by_webhook_key(&self, key: &str) -> StoreResult<Option<Channel>>;
@@ -31,7 +32,7 @@ pub trait Channels: Send + Sync {
     /// `InvalidTransition`.
     async fn rotate_webhook_key(
         &self,
-        id: &str,
+        id: &ChannelId,
         new_key: String,
         previous_until: Timestamp,
     ) -> StoreResult<Channel>;
@@ -40,21 +41,21 @@ pub trait Channels: Send + Sync {
     /// there is no such channel).
     async fn list_channels_page(
         &self,
-        after: Option<String>,
+        after: Option<ChannelId>,
         limit: usize,
     ) -> StoreResult<Vec<Channel>>;
-    async fn update_channel(&self, id: &str, patch: ChannelPatch) -> StoreResult<Channel>;
+    async fn update_channel(&self, id: &ChannelId, patch: ChannelPatch) -> StoreResult<Channel>;
     /// Deletes a channel that is not approved; its stored events stay.
-    async fn delete_channel(&self, id: &str) -> StoreResult<()>;
+    async fn delete_channel(&self, id: &ChannelId) -> StoreResult<()>;
     /// Applies a transition, records it, and emits `channel.state_changed` (event id given).
     /// Approving releases the events held while pending, in order.
     async fn transition_channel(
         &self,
-        id: &str,
+        id: &ChannelId,
         transition: Transition,
         actor: &str,
         reason: Option<String>,
-        event_id: String,
+        event_id: EventId,
     ) -> StoreResult<(Channel, Option<ChannelState>)>;
-    async fn channel_history(&self, id: &str) -> StoreResult<Vec<StateChange>>;
+    async fn channel_history(&self, id: &ChannelId) -> StoreResult<Vec<StateChange>>;
 }

@@ -1,5 +1,6 @@
 //! The DeliveryQueue role of the store contract, with its records.
 
+use crate::domain::ids::{ConversationId, DeliveryId, DestinationId, EventId};
 use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
@@ -43,13 +44,17 @@ impl DeliveryStatus {
 /// A delivery as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
-    pub id: String,
-    pub event_id: String,
+    #[schema(value_type = String)]
+    pub id: DeliveryId,
+    #[schema(value_type = String)]
+    pub event_id: EventId,
     /// The event's type; `enrichment.pending` while a thin event waits to be filled in from
     /// the provider's API (see the README's "Thin events").
     pub event_type: String,
-    pub destination_id: String,
-    pub conversation_id: Option<String>,
+    #[schema(value_type = String)]
+    pub destination_id: DestinationId,
+    #[schema(value_type = Option<String>)]
+    pub conversation_id: Option<ConversationId>,
     pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: Option<Timestamp>,
@@ -62,17 +67,17 @@ pub struct Delivery {
 
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryQuery {
-    pub destination: Option<String>,
+    pub destination: Option<DestinationId>,
     pub status: Option<DeliveryStatus>,
     /// Return deliveries whose id sorts after this one.
-    pub after: Option<String>,
+    pub after: Option<DeliveryId>,
     pub limit: usize,
 }
 
 /// A lane claimed by the forwarder.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Lane {
-    pub destination_id: String,
+    pub destination_id: DestinationId,
     pub lane: String,
 }
 
@@ -82,7 +87,7 @@ pub struct Lane {
 #[derive(Debug, Clone)]
 pub struct LaneShare {
     pub per_destination: usize,
-    pub busy: std::collections::HashMap<String, usize>,
+    pub busy: std::collections::HashMap<DestinationId, usize>,
 }
 
 impl LaneShare {
@@ -104,8 +109,8 @@ impl LaneShare {
 /// The first queued delivery of a lane, with what is needed to send it.
 #[derive(Debug, Clone)]
 pub struct DeliveryJob {
-    pub delivery_id: String,
-    pub event_id: String,
+    pub delivery_id: DeliveryId,
+    pub event_id: EventId,
     pub attempts: i64,
     pub next_attempt_at: Timestamp,
     pub envelope: Value,
@@ -129,7 +134,7 @@ pub enum AttemptResult {
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
     pub lane: Lane,
-    pub delivery_id: String,
+    pub delivery_id: DeliveryId,
     pub result: AttemptResult,
     pub status_code: Option<u16>,
     pub error: Option<String>,
@@ -144,20 +149,20 @@ pub struct AttemptRecord {
 #[async_trait]
 pub trait DeliveryQueue: Send + Sync {
     async fn list_deliveries(&self, query: DeliveryQuery) -> StoreResult<Vec<Delivery>>;
-    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>>;
+    async fn get_delivery(&self, id: &DeliveryId) -> StoreResult<Option<Delivery>>;
     /// Queues a dead (or delivered) delivery again with a fresh retry schedule.
-    async fn retry_delivery(&self, id: &str) -> StoreResult<Delivery>;
+    async fn retry_delivery(&self, id: &DeliveryId) -> StoreResult<Delivery>;
     /// Queues every stored event in [since, until) that the destination's filters take.
     async fn replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64>;
     /// How many events [`DeliveryQueue::replay`] would queue, queuing none.
     async fn count_replay(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         since: Timestamp,
         until: Timestamp,
     ) -> StoreResult<u64>;

@@ -1,5 +1,6 @@
 //! The EventLog role of the store contract, with its records.
 
+use crate::domain::ids::{ChannelId, ConversationId, EventId};
 use crate::store::*;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -8,9 +9,9 @@ use std::sync::Arc;
 /// One normalized event ready to store: the gateway has built its envelope and ids.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub id: String,
+    pub id: EventId,
     pub event_type: String,
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<ConversationId>,
     /// The provider's key of the conversation, remembered for the relay.
     pub conversation_ref: Option<String>,
     pub dedup_key: Option<String>,
@@ -34,9 +35,9 @@ pub enum AppendOutcome {
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub seq: i64,
-    pub id: String,
-    pub channel_id: Option<String>,
-    pub conversation_id: Option<String>,
+    pub id: EventId,
+    pub channel_id: Option<ChannelId>,
+    pub conversation_id: Option<ConversationId>,
     pub event_type: String,
     pub envelope: Value,
     pub raw: Option<Vec<u8>>,
@@ -44,8 +45,8 @@ pub struct StoredEvent {
 
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
-    pub channel: Option<String>,
-    pub conversation: Option<String>,
+    pub channel: Option<ChannelId>,
+    pub conversation: Option<ConversationId>,
     pub event_type: Option<String>,
     /// Return events stored after this sequence number.
     pub after_seq: Option<i64>,
@@ -60,11 +61,11 @@ pub trait EventLog: Send + Sync {
     /// delivery, all or nothing. Fails with `NotFound` when the channel no longer takes webhooks.
     async fn append(
         &self,
-        channel_id: &str,
+        channel_id: &ChannelId,
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<AppendOutcome>>;
     async fn list_events(&self, query: EventQuery) -> StoreResult<Vec<StoredEvent>>;
-    async fn get_event(&self, id: &str) -> StoreResult<Option<StoredEvent>>;
+    async fn get_event(&self, id: &EventId) -> StoreResult<Option<StoredEvent>>;
     /// The sequence number of the newest stored event (0 while there is none): where a
     /// follower of new events starts.
     async fn last_event_seq(&self) -> StoreResult<i64>;
@@ -76,7 +77,7 @@ pub trait EventLog: Send + Sync {
     /// [`PENDING_ENRICHMENT`]: crate::domain::envelope::PENDING_ENRICHMENT
     async fn complete_enrichment(
         &self,
-        id: &str,
+        id: &EventId,
         event_type: &str,
         envelope: Value,
     ) -> StoreResult<bool>;

@@ -1,5 +1,6 @@
 //! The HelpdeskLinks role of the store contract, with its records.
 
+use crate::domain::ids::DestinationId;
 use crate::store::*;
 use async_trait::async_trait;
 
@@ -11,14 +12,14 @@ pub trait HelpdeskLinks: Send + Sync {
     /// The value linked to `key`.
     async fn link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
     ) -> StoreResult<Option<String>>;
     /// The key linked to `value`.
     async fn link_by_value(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         value: &str,
     ) -> StoreResult<Option<String>>;
@@ -26,7 +27,7 @@ pub trait HelpdeskLinks: Send + Sync {
     /// returns whether this call wrote it (`false`: the key was already linked).
     async fn put_link(
         &self,
-        destination_id: &str,
+        destination_id: &DestinationId,
         kind: &str,
         key: &str,
         value: &str,

@@ -1,5 +1,6 @@
 //! The ReplyQueue role of the store contract, with its records.
 
+use crate::domain::ids::{ChannelId, ConversationId, EventId, MessageId};
 use crate::domain::time::Timestamp;
 use crate::store::*;
 use async_trait::async_trait;
@@ -9,8 +10,8 @@ use serde_json::Value;
 /// A conversation as the relay needs it: which channel, and the provider's key for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationRef {
-    pub id: String,
-    pub channel_id: String,
+    pub id: ConversationId,
+    pub channel_id: ChannelId,
     pub provider_ref: String,
 }
 
@@ -50,9 +51,12 @@ impl MessageStatus {
 /// A reply relayed (or being relayed) to a provider.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelayedMessage {
-    pub id: String,
-    pub conversation_id: String,
-    pub channel_id: String,
+    #[schema(value_type = String)]
+    pub id: MessageId,
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    #[schema(value_type = String)]
+    pub channel_id: ChannelId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
     pub content: Value,
@@ -62,7 +66,8 @@ pub struct RelayedMessage {
     #[serde(skip)]
     pub steps: Vec<Option<String>>,
     pub error: Option<Value>,
-    pub echo_event_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub echo_event_id: Option<EventId>,
     pub next_attempt_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -99,11 +104,11 @@ pub enum MessageProgress {
 /// The relay's queue of replies to providers, one open reply per conversation at a time.
 #[async_trait]
 pub trait ReplyQueue: Send + Sync {
-    async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRef>>;
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<ConversationRef>>;
     /// Queues a reply; with an idempotency key already used in this conversation, returns the
     /// existing message instead (`false`: nothing new was queued).
     async fn queue_message(&self, message: RelayedMessage) -> StoreResult<(RelayedMessage, bool)>;
-    async fn get_message(&self, id: &str) -> StoreResult<Option<RelayedMessage>>;
+    async fn get_message(&self, id: &MessageId) -> StoreResult<Option<RelayedMessage>>;
     /// Marks up to `limit` due messages as sending and returns them: only the oldest open
     /// message of each conversation, so replies go out in order.
     async fn claim_messages(
@@ -111,7 +116,7 @@ pub trait ReplyQueue: Send + Sync {
         now: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<RelayedMessage>>;
-    async fn record_message(&self, id: &str, progress: MessageProgress) -> StoreResult<()>;
+    async fn record_message(&self, id: &MessageId, progress: MessageProgress) -> StoreResult<()>;
     /// The earliest time a queued message is due.
     async fn next_message_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Puts messages left `sending` by a previous run back in the queue.

@@ -63,7 +63,7 @@ pub async fn a_pending_event_goes_to_every_filter_in_its_place_and_is_filled_in_
         "the first filling-in counts"
     );
     assert!(matches!(
-        s.complete_enrichment("evt_nope", "message.received", json!({}))
+        s.complete_enrichment(&"evt_nope".into(), "message.received", json!({}))
             .await,
         Err(StoreError::NotFound)
     ));

@@ -14,7 +14,7 @@ async fn all_after(s: &S, after: i64) -> Vec<String> {
     .await
     .unwrap()
     .into_iter()
-    .map(|e| e.id)
+    .map(|e| e.id.to_string())
     .collect()
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use omnigate::domain::channel::{Channel, ChannelState, Transition};
 use omnigate::domain::destination::{Destination, DestinationKind};
+use omnigate::domain::ids::ChannelId;
 use omnigate::domain::reply::ReplyOrigin;
 use omnigate::domain::secret::{CredentialMap, ExposeSecret};
 use omnigate::domain::time::Timestamp;
@@ -106,7 +107,7 @@ fn event(conversation: &str, n: u32, dedup: Option<&str>) -> NewEvent {
     }
 }
 
-async fn transition(s: &S, id: &str, t: Transition) -> Channel {
+async fn transition(s: &S, id: &ChannelId, t: Transition) -> Channel {
     s.transition_channel(id, t, "operator", None, omnigate::ids::event_id())
         .await
         .unwrap()
@@ -210,7 +211,11 @@ pub async fn append_stores_once_per_provider_id(s: S) {
     assert!(deliveries
         .iter()
         .all(|d| d.status == DeliveryStatus::Pending));
-    let conv = s.conversation("cnv_a").await.unwrap().expect("remembered");
+    let conv = s
+        .conversation(&"cnv_a".into())
+        .await
+        .unwrap()
+        .expect("remembered");
     assert_eq!(conv.provider_ref, "ref-cnv_a");
     assert_eq!(conv.channel_id, ch.id);
     assert_eq!(s.queue_stats().await.unwrap().queued_deliveries, 2);
@@ -444,7 +449,7 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
         Err(StoreError::DeliveryQueued)
     ));
     assert!(matches!(
-        s.retry_delivery("dlv_missing").await,
+        s.retry_delivery(&"dlv_missing".into()).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.queue_stats().await.unwrap().dead_deliveries, 0);
@@ -457,7 +462,7 @@ pub async fn dead_letters_are_retried_and_replayed(s: S) {
     let lane = claim(&s, now(), &dst.id).await.remove(0);
     assert_eq!(drain_lane(&s, &lane).await, vec![1]);
     assert!(matches!(
-        s.replay("dst_missing", since, until).await,
+        s.replay(&"dst_missing".into(), since, until).await,
         Err(StoreError::NotFound)
     ));
     s.update_destination(
@@ -868,7 +873,7 @@ pub async fn channels_follow_their_state_machine(s: S) {
         updated.credentials.expose_secret()["authorization"],
         "s3cret-token"
     );
-    let listed: Vec<String> = s
+    let listed: Vec<ChannelId> = s
         .list_channels()
         .await
         .unwrap()
@@ -899,7 +904,7 @@ pub async fn tokens_are_kept_hashed_and_listed(s: S) {
     assert!(!s.has_tokens("admin").await.unwrap());
     s.put_token("hash-a", "admin", "bootstrap").await.unwrap();
     s.put_token("hash-a", "admin", "again").await.unwrap();
-    s.create_token("tok_1", "hash-b", "helpdesk", "Acme")
+    s.create_token(&"tok_1".into(), "hash-b", "helpdesk", "Acme")
         .await
         .unwrap();
     assert!(s.has_tokens("admin").await.unwrap());
@@ -915,10 +920,10 @@ pub async fn tokens_are_kept_hashed_and_listed(s: S) {
         "putting the same hash twice keeps one token"
     );
     assert!(listed.iter().any(|t| t.id == "tok_1" && t.label == "Acme"));
-    s.delete_token("tok_1").await.unwrap();
+    s.delete_token(&"tok_1".into()).await.unwrap();
     assert!(s.token_role("hash-b").await.unwrap().is_none());
     assert!(matches!(
-        s.delete_token("tok_1").await,
+        s.delete_token(&"tok_1".into()).await,
         Err(StoreError::NotFound)
     ));
 }

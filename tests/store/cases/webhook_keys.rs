@@ -2,11 +2,12 @@
 //! before a rejection never go out.
 
 use omnigate::domain::channel::Transition;
+use omnigate::domain::ids::ChannelId;
 use omnigate::store::{AppendOutcome, StoreError};
 
 use super::{channel, claim, drain_lane, event, message_destination, ms, now, transition, S};
 
-async fn found(s: &S, key: &str) -> Option<String> {
+async fn found(s: &S, key: &str) -> Option<ChannelId> {
     s.channel_by_webhook_key(key).await.unwrap().map(|c| c.id)
 }
 
@@ -52,8 +53,12 @@ pub async fn a_rotated_key_works_for_its_grace_period_only(s: S) {
         "an unverified channel has no key to rotate"
     );
     assert!(matches!(
-        s.rotate_webhook_key("chn_missing", "never-issued".into(), now() + ms(60_000))
-            .await,
+        s.rotate_webhook_key(
+            &"chn_missing".into(),
+            "never-issued".into(),
+            now() + ms(60_000)
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     let k1 = transition(&s, &ch.id, Transition::RequestApproval)
