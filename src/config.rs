@@ -27,6 +27,25 @@ pub struct Settings {
     pub security: SecuritySettings,
     #[serde(default)]
     pub redis: RedisSettings,
+    #[serde(default)]
+    pub console: ConsoleSettings,
+}
+
+/// The web console (`[console]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ConsoleSettings {
+    /// How long a console session lasts after signing in.
+    #[serde(with = "humantime_serde_compat")]
+    pub session_ttl: Duration,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            session_ttl: Duration::from_secs(8 * 3600),
+        }
+    }
 }
 
 /// Outbound safety and flood control (`[security]`).
@@ -415,6 +434,9 @@ impl Settings {
             return bad(
                 "server.max_requests_per_source and server.max_connections must be at least 1",
             );
+        }
+        if self.console.session_ttl.is_zero() {
+            return bad("console.session_ttl must be longer than 0s");
         }
         if self.server.max_body_bytes == 0 {
             return bad("server.max_body_bytes must be at least 1");

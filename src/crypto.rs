@@ -18,6 +18,8 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Cipher {
     aead: ChaCha20Poly1305,
+    /// The key itself, for [`Cipher::derived`].
+    key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Cipher {
@@ -30,7 +32,22 @@ impl Cipher {
     pub fn new(key: &[u8; 32]) -> Self {
         Cipher {
             aead: ChaCha20Poly1305::new(Key::from_slice(key)),
+            key: zeroize::Zeroizing::new(*key),
         }
+    }
+
+    /// A cipher for one other purpose (console sessions), under a key derived from this one
+    /// (SHA-256 of the purpose and the key), so a value sealed for one purpose never opens as
+    /// another and the master key itself seals nothing but secrets at rest.
+    pub fn derived(&self, purpose: &str) -> Cipher {
+        let key: [u8; 32] = Sha256::new()
+            .chain_update(b"omnigate key for: ")
+            .chain_update(purpose.as_bytes())
+            .chain_update([0u8])
+            .chain_update(self.key.as_slice())
+            .finalize()
+            .into();
+        Cipher::new(&key)
     }
 
     /// Uses the configured base64 key, or the one in `{data_dir}/master.key`, generating that

@@ -60,6 +60,7 @@ macro_rules! codes {
 codes! {
     Unauthorized = "unauthorized", Some(401), "no bearer token, or not a valid one";
     Forbidden = "forbidden", Some(403), "this token's role may not do this";
+    CsrfRejected = "csrf_rejected", Some(403), "a change made with a console session came without the page's CSRF token, or from another site";
     NotFound = "not_found", Some(404), "no such resource, or no such route";
     InvalidJson = "invalid_json", Some(400), "the body is not JSON";
     InvalidBody = "invalid_body", None, "the JSON does not have the expected shape (422), or could not be read as JSON at all (400)";

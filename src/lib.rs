@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod connectors;
+pub mod console;
 pub mod crypto;
 pub mod domain;
 pub mod egress;

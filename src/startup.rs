@@ -143,6 +143,13 @@ impl Application {
         let settings = Arc::new(settings);
         let store = open_store(&settings).await?;
         let tokens = bootstrap_admin(&settings, store.as_ref()).await?;
+        // The store created the key file if there was none.
+        let master = Cipher::load_or_create(
+            settings.secrets.master_key.expose_secret(),
+            &settings.store.path,
+        )?;
+        let sessions =
+            crate::console::session::Sessions::new(&master, settings.console.session_ttl);
         crate::helpdesk::chatwoot::callback::give_callback_secrets(store.as_ref()).await?;
         let relay_wake = Arc::new(tokio::sync::Notify::new());
         let egress = crate::egress::Egress::from_settings(&settings.security);
@@ -158,6 +165,7 @@ impl Application {
             helpdesk_client: client.clone(),
             channels: Default::default(),
             limits: http::Limits::new(&settings.security),
+            sessions,
         });
         let server = HttpServer::new(move || {
             App::new()

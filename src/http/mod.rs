@@ -4,10 +4,10 @@
 mod admin;
 mod chatwoot_callback;
 mod health;
-mod middleware;
+pub(crate) mod middleware;
 mod openapi;
 mod relay;
-mod views;
+pub(crate) mod views;
 mod webhooks;
 
 use std::sync::Arc;
@@ -48,6 +48,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Each destination's share of the delivery workers and its circuit breaker.
     pub breakers: Arc<crate::forwarder::Shares>,
+    /// Seals and opens the web console's session cookies.
+    pub sessions: crate::console::session::Sessions,
 }
 
 /// Largest admin JSON body.
@@ -75,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(agents::configure)
     .configure(teams::configure)
     .configure(openapi::configure)
+    .configure(crate::console::configure)
     .default_service(web::to(not_found));
 }
 

@@ -13,6 +13,7 @@ mod chatlio;
 mod chatwoot;
 mod chatwoot_helpdesk;
 mod cli;
+mod console;
 mod crisp;
 mod durability;
 mod event_stream;

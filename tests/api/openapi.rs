@@ -190,7 +190,11 @@ async fn the_document_lists_every_route_the_server_has_and_no_other() {
     let app = spawn_app().await;
     let (_, doc) = document(&app).await;
     let in_spec = documented(&doc);
-    let in_code = registered();
+    // The web console's pages are HTML for a browser, not the API (README, "Web console").
+    let in_code: BTreeSet<_> = registered()
+        .into_iter()
+        .filter(|(_, path)| !path.starts_with("/console"))
+        .collect();
     assert!(in_code.len() > 30, "the route scan found {in_code:?}");
     let undocumented: Vec<_> = in_code.difference(&in_spec).collect();
     assert!(

@@ -3,8 +3,13 @@
 //! browser; each test owns its gateway and its pages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The API suite's gateway builder and helpers, shared rather than copied.
+#[allow(dead_code, unused_imports)]
+#[path = "../api/helpers.rs"]
+mod helpers;
 #[path = "../api/process.rs"]
 mod process;
 mod support;
 
+mod console;
 mod harness;

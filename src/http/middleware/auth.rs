@@ -72,8 +72,12 @@ pub async fn resolve(
     state: &AppState,
     token: Result<String, ApiError>,
 ) -> Result<String, ApiError> {
-    let hash = token_hash(&token?);
-    match state.store.token_role(&hash).await {
+    resolve_hash(state, &token_hash(&token?)).await
+}
+
+/// The role of the token with this hash (a console session keeps only the hash).
+pub async fn resolve_hash(state: &AppState, hash: &str) -> Result<String, ApiError> {
+    match state.store.token_role(hash).await {
         Ok(Some(role)) if role != ROLE_RETIRED => Ok(role),
         Ok(_) => Err(unauthorized("the token is not valid")),
         Err(e) => Err(e.into()),

@@ -87,6 +87,23 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// Refuses an address over its failed-authentication budget (the console's sign-in counts
+    /// against the same budget as the API's bearer tokens).
+    pub fn authentication_allowed(&self, ip: std::net::IpAddr) -> Result<(), ApiError> {
+        self.auth_failures
+            .check(ip)
+            .map_err(|wait| rate_limited("address after failed authentications", wait))
+    }
+
+    /// Counts one failed authentication of `ip`.
+    pub fn authentication_failed(&self, ip: std::net::IpAddr) -> Result<(), ApiError> {
+        self.auth_failures
+            .failed(ip)
+            .map_err(|wait| rate_limited("address after failed authentications", wait))
+    }
+}
+
 /// The answer to a callback over its destination's rate.
 pub fn callback_rate_limited(retry_after: u64) -> ApiError {
     rate_limited("callback URL", retry_after)
@@ -144,6 +161,21 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
                 .auth_failures
                 .check(ip)
                 .map_err(|wait| rate_limited("address after failed authentications", wait))?;
+        }
+        if !req.headers().contains_key("authorization") {
+            if let Some(session) = state.sessions.read(req.request()) {
+                // A console page calling the API with its session cookie.
+                if crate::console::session::is_change(req.method()) {
+                    crate::console::session::check_change(req.request(), &session, None)?;
+                }
+                limits
+                    .tokens
+                    .check(&session.token_hash)
+                    .map_err(|wait| rate_limited("token", wait))?;
+                let role = auth::resolve_hash(&state, &session.token_hash).await?;
+                req.extensions_mut().insert(Authenticated(role));
+                return Ok(());
+            }
         }
         let token = auth::bearer(req.headers());
         if let Ok(token) = &token {
