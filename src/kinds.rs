@@ -14,6 +14,9 @@ use crate::forwarder::Deliverer;
 const KINDS: &[&dyn Kind] = &[
     &crate::forwarder::webhook_settings::WebhookKind,
     &crate::helpdesk::chatwoot::settings::ChatwootKind,
+    &crate::sinks::nats::KIND,
+    &crate::sinks::redis_stream::KIND,
+    &crate::sinks::amqp::KIND,
 ];
 
 /// The kind a body names when it names none.
@@ -99,6 +102,7 @@ impl PartialSchema for KindFields {
         for schema in [
             crate::forwarder::webhook_settings::WebhookFields::schema(),
             crate::helpdesk::chatwoot::settings::ChatwootFields::schema(),
+            crate::sinks::kind::StreamFields::schema(),
         ] {
             if let RefOr::T(Schema::Object(o)) = schema {
                 for (name, property) in o.properties {
@@ -117,7 +121,18 @@ pub struct KindViews;
 
 impl PartialSchema for KindViews {
     fn schema() -> RefOr<Schema> {
-        crate::helpdesk::chatwoot::settings::ChatwootView::schema()
+        let mut all = ObjectBuilder::new();
+        for schema in [
+            crate::helpdesk::chatwoot::settings::ChatwootView::schema(),
+            crate::sinks::kind::StreamView::schema(),
+        ] {
+            if let RefOr::T(Schema::Object(o)) = schema {
+                for (name, property) in o.properties {
+                    all = all.property(name, property);
+                }
+            }
+        }
+        all.into()
     }
 }
 

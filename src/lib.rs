@@ -19,6 +19,7 @@ pub mod ingress;
 pub mod kinds;
 pub mod relay;
 pub mod routing;
+pub mod sinks;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

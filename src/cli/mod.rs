@@ -110,7 +110,7 @@ pub enum DestinationCmd {
             conflicts_with = "endpoint"
         )]
         url_flag: Option<String>,
-        /// `webhook` (the default) or `chatwoot`.
+        /// `webhook` (the default), `chatwoot`, `nats`, `redis_stream` or `amqp`.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::kinds::names()))]
         kind: Option<String>,
         /// Each kind's own flags, one line per kind that has some.

@@ -1,6 +1,7 @@
 //! Destinations: where events go, with their filters. A destination's kind decides how one
 //! delivery is made: `webhook` (the default) POSTs a signed Standard Webhook; `chatwoot` writes
-//! into a Chatwoot API-channel inbox through its REST API.
+//! into a Chatwoot API-channel inbox through its REST API; `nats`, `redis_stream` and `amqp`
+//! publish the same envelope to a broker (see `crate::sinks`).
 
 use omnigate_connector_core::EventType;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,13 @@ pub enum DestinationKind {
     Webhook,
     /// A Chatwoot API-channel inbox written through its REST API.
     Chatwoot(ChatwootSettings),
+    /// A NATS JetStream stream (see `crate::sinks`).
+    Nats(crate::sinks::nats::NatsSettings),
+    /// A Redis stream.
+    #[serde(rename = "redis_stream")]
+    RedisStream(crate::sinks::redis_stream::RedisStreamSettings),
+    /// An AMQP 0.9.1 (RabbitMQ) exchange.
+    Amqp(crate::sinks::amqp::AmqpSettings),
 }
 
 impl DestinationKind {
@@ -28,6 +36,9 @@ impl DestinationKind {
         match self {
             DestinationKind::Webhook => "webhook",
             DestinationKind::Chatwoot(_) => "chatwoot",
+            DestinationKind::Nats(_) => "nats",
+            DestinationKind::RedisStream(_) => "redis_stream",
+            DestinationKind::Amqp(_) => "amqp",
         }
     }
 

@@ -66,6 +66,8 @@ pub struct DeliveryContext<'a> {
     pub timeout: Duration,
     /// What outbound calls may reach (see [`crate::egress`]).
     pub egress: &'a crate::egress::Egress,
+    /// The connections to stream destinations' brokers, one per destination.
+    pub links: &'a crate::sinks::Links,
 }
 
 /// One destination kind's way of making a delivery.

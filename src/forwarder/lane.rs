@@ -89,6 +89,7 @@ impl Forwarder {
             store: self.store.as_ref(),
             timeout: self.timeout,
             egress: &self.egress,
+            links: &self.links,
         };
         loop {
             if *stop.borrow() {

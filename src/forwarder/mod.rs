@@ -49,6 +49,8 @@ pub struct Forwarder {
     shares: Arc<Shares>,
     /// Fills in thin events before they go out.
     enricher: crate::enrich::Enricher,
+    /// Stream destinations' broker connections, reused across attempts.
+    links: Arc<crate::sinks::Links>,
 }
 
 /// `omnigate_deliveries_total{kind, outcome}` with the outcome named like the delivery's status
@@ -99,6 +101,7 @@ impl Forwarder {
             egress,
             shares,
             enricher,
+            links: Arc::new(crate::sinks::Links::default()),
         }
     }
 

@@ -34,6 +34,7 @@ mod relay;
 mod retries;
 mod signatures;
 mod smartsupp;
+mod streams;
 mod tawkto;
 mod tidio;
 mod zendesk_sunshine;

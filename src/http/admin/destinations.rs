@@ -39,7 +39,7 @@ fn default_types() -> Vec<String> {
 /// `api_access_token` and `inbox_secret` (or `allow_unsigned_callbacks: true`).
 #[derive(Deserialize, ToSchema)]
 struct NewDestination {
-    /// `webhook` (the default) or `chatwoot`.
+    /// `webhook` (the default), `chatwoot`, `nats`, `redis_stream` or `amqp`.
     #[serde(default)]
     #[schema(example = "webhook")]
     kind: Option<String>,
